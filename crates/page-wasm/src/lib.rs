@@ -1,0 +1,135 @@
+//! Content-script binding. The only Rust that touches the customer's page.
+//!
+//! `scan()` reads the page (script elements in document order, resource timing entries, the
+//! widget's DOM markers) into a plain [`PageEvidence`], runs the pure core over it and returns
+//! the [`messaging_doctor::page::PageReport`] as a JS object. It reads; it never writes to the
+//! page, evaluates page code, or keeps anything.
+//!
+//! This crate is built twice by `scripts/build.sh`: to JavaScript through wasm2js for the
+//! content script (Chromium refuses WebAssembly in content scripts on pages whose CSP lacks
+//! `'wasm-unsafe-eval'`), and to plain Wasm for the `wasm-bindgen-test` browser tests.
+
+use messaging_doctor::page::{
+    analyze, DomEvidence, PageEvidence, ResourceEvidence, ScriptEvidence, MAX_INLINE_SCRIPT_BYTES,
+};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, HtmlScriptElement, PerformanceResourceTiming};
+
+/// Most script elements read from one page.
+pub const MAX_SCRIPTS: usize = 5_000;
+/// Most inline script bytes read from one page in total.
+pub const MAX_TOTAL_INLINE_BYTES: usize = 16 * 1024 * 1024;
+/// Most resource timing entries read.
+pub const MAX_RESOURCES: usize = 5_000;
+
+/// Reads the evidence from `doc` (and the global performance timeline).
+pub fn collect(doc: &Document) -> PageEvidence {
+    let mut ev = PageEvidence {
+        url: doc.url().unwrap_or_default(),
+        ..Default::default()
+    };
+    let scripts = doc.scripts();
+    let mut total = 0usize;
+    for i in 0..scripts.length() {
+        if ev.scripts.len() >= MAX_SCRIPTS || total >= MAX_TOTAL_INLINE_BYTES {
+            ev.truncated = true;
+            break;
+        }
+        let Some(el) = scripts.item(i) else { continue };
+        let Ok(script) = el.dyn_into::<HtmlScriptElement>() else {
+            continue;
+        };
+        let src = script.src();
+        let inline = if src.is_empty() {
+            let mut text = script.text().unwrap_or_default();
+            if text.len() > MAX_INLINE_SCRIPT_BYTES {
+                let mut cut = MAX_INLINE_SCRIPT_BYTES;
+                while !text.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                text.truncate(cut);
+                ev.truncated = true;
+            }
+            total += text.len();
+            Some(text)
+        } else {
+            None
+        };
+        let in_head = script.closest("head").ok().flatten().is_some();
+        ev.scripts.push(ScriptEvidence {
+            index: i + 1,
+            src: (!src.is_empty()).then_some(src),
+            inline,
+            in_head,
+        });
+    }
+    ev.resources = collect_resources();
+    ev.dom = DomEvidence {
+        containers: count(doc, "#embedded-messaging, .embedded-messaging"),
+        buttons: count(doc, "#embeddedMessagingConversationButton"),
+        chat_frames: frame_sources(doc),
+    };
+    ev
+}
+
+fn count(doc: &Document, selector: &str) -> u32 {
+    doc.query_selector_all(selector)
+        .map(|l| l.length())
+        .unwrap_or(0)
+}
+
+fn frame_sources(doc: &Document) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Ok(list) = doc.query_selector_all("iframe#embeddedMessagingFrame") {
+        for i in 0..list.length() {
+            if let Some(frame) = list
+                .item(i)
+                .and_then(|n| n.dyn_into::<web_sys::HtmlIFrameElement>().ok())
+            {
+                out.push(frame.src());
+            }
+        }
+    }
+    out
+}
+
+fn collect_resources() -> Vec<ResourceEvidence> {
+    let Some(perf) = gloo::utils::window().performance() else {
+        return Vec::new();
+    };
+    let entries = perf.get_entries_by_type("resource");
+    let mut out = Vec::new();
+    for i in 0..entries.length().min(MAX_RESOURCES as u32) {
+        let Ok(t) = entries.get(i).dyn_into::<PerformanceResourceTiming>() else {
+            continue;
+        };
+        // `responseStatus` is newer than web-sys' binding; read it reflectively (0 = not exposed).
+        let status = js_sys::Reflect::get(&t, &JsValue::from_str("responseStatus"))
+            .ok()
+            .and_then(|v| v.as_f64())
+            .filter(|s| *s > 0.0)
+            .map(|s| s as u16);
+        out.push(ResourceEvidence {
+            url: t.name(),
+            initiator: t.initiator_type(),
+            status,
+            duration_ms: Some(t.duration()),
+        });
+    }
+    out
+}
+
+/// Scans the current page and returns the `PageReport` as a plain JS object.
+#[wasm_bindgen]
+pub fn scan() -> Result<JsValue, JsError> {
+    let doc = gloo::utils::document();
+    let report = analyze(&collect(&doc));
+    serde_wasm_bindgen::to_value(&report).map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// Version of the core compiled into this content script.
+#[wasm_bindgen(js_name = coreVersion)]
+pub fn core_version() -> String {
+    messaging_doctor::CORE_VERSION.to_string()
+}

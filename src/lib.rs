@@ -1,0 +1,20 @@
+//! Messaging Doctor's diagnosis core.
+//!
+//! Everything in this crate is a pure function over plain data: the browser-facing binding
+//! crates (`crates/page-wasm`, `crates/popup-wasm`) collect evidence, hand it in as the types
+//! below, and get findings back. Nothing here touches the network, the DOM or a clock, so all of
+//! it is tested natively with `cargo test`.
+//!
+//! Map:
+//! - [`finding`]: the `Finding` shape every check produces (stable code, severity, message,
+//!   evidence, fix, link).
+//! - [`page`]: what the content script found on the customer's page → page findings.
+//! - [`report`]: merges and ranks findings into the list the popup shows.
+
+pub mod finding;
+pub mod page;
+pub mod report;
+
+/// Version of the core, shown in the popup footer and stamped into every report so a support
+/// case says which build produced it.
+pub const CORE_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,610 @@
+//! A tolerant reader of chat-snippet code in real-world script text.
+//!
+//! It never evaluates anything. A small JavaScript tokenizer skips comments, reads string
+//! literals (single, double, and backtick without `${}`), tells regex literals from division by
+//! the previous token, and then looks for calls of the known init functions:
+//!
+//! - `embeddedservice_bootstrap.init(orgId, deploymentName, siteUrl, { scrt2URL })` (MIAW v1)
+//! - `agentforce_messaging.init(…)` (Enhanced Chat v2, same argument order)
+//! - `embedded_svc.init(baseCoreURL, communityURL, gslbBaseURL, orgId, eswConfigDevName, {…})`
+//!   (legacy Embedded Service Chat)
+//!
+//! Arguments that are not literals (variables, concatenations) are kept as `None` with their
+//! source text, so the caller can say "set at run time" instead of guessing.
+
+use serde::{Deserialize, Serialize};
+
+/// Which snippet family an init call belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Family {
+    /// Messaging for Web v1: `embeddedservice_bootstrap` + `bootstrap.min.js`.
+    MiawV1,
+    /// Enhanced Chat v2: `agentforce_messaging` + `init.js`.
+    EnhancedV2,
+    /// Legacy Embedded Service Chat (Snap-ins): `embedded_svc` + `esw.min.js`.
+    LegacyChat,
+}
+
+impl Family {
+    pub fn label(self) -> &'static str {
+        match self {
+            Family::MiawV1 => "Messaging for Web (v1 bootstrap)",
+            Family::EnhancedV2 => "Enhanced Chat v2",
+            Family::LegacyChat => "legacy Embedded Service Chat",
+        }
+    }
+}
+
+/// One parsed init call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InitCall {
+    pub family: Family,
+    /// Byte offset of the call in the script text.
+    pub offset: usize,
+    /// 1-based line of the call in the script text.
+    pub line: u32,
+    pub org_id: Option<String>,
+    pub deployment: Option<String>,
+    pub site_url: Option<String>,
+    pub scrt2_url: Option<String>,
+    /// Source text of arguments that were not plain literals, in order, for evidence.
+    pub dynamic_args: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok<'a> {
+    Ident(&'a str),
+    Str(String),
+    Punct(char),
+    Other,
+}
+
+#[derive(Debug, Clone)]
+struct Token<'a> {
+    tok: Tok<'a>,
+    start: usize,
+    end: usize,
+}
+
+/// Upper bound on tokens read from one script; a minified bundle larger than this is read up to
+/// the bound and the rest is ignored (reported by the caller as a truncated scan).
+const MAX_TOKENS: usize = 2_000_000;
+
+fn tokenize(src: &str) -> Vec<Token<'_>> {
+    let b = src.as_bytes();
+    let mut out: Vec<Token<'_>> = Vec::new();
+    let mut i = 0;
+    while i < b.len() && out.len() < MAX_TOKENS {
+        let c = b[i];
+        if c.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        if c == b'/' && i + 1 < b.len() && b[i + 1] == b'/' {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+            continue;
+        }
+        if c == b'/' && i + 1 < b.len() && b[i + 1] == b'*' {
+            i = match src[i + 2..].find("*/") {
+                Some(p) => i + 2 + p + 2,
+                None => b.len(),
+            };
+            continue;
+        }
+        let start = i;
+        if c == b'"' || c == b'\'' || c == b'`' {
+            let (val, end) = read_string(src, i);
+            out.push(Token {
+                tok: match val {
+                    Some(v) => Tok::Str(v),
+                    None => Tok::Other,
+                },
+                start,
+                end,
+            });
+            i = end;
+            continue;
+        }
+        if c == b'/' && regex_allowed(out.last()) {
+            i = skip_regex(b, i);
+            out.push(Token {
+                tok: Tok::Other,
+                start,
+                end: i,
+            });
+            continue;
+        }
+        if c == b'_' || c == b'$' || c.is_ascii_alphanumeric() || c >= 0x80 {
+            while i < b.len()
+                && (b[i] == b'_' || b[i] == b'$' || b[i].is_ascii_alphanumeric() || b[i] >= 0x80)
+            {
+                i += 1;
+            }
+            // Keep char boundaries intact for non-ASCII identifiers.
+            while !src.is_char_boundary(i) {
+                i += 1;
+            }
+            out.push(Token {
+                tok: Tok::Ident(&src[start..i]),
+                start,
+                end: i,
+            });
+            continue;
+        }
+        // Any other byte is punctuation; advance by one whole char.
+        let ch = src[i..].chars().next().unwrap_or('\u{fffd}');
+        i += ch.len_utf8().max(1);
+        out.push(Token {
+            tok: Tok::Punct(ch),
+            start,
+            end: i,
+        });
+    }
+    out
+}
+
+fn regex_allowed(prev: Option<&Token<'_>>) -> bool {
+    match prev {
+        None => true,
+        Some(t) => match &t.tok {
+            Tok::Ident(w) => matches!(
+                *w,
+                "return" | "typeof" | "case" | "do" | "else" | "in" | "of" | "void" | "throw"
+            ),
+            Tok::Str(_) | Tok::Other => false,
+            Tok::Punct(p) => !matches!(p, ')' | ']' | '}'),
+        },
+    }
+}
+
+fn skip_regex(b: &[u8], mut i: usize) -> usize {
+    i += 1;
+    let mut in_class = false;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'\n' => return i,
+            b'[' => {
+                in_class = true;
+                i += 1
+            }
+            b']' => {
+                in_class = false;
+                i += 1
+            }
+            b'/' if !in_class => {
+                i += 1;
+                while i < b.len() && b[i].is_ascii_alphabetic() {
+                    i += 1;
+                }
+                return i;
+            }
+            _ => i += 1,
+        }
+    }
+    b.len()
+}
+
+/// Reads a string literal starting at `start` (the quote). Returns its value when it is a plain
+/// literal (template literals with `${` are not), and the offset just past it.
+fn read_string(src: &str, start: usize) -> (Option<String>, usize) {
+    let b = src.as_bytes();
+    let quote = b[start];
+    let mut val = String::new();
+    let mut plain = true;
+    let mut i = start + 1;
+    while i < b.len() {
+        let c = b[i];
+        if c == quote {
+            return (plain.then_some(val), i + 1);
+        }
+        if c == b'\n' && quote != b'`' {
+            // Unterminated string: stop at end of line.
+            return (None, i);
+        }
+        if c == b'$' && quote == b'`' && b.get(i + 1) == Some(&b'{') {
+            plain = false;
+        }
+        if c == b'\\' && i + 1 < b.len() {
+            let n = b[i + 1];
+            match n {
+                b'n' => val.push('\n'),
+                b't' => val.push('\t'),
+                b'r' => val.push('\r'),
+                b'0' => val.push('\0'),
+                b'u' | b'x' => {
+                    let (ch, used) = read_escape(&src[i + 1..]);
+                    val.push(ch.unwrap_or('\u{fffd}'));
+                    i += 1 + used;
+                    continue;
+                }
+                b'\n' => {}
+                _ => {
+                    let ch = src[i + 1..].chars().next().unwrap_or('\u{fffd}');
+                    val.push(ch);
+                    i += 1 + ch.len_utf8();
+                    continue;
+                }
+            }
+            i += 2;
+            continue;
+        }
+        let ch = src[i..].chars().next().unwrap_or('\u{fffd}');
+        val.push(ch);
+        i += ch.len_utf8().max(1);
+    }
+    (None, b.len())
+}
+
+/// `s` starts at the `u` or `x` of an escape. Returns the char and the bytes consumed after `\`.
+fn read_escape(s: &str) -> (Option<char>, usize) {
+    let b = s.as_bytes();
+    if b[0] == b'x' {
+        let hex = s.get(1..3).and_then(|h| u32::from_str_radix(h, 16).ok());
+        return (hex.and_then(char::from_u32), 3.min(s.len()));
+    }
+    if b.get(1) == Some(&b'{') {
+        if let Some(close) = s.find('}') {
+            let v = u32::from_str_radix(&s[2..close], 16).ok();
+            return (v.and_then(char::from_u32), close + 1);
+        }
+        return (None, 1);
+    }
+    let v = s.get(1..5).and_then(|h| u32::from_str_radix(h, 16).ok());
+    (v.and_then(char::from_u32), 5.min(s.len()))
+}
+
+/// An argument of a call: a string literal, an object literal's string-valued keys, or other code.
+#[derive(Debug)]
+enum Arg {
+    Str(String),
+    Object(Vec<(String, Option<String>)>),
+    Code(String),
+}
+
+fn family_of(object: &str) -> Option<Family> {
+    match object {
+        "embeddedservice_bootstrap" => Some(Family::MiawV1),
+        "agentforce_messaging" => Some(Family::EnhancedV2),
+        "embedded_svc" => Some(Family::LegacyChat),
+        _ => None,
+    }
+}
+
+/// Finds every init call of a known chat family in `src`.
+pub fn find_init_calls(src: &str) -> Vec<InitCall> {
+    let toks = tokenize(src);
+    let mut calls = Vec::new();
+    let mut i = 0;
+    while i + 3 < toks.len() {
+        // Matches `<object> . init (` with an optional `window.` prefix before the object.
+        let fam = match &toks[i].tok {
+            Tok::Ident(w) => family_of(w),
+            _ => None,
+        };
+        let is_call = fam.is_some()
+            && toks[i + 1].tok == Tok::Punct('.')
+            && toks[i + 2].tok == Tok::Ident("init")
+            && toks[i + 3].tok == Tok::Punct('(');
+        // `x.embedded_svc.init` where x is not window is someone else's object.
+        let qualified_elsewhere = i >= 2
+            && toks[i - 1].tok == Tok::Punct('.')
+            && !matches!(toks[i - 2].tok, Tok::Ident("window") | Tok::Ident("self"));
+        if let (Some(family), true, false) = (fam, is_call, qualified_elsewhere) {
+            let (args, next) = read_args(src, &toks, i + 4);
+            calls.push(build_call(family, src, toks[i].start, args));
+            i = next;
+            continue;
+        }
+        i += 1;
+    }
+    calls
+}
+
+fn build_call(family: Family, src: &str, offset: usize, args: Vec<Arg>) -> InitCall {
+    let line = 1 + src.as_bytes()[..offset]
+        .iter()
+        .filter(|&&c| c == b'\n')
+        .count() as u32;
+    let mut call = InitCall {
+        family,
+        offset,
+        line,
+        org_id: None,
+        deployment: None,
+        site_url: None,
+        scrt2_url: None,
+        dynamic_args: Vec::new(),
+    };
+    // Positions of org id / deployment / site URL / options per family.
+    let (org, dep, site, opts) = match family {
+        Family::MiawV1 | Family::EnhancedV2 => (0, 1, 2, 3),
+        Family::LegacyChat => (3, 4, 1, 5),
+    };
+    for (idx, arg) in args.into_iter().enumerate() {
+        match arg {
+            Arg::Str(s) if idx == org => call.org_id = Some(s),
+            Arg::Str(s) if idx == dep => call.deployment = Some(s),
+            Arg::Str(s) if idx == site => call.site_url = Some(s),
+            Arg::Object(pairs) if idx == opts => {
+                for (k, v) in pairs {
+                    let key = if family == Family::LegacyChat {
+                        "baseLiveAgentURL"
+                    } else {
+                        "scrt2URL"
+                    };
+                    if k == key {
+                        call.scrt2_url = v;
+                    }
+                }
+            }
+            Arg::Code(c) => call.dynamic_args.push(c),
+            _ => {}
+        }
+    }
+    call
+}
+
+/// Reads call arguments from token `i` (just after `(`). Returns them and the index after `)`.
+fn read_args(src: &str, toks: &[Token<'_>], mut i: usize) -> (Vec<Arg>, usize) {
+    let mut args = Vec::new();
+    loop {
+        if i >= toks.len() {
+            return (args, i);
+        }
+        if toks[i].tok == Tok::Punct(')') {
+            return (args, i + 1);
+        }
+        let (arg, next) = read_one_arg(src, toks, i);
+        args.push(arg);
+        i = next;
+        match toks.get(i).map(|t| &t.tok) {
+            Some(Tok::Punct(',')) => i += 1,
+            Some(Tok::Punct(')')) => return (args, i + 1),
+            _ => return (args, i),
+        }
+    }
+}
+
+/// Reads one argument expression; stops before the `,` or `)` that ends it at depth 0.
+fn read_one_arg(src: &str, toks: &[Token<'_>], start: usize) -> (Arg, usize) {
+    let end = expr_end(toks, start);
+    let slice = &toks[start..end];
+    let arg = match slice {
+        [Token {
+            tok: Tok::Str(s), ..
+        }] => Arg::Str(s.clone()),
+        [first, .., last] if first.tok == Tok::Punct('{') && last.tok == Tok::Punct('}') => {
+            Arg::Object(read_object(&slice[1..slice.len() - 1]))
+        }
+        [] => Arg::Code(String::new()),
+        _ => {
+            let text = &src[slice[0].start..slice[slice.len() - 1].end];
+            Arg::Code(text.chars().take(200).collect())
+        }
+    };
+    (arg, end)
+}
+
+fn expr_end(toks: &[Token<'_>], mut i: usize) -> usize {
+    let mut depth = 0i32;
+    while i < toks.len() {
+        match toks[i].tok {
+            Tok::Punct('(') | Tok::Punct('[') | Tok::Punct('{') => depth += 1,
+            Tok::Punct(')') | Tok::Punct(']') | Tok::Punct('}') => {
+                if depth == 0 {
+                    return i;
+                }
+                depth -= 1;
+            }
+            Tok::Punct(',') if depth == 0 => return i,
+            _ => {}
+        }
+        i += 1;
+    }
+    i
+}
+
+/// Reads `key: value` pairs at depth 0 of an object literal body; values that are not string
+/// literals are `None`.
+fn read_object(body: &[Token<'_>]) -> Vec<(String, Option<String>)> {
+    let mut pairs = Vec::new();
+    let mut i = 0;
+    while i < body.len() {
+        let key = match &body[i].tok {
+            Tok::Ident(k) => Some(k.to_string()),
+            Tok::Str(k) => Some(k.clone()),
+            _ => None,
+        };
+        let end = expr_end(body, i);
+        if let Some(key) = key {
+            if body.get(i + 1).map(|t| &t.tok) == Some(&Tok::Punct(':')) {
+                let value = match &body[i + 2..end] {
+                    [Token {
+                        tok: Tok::Str(s), ..
+                    }] => Some(s.clone()),
+                    _ => None,
+                };
+                pairs.push((key, value));
+            }
+        }
+        i = end + 1;
+    }
+    pairs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ORG: &str = "00DHu00000abcde";
+
+    fn one(src: &str) -> InitCall {
+        let calls = find_init_calls(src);
+        assert_eq!(
+            calls.len(),
+            1,
+            "expected one call in {src:?}, got {calls:?}"
+        );
+        calls.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn reads_the_setup_snippet_as_given() {
+        let src = r#"
+	function initEmbeddedMessaging() {
+		try {
+			embeddedservice_bootstrap.settings.language = 'en_US'; // For example, enter 'en' or 'en-US'
+
+			embeddedservice_bootstrap.init(
+				'00DHu00000abcde',
+				'Web_Chat',
+				'https://acme.my.site.com/ESWWebChat1712345678901',
+				{
+					scrt2URL: 'https://acme.my.salesforce-scrt.com'
+				}
+			);
+		} catch (err) {
+			console.error('Error loading Embedded Messaging: ', err);
+		}
+	};
+"#;
+        let c = one(src);
+        assert_eq!(c.family, Family::MiawV1);
+        assert_eq!(c.org_id.as_deref(), Some(ORG));
+        assert_eq!(c.deployment.as_deref(), Some("Web_Chat"));
+        assert_eq!(
+            c.site_url.as_deref(),
+            Some("https://acme.my.site.com/ESWWebChat1712345678901")
+        );
+        assert_eq!(
+            c.scrt2_url.as_deref(),
+            Some("https://acme.my.salesforce-scrt.com")
+        );
+        assert_eq!(c.line, 6);
+        assert!(c.dynamic_args.is_empty());
+    }
+
+    /// Each row: script text, expected (org id, deployment, site url, scrt2 url). Shapes seen on
+    /// real pages: minified one-liners, double quotes, `window.` prefix, quoted keys, escapes,
+    /// comments between arguments, a commented-out older snippet before the live one.
+    #[test]
+    fn table_of_real_world_shapes() {
+        type Row = (&'static str, [Option<&'static str>; 4]);
+        let rows: &[Row] = &[
+            (
+                r#"function initEmbeddedMessaging(){try{embeddedservice_bootstrap.settings.language="en_US",embeddedservice_bootstrap.init("00DHu00000abcde","Web_Chat","https://acme.my.site.com/ESWWebChat1712345678901",{scrt2URL:"https://acme.my.salesforce-scrt.com"})}catch(e){console.error(e)}}"#,
+                [
+                    Some(ORG),
+                    Some("Web_Chat"),
+                    Some("https://acme.my.site.com/ESWWebChat1712345678901"),
+                    Some("https://acme.my.salesforce-scrt.com"),
+                ],
+            ),
+            (
+                r#"window.embeddedservice_bootstrap.init( '00DHu00000abcde' /* org */, 'Web_Chat', // dev name
+                   'https://acme.my.site.com/ESWWebChat1712345678901', { "scrt2URL" : 'https://acme.my.salesforce-scrt.com', } );"#,
+                [
+                    Some(ORG),
+                    Some("Web_Chat"),
+                    Some("https://acme.my.site.com/ESWWebChat1712345678901"),
+                    Some("https://acme.my.salesforce-scrt.com"),
+                ],
+            ),
+            (
+                r#"embeddedservice_bootstrap.init('00DHu00000abcde','We\u0062_Chat','https:\/\/acme.my.site.com\/ESW',{scrt2URL:'https://acme.my.salesforce-scrt.com'})"#,
+                [
+                    Some(ORG),
+                    Some("Web_Chat"),
+                    Some("https://acme.my.site.com/ESW"),
+                    Some("https://acme.my.salesforce-scrt.com"),
+                ],
+            ),
+            (
+                r#"/* embeddedservice_bootstrap.init('00DOLD0000abcde','Old','https://old.my.site.com/ESW',{}) */
+                   agentforce_messaging.init(`00DHu00000abcde`, `Agent_Chat`, `https://acme.my.site.com/ESWAgent1712345678901`, {scrt2URL: `https://acme.my.salesforce-scrt.com`});"#,
+                [
+                    Some(ORG),
+                    Some("Agent_Chat"),
+                    Some("https://acme.my.site.com/ESWAgent1712345678901"),
+                    Some("https://acme.my.salesforce-scrt.com"),
+                ],
+            ),
+            (
+                r#"var re = /embeddedservice_bootstrap.init('x'/; embeddedservice_bootstrap.init(ORG_ID, 'Web_Chat', site + '/ESW', opts);"#,
+                [None, Some("Web_Chat"), None, None],
+            ),
+        ];
+        for (src, [org, dep, site, scrt]) in rows {
+            let c = one(src);
+            assert_eq!(c.org_id.as_deref(), *org, "org in {src}");
+            assert_eq!(c.deployment.as_deref(), *dep, "deployment in {src}");
+            assert_eq!(c.site_url.as_deref(), *site, "site in {src}");
+            assert_eq!(c.scrt2_url.as_deref(), *scrt, "scrt2 in {src}");
+        }
+    }
+
+    #[test]
+    fn dynamic_arguments_are_kept_as_source_text() {
+        let c = one("embeddedservice_bootstrap.init(ORG_ID, 'Web_Chat', site + '/ESW', opts);");
+        assert_eq!(c.dynamic_args, vec!["ORG_ID", "site + '/ESW'", "opts"]);
+    }
+
+    #[test]
+    fn legacy_embedded_svc_arguments_map_to_org_and_deployment() {
+        let c = one(
+            r#"embedded_svc.init('https://acme.my.salesforce.com','https://acme.my.site.com/help','https://service.force.com','00DHu00000abcde','Chat_Team',{baseLiveAgentURL:'https://d.la1-c2-ia2.salesforceliveagent.com/chat',deploymentId:'572Hu000000abcd'});"#,
+        );
+        assert_eq!(c.family, Family::LegacyChat);
+        assert_eq!(c.org_id.as_deref(), Some(ORG));
+        assert_eq!(c.deployment.as_deref(), Some("Chat_Team"));
+        assert_eq!(c.site_url.as_deref(), Some("https://acme.my.site.com/help"));
+    }
+
+    #[test]
+    fn two_calls_in_one_script_are_both_found_in_order() {
+        let src = "embeddedservice_bootstrap.init('00DHu00000abcde','A','https://a.my.site.com/E',{});\nembeddedservice_bootstrap.init('00DHu00000abcde','B','https://a.my.site.com/F',{});";
+        let calls = find_init_calls(src);
+        let names: Vec<_> = calls
+            .iter()
+            .map(|c| c.deployment.clone().unwrap())
+            .collect();
+        assert_eq!(names, vec!["A", "B"]);
+        assert_eq!(calls[1].line, 2);
+    }
+
+    #[test]
+    fn look_alikes_are_not_calls() {
+        for src in [
+            "embeddedservice_bootstrap.settings.init = 1;",
+            "foo.embeddedservice_bootstrap.init('00DHu00000abcde','A','u',{})",
+            "'embeddedservice_bootstrap.init(\"00DHu00000abcde\")'",
+            "// embeddedservice_bootstrap.init('00DHu00000abcde','A','u',{})",
+            "embeddedservice_bootstrap.initialize('x')",
+        ] {
+            assert!(find_init_calls(src).is_empty(), "false positive in {src:?}");
+        }
+    }
+
+    #[test]
+    fn broken_text_never_panics() {
+        for src in [
+            "embeddedservice_bootstrap.init(",
+            "embeddedservice_bootstrap.init('unterminated",
+            "embeddedservice_bootstrap.init({{{{",
+            "embeddedservice_bootstrap.init('\\u{110000}','\\x','\\u12',`${a}`)",
+            "/* never closed",
+            "é embeddedservice_bootstrap . init ( 'ü' ) ",
+            "a / b / embeddedservice_bootstrap.init('x')",
+        ] {
+            let _ = find_init_calls(src);
+        }
+        let c = find_init_calls("embeddedservice_bootstrap.init('\\u{110000}','B',`${a}`)");
+        assert_eq!(c[0].org_id.as_deref(), Some("\u{fffd}"));
+        assert_eq!(c[0].deployment.as_deref(), Some("B"));
+        assert_eq!(c[0].site_url, None);
+    }
+}
