@@ -1,0 +1,3 @@
+fn main() {
+    eprintln!("md-sim: not built yet");
+}
