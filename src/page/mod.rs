@@ -529,5 +529,7 @@ mod tests {
         let out = serde_json::to_value(&r).unwrap();
         assert_eq!(out["initCalls"][0]["deployment"], "A");
         assert_eq!(out["initCalls"][0]["inHead"], true);
+        assert_eq!(out["initCalls"][0]["orgId"], "00DHu00000abcde");
+        assert_eq!(out["initCalls"][0]["siteUrl"], "https://a.my.site.com/E");
     }
 }

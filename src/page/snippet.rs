@@ -38,6 +38,7 @@ impl Family {
 
 /// One parsed init call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct InitCall {
     pub family: Family,
     /// Byte offset of the call in the script text.

@@ -125,7 +125,10 @@ fn collect_resources() -> Vec<ResourceEvidence> {
 pub fn scan() -> Result<JsValue, JsError> {
     let doc = gloo::utils::document();
     let report = analyze(&collect(&doc));
-    serde_wasm_bindgen::to_value(&report).map_err(|e| JsError::new(&e.to_string()))
+    // JSON-compatible: maps (from `#[serde(flatten)]`) become plain objects, so the report
+    // survives structured cloning to the popup and reads like the documented JSON.
+    let ser = serde_wasm_bindgen::Serializer::json_compatible();
+    serde::Serialize::serialize(&report, &ser).map_err(|e| JsError::new(&e.to_string()))
 }
 
 /// Version of the core compiled into this content script.

@@ -1,0 +1,120 @@
+// Popup glue: find the tab to check, run the page scan there, hand its report to the Rust core
+// (popup wasm) and render the ranked diagnosis as text. Also runs, unchanged, as a full tab
+// (popup.html?tab=<id>) so the admin can keep it open while reproducing.
+import init, { diagnose, coreVersion } from './pkg/md_popup.js';
+import { h, replace } from './dom.js';
+
+const api = globalThis.browser ?? globalThis.chrome;
+const $ = (id) => document.getElementById(id);
+
+/** The tab to check: `?tab=<id>` when opened as a tab, else the active tab of this window. */
+async function targetTab() {
+  const param = new URLSearchParams(location.search).get('tab');
+  if (param !== null) {
+    const id = Number(param);
+    if (!Number.isInteger(id)) throw new Error(`The tab number "${param}" in this page's address is not valid.`);
+    return api.tabs.get(id);
+  }
+  const [tab] = await api.tabs.query({ active: true, currentWindow: true });
+  if (!tab) throw new Error('There is no active tab to check.');
+  return tab;
+}
+
+/** Explains why a tab can't be scanned, in the admin's words. */
+function explainInjectionError(err) {
+  const msg = String(err && err.message ? err.message : err);
+  if (/cannot access|cannot be scripted|missing host permission|permission/i.test(msg)) {
+    return 'Messaging Doctor can only read a page after you click its icon on that page. ' +
+      'Open the customer site in this tab and click the Messaging Doctor icon again. ' +
+      '(Browser pages and add-on stores can never be read.)';
+  }
+  return `The page could not be read: ${msg}`;
+}
+
+/** Injects the content script (once) and runs the scan. Returns the PageScanResult message. */
+async function scanTab(tabId) {
+  await api.scripting.executeScript({ target: { tabId }, files: ['content/content.js'] });
+  const [res] = await api.scripting.executeScript({
+    target: { tabId },
+    func: () => globalThis.__messagingDoctor.runScan(),
+  });
+  const result = res && res.result;
+  if (!result || result.kind !== 'md/page-scan') throw new Error('The page scan returned nothing.');
+  return result;
+}
+
+function renderFinding(f) {
+  const evidence = f.evidence.length
+    ? h('dl', {}, f.evidence.map((e) => [
+      h('dt', {}, e.label),
+      h('dd', {}, e.value, e.location ? h('span', { class: 'md-where' }, ` — ${e.location}`) : null),
+    ]))
+    : null;
+  const fix = f.fix.length ? h('ol', { class: 'md-fix', 'aria-label': 'How to fix' }, f.fix.map((s) => h('li', {}, s))) : null;
+  const link = f.link
+    ? (/^https:/.test(f.link.url)
+      ? h('a', { href: f.link.url, target: '_blank', rel: 'noopener noreferrer' }, f.link.label)
+      : h('span', { class: 'md-code' }, `In Setup: ${f.link.label}`))
+    : null;
+  return h('li', { class: 'md-finding', 'data-code': f.code, 'data-severity': f.severity, 'data-testid': 'finding' },
+    h('h3', {}, h('span', { class: 'md-badge' }, f.severity.toUpperCase()), f.title),
+    h('p', {}, f.message),
+    evidence, fix, link,
+    h('div', { class: 'md-code' }, f.code));
+}
+
+function render(diagnosis, scan) {
+  $('status').hidden = true;
+  const headline = $('headline');
+  headline.hidden = false;
+  headline.textContent = diagnosis.headline;
+  replace($('findings'), diagnosis.findings.map(renderFinding));
+  $('footer').textContent =
+    `Core ${diagnosis.coreVersion} ranked this in the popup; the page was read by core ` +
+    `${diagnosis.pageCoreVersion ?? '?'} (${scan.engine}) in the page's content script in ` +
+    `${scan.ms.toFixed(1)} ms.`;
+}
+
+function renderError(message) {
+  replace($('status'), h('div', { class: 'md-error-box', 'data-testid': 'error' }, message));
+}
+
+async function main() {
+  await init();
+  $('footer').textContent = `Core ${coreVersion()}`;
+  let tab;
+  try {
+    tab = await targetTab();
+  } catch (e) {
+    renderError(String(e.message ?? e));
+    return;
+  }
+  $('target').textContent = tab.url ? `Page: ${tab.url}` : `Tab ${tab.id}`;
+  document.body.dataset.tabId = String(tab.id);
+  const openInTab = $('open-in-tab');
+  if (!new URLSearchParams(location.search).has('tab')) {
+    openInTab.hidden = false;
+    openInTab.addEventListener('click', () => {
+      api.tabs.create({ url: api.runtime.getURL(`popup/popup.html?tab=${tab.id}`) });
+      window.close();
+    });
+  }
+  let scan;
+  try {
+    scan = await scanTab(tab.id);
+  } catch (e) {
+    renderError(explainInjectionError(e));
+    return;
+  }
+  if (!scan.ok) {
+    renderError(`The page scan failed: ${scan.error}`);
+    return;
+  }
+  try {
+    render(diagnose(scan.report), scan);
+  } catch (e) {
+    renderError(`The page report could not be read: ${e.message ?? e}`);
+  }
+}
+
+main();

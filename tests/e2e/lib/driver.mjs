@@ -1,0 +1,63 @@
+// One small interface over both browsers for the E2E tests:
+//   openDriver(name) → { openPopupOn(url) → PopupHandle, close() }
+//   PopupHandle      → { waitForResult(), rescan(), close() }
+// Chromium opens the real popup through the toolbar action; Firefox clicks the toolbar action
+// (granting activeTab as a user's click does) and then opens the popup document as an
+// extension tab, the same page the popup's "Open in a tab" button opens.
+import path from 'node:path';
+import { launchChromium } from './chromium.mjs';
+
+export const EXTENSION_DIR = path.resolve(import.meta.dirname, '../../../build/extension');
+export const BROWSERS = (process.env.MD_BROWSERS ?? 'chromium,firefox').split(',').filter(Boolean);
+
+// Runs in the popup document: what it shows, as data.
+export const READ_POPUP = () => {
+  const headline = document.getElementById('headline');
+  const error = document.querySelector('[data-testid=error]');
+  if ((!headline || headline.hidden) && !error) return null;
+  return {
+    headline: headline && !headline.hidden ? headline.textContent : '',
+    codes: [...document.querySelectorAll('[data-testid=finding]')].map((li) => li.dataset.code),
+    footer: document.getElementById('footer').textContent,
+    error: error ? error.textContent : null,
+  };
+};
+
+// Runs in the popup document: the content script's result for the popup's tab.
+export const RESCAN = async () => {
+  const api = globalThis.browser ?? globalThis.chrome;
+  const tabId = Number(document.body.dataset.tabId);
+  const [res] = await api.scripting.executeScript({
+    target: { tabId },
+    func: () => globalThis.__messagingDoctor.runScan(),
+  });
+  return res.result;
+};
+
+export async function openDriver(name) {
+  if (name === 'chromium') return chromiumDriver();
+  if (name === 'firefox') return (await import('./firefox-driver.mjs')).firefoxDriver(EXTENSION_DIR);
+  throw new Error(`unknown browser ${name}`);
+}
+
+async function chromiumDriver() {
+  const c = await launchChromium({ extensionDir: EXTENSION_DIR });
+  return {
+    async openPopupOn(url) {
+      const page = await c.openPage(url);
+      const popup = await c.openPopup(page);
+      return {
+        async waitForResult() {
+          const handle = await popup.waitForFunction(READ_POPUP, { timeout: 15000 });
+          return handle.jsonValue();
+        },
+        rescan: () => popup.evaluate(RESCAN),
+        async close() {
+          await popup.close().catch(() => {});
+          await page.close().catch(() => {});
+        },
+      };
+    },
+    close: () => c.close(),
+  };
+}

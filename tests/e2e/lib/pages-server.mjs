@@ -1,0 +1,47 @@
+// Serves the page fixtures of tests/pages on 127.0.0.1 for the E2E tests.
+//   /<case>/                               → tests/pages/<case>/page.html (+ headers.json)
+//   /<any path>/assets/js/bootstrap.min.js → an empty stand-in loader (no network needed)
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const PAGES_DIR = path.resolve(import.meta.dirname, '../../pages');
+
+/** Cases: every folder of tests/pages with a page.html, with its expected.json. */
+export function listCases() {
+  return fs.readdirSync(PAGES_DIR, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && fs.existsSync(path.join(PAGES_DIR, d.name, 'page.html')))
+    .map((d) => ({
+      name: d.name,
+      expected: JSON.parse(fs.readFileSync(path.join(PAGES_DIR, d.name, 'expected.json'), 'utf8')),
+    }));
+}
+
+/** @returns {Promise<{origin: string, close: () => Promise<void>}>} */
+export async function startPagesServer() {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://localhost');
+    if (url.pathname.endsWith('/assets/js/bootstrap.min.js')) {
+      res.writeHead(200, { 'content-type': 'text/javascript' });
+      res.end('/* test stand-in for the loader: defines nothing */\n');
+      return;
+    }
+    const m = /^\/([a-z0-9-]+)\/$/.exec(url.pathname);
+    const dir = m && path.join(PAGES_DIR, m[1]);
+    if (!dir || !fs.existsSync(path.join(dir, 'page.html'))) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found');
+      return;
+    }
+    const headersFile = path.join(dir, 'headers.json');
+    const extra = fs.existsSync(headersFile) ? JSON.parse(fs.readFileSync(headersFile, 'utf8')) : {};
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...extra });
+    res.end(fs.readFileSync(path.join(dir, 'page.html')));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}

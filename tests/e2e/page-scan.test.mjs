@@ -1,0 +1,60 @@
+// End to end, in real browsers: the built extension (build/extension) is loaded into headless
+// Chromium and Firefox ESR; each page fixture of tests/pages is opened; the toolbar action is
+// clicked on it; the popup runs the content script (Rust, via wasm2js) in the page, ranks the
+// report with Rust (Wasm) and renders it. Checked per case and browser:
+//   - the content script's own result (re-run from the popup's context, as the popup does),
+//   - what the popup shows: headline and the finding codes in ranked order.
+// Run: scripts/md test (or: node --test tests/e2e/ after scripts/build.sh).
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { listCases, startPagesServer } from './lib/pages-server.mjs';
+import { openDriver, BROWSERS } from './lib/driver.mjs';
+
+const cases = listCases();
+assert.ok(cases.length >= 3, 'page fixtures are missing');
+
+for (const browserName of BROWSERS) {
+  describe(`page scan in ${browserName}`, () => {
+    let server;
+    let driver;
+    before(async () => {
+      server = await startPagesServer();
+      driver = await openDriver(browserName);
+    });
+    after(async () => {
+      await driver?.close();
+      await server?.close();
+    });
+
+    for (const c of cases) {
+      test(c.name, async () => {
+        const popup = await driver.openPopupOn(`${server.origin}/${c.name}/`);
+        try {
+          const shown = await popup.waitForResult();
+          assert.equal(shown.error, null, `the popup showed an error: ${shown.error}`);
+
+          // What the content script returned (Rust compiled to JS, running in the page).
+          const scan = await popup.rescan();
+          assert.equal(scan.kind, 'md/page-scan');
+          assert.equal(scan.ok, true, scan.error);
+          assert.equal(scan.engine, 'wasm2js');
+          assert.match(scan.coreVersion, /^\d+\.\d+\.\d+$/);
+          assert.equal(scan.report.url, `${server.origin}/${c.name}/`);
+          assert.equal(scan.report.loaders.length, c.expected.loaders, 'loaders');
+          assert.equal(scan.report.initCalls.length, c.expected.initCalls, 'init calls');
+          for (const call of scan.report.initCalls) {
+            assert.equal(call.orgId, '00DHu00000abcde');
+            assert.equal(call.deployment, 'Web_Chat');
+          }
+
+          // What the popup shows (ranked by Rust compiled to Wasm, in the popup).
+          assert.deepEqual(shown.codes, c.expected.findings);
+          assert.ok(shown.headline.includes(c.expected.headline), `headline: ${shown.headline}`);
+          assert.match(shown.footer, /ranked this in the popup; the page was read by core \d+\.\d+\.\d+ \(wasm2js\)/);
+        } finally {
+          await popup.close();
+        }
+      });
+    }
+  });
+}
