@@ -97,7 +97,7 @@ pub fn relationship(object: &str, rel: &str) -> Option<(String, &'static str)> {
         "triggerobjectorevent" => Some(("TriggerObjectOrEventId", "EntityDefinition")),
         "messagingchannel" => Some(("MessagingChannelId", "MessagingChannel")),
         "messagingenduser" => Some(("MessagingEndUserId", "MessagingEndUser")),
-        "logUser" | "loguser" => Some(("LogUserId", "User")),
+        "loguser" => Some(("LogUserId", "User")),
         "debuglevel" => Some(("DebugLevelId", "DebugLevel")),
         "tracedentity" => Some(("TracedEntityId", "")),
         "profile" => Some(("ProfileId", "Profile")),

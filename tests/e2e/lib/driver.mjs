@@ -23,6 +23,16 @@ export const READ_POPUP = () => {
   };
 };
 
+// Runs in the popup document: every finding as plain text, for the demo's terminal output.
+export const READ_FINDINGS = () => [...document.querySelectorAll('[data-testid=finding]')].map((li) => ({
+  code: li.dataset.code,
+  severity: li.dataset.severity,
+  title: li.querySelector('h3').lastChild.textContent,
+  message: li.querySelector('p').textContent,
+  evidence: [...li.querySelectorAll('dt')].map((dt) => `${dt.textContent}: ${dt.nextElementSibling.textContent}`),
+  fix: [...li.querySelectorAll('.md-fix li')].map((x) => x.textContent),
+}));
+
 // Runs in the popup document: the content script's result for the popup's tab.
 export const RESCAN = async () => {
   const api = globalThis.browser ?? globalThis.chrome;
@@ -34,14 +44,14 @@ export const RESCAN = async () => {
   return res.result;
 };
 
-export async function openDriver(name) {
-  if (name === 'chromium') return chromiumDriver();
-  if (name === 'firefox') return (await import('./firefox-driver.mjs')).firefoxDriver(EXTENSION_DIR);
+export async function openDriver(name, { headless = true } = {}) {
+  if (name === 'chromium') return chromiumDriver(headless);
+  if (name === 'firefox') return (await import('./firefox-driver.mjs')).firefoxDriver(EXTENSION_DIR, { headless });
   throw new Error(`unknown browser ${name}`);
 }
 
-async function chromiumDriver() {
-  const c = await launchChromium({ extensionDir: EXTENSION_DIR });
+async function chromiumDriver(headless) {
+  const c = await launchChromium({ extensionDir: EXTENSION_DIR, headless });
   return {
     async openPopupOn(url) {
       const page = await c.openPage(url);
@@ -52,6 +62,11 @@ async function chromiumDriver() {
           return handle.jsonValue();
         },
         rescan: () => popup.evaluate(RESCAN),
+        readFindings: () => popup.evaluate(READ_FINDINGS),
+        async screenshot(file) {
+          await popup.setViewport({ width: 480, height: 800 });
+          await popup.screenshot({ path: file, fullPage: false });
+        },
         async close() {
           await popup.close().catch(() => {});
           await page.close().catch(() => {});

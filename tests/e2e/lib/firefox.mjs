@@ -143,7 +143,7 @@ export class FirefoxSession {
       throw new Error('launchFirefox: extensionDir, geckoId and uuid are required');
     }
     this.opts = { prefs: {}, acceptInsecureCerts: true, launchTimeoutMs: 60_000, ...opts };
-    /** Temporary directory holding the profile and the log; removed by quit(). */
+    /** Temporary directory holding the Firefox profile; removed by quit(). */
     this.tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ffx-session-'));
     /** geckodriver + Firefox stdout/stderr. Kept after quit() for debugging. */
     this.logPath = path.join(os.tmpdir(), `${path.basename(this.tmpDir)}.log`);
@@ -183,13 +183,8 @@ export class FirefoxSession {
       { stdio: ['ignore', logFd, logFd] },
     );
     fs.closeSync(logFd);
-    this._child = child;
-    this._childExited = new Promise((resolve) => child.once('exit', resolve));
     child.once('error', (e) => fs.appendFileSync(this.logPath, `spawn error: ${e}\n`));
-    if (!child.pid) {
-      await Promise.race([this._childExited, sleep(500)]);
-      throw new Error(`could not start geckodriver (${GECKODRIVER_BIN}); see ${this.logPath}`);
-    }
+    if (!child.pid) throw new Error(`could not start geckodriver (${GECKODRIVER_BIN})`);
     this.geckodriverPid = child.pid;
     livePids.add(child.pid);
 
@@ -207,7 +202,7 @@ export class FirefoxSession {
       'browser.startup.homepage_override.mstone': 'ignore',
       'datareporting.policy.dataSubmissionEnabled': false,
       'extensions.getAddons.cache.enabled': false,
-      // let the popup/extension pages see the test pages' console in the log
+      // copy console.* output of web pages and of chrome/extension code into the log
       'devtools.console.stdout.content': true,
       'devtools.console.stdout.chrome': true,
       ...(hostMapPrefs || {}),
@@ -375,15 +370,27 @@ export class FirefoxSession {
       const group = CustomizableUI.getWidget(widgetId);
       const node = group && group.forWindow(win).node;
       if (!node) throw new Error('no toolbar widget ' + widgetId);
+      const sleep = (ms) => new Promise((r) => win.setTimeout(r, ms));
       if (group.areaType === CustomizableUI.TYPE_PANEL) {
         // Not pinned: like the user, first open the Extensions (puzzle piece) panel.
-        await win.gUnifiedExtensions.togglePanel();
-        const panel = win.document.getElementById('unified-extensions-panel');
-        for (let i = 0; i < 100 && panel.state !== 'open'; i++) await new Promise((r) => win.setTimeout(r, 50));
-        if (panel.state !== 'open') throw new Error('Extensions panel did not open: ' + panel.state);
+        const isOpen = () => win.document.getElementById('unified-extensions-panel')?.state === 'open';
+        if (!isOpen()) await win.gUnifiedExtensions.togglePanel();
+        for (let i = 0; i < 100 && !isOpen(); i++) await sleep(50);
+        if (!isOpen()) throw new Error('the Extensions panel did not open');
       }
-      const button = node.querySelector('.unified-extensions-item-action-button') || node.firstElementChild;
-      button.click();
+      // The widget's view is shown by CustomizableUI when the button is clicked; its
+      // onViewShowing handler is what grants activeTab (ExtensionAction.triggerClickOrPopup).
+      let shown = false;
+      const onShowing = (e) => { if (e.target.id.startsWith('PanelUI-webext-' + widgetId.replace(/-browser-action$/, ''))) shown = true; };
+      win.document.addEventListener('ViewShowing', onShowing, true);
+      try {
+        const button = node.querySelector('.unified-extensions-item-action-button') || node.firstElementChild;
+        button.click();
+        for (let i = 0; i < 100 && !shown; i++) await sleep(50);
+      } finally {
+        win.document.removeEventListener('ViewShowing', onShowing, true);
+      }
+      if (!shown) throw new Error('clicking the action button did not show its view within 5 s');
     }, this.opts.geckoId);
     const tabId = await this.waitForChrome(
       `const ext = WebExtensionPolicy.getByID(${id}).extension;
@@ -563,7 +570,7 @@ function toAsyncScript(src) {
     const args = Array.prototype.slice.call(arguments, 0, -1);
     Promise.resolve().then(() => (${src}).apply(null, args))
       .then((value) => done({ [${JSON.stringify(ASYNC_KEY)}]: 'ok', value }),
-            (e) => done({ [${JSON.stringify(ASYNC_KEY)}]: 'error', value: String(e && e.stack || e) }));`;
+            (e) => done({ [${JSON.stringify(ASYNC_KEY)}]: 'error', value: String(e) + (e && e.stack ? '\\n' + e.stack : '') }));`;
 }
 
 const ASYNC_KEY = '__ffxAsyncResult';

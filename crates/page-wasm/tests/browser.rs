@@ -1,0 +1,122 @@
+//! The content-script binding in a real browser: builds a document with web-sys, collects the
+//! evidence from it and checks what the collector saw and what the core made of it.
+#![cfg(target_arch = "wasm32")]
+
+use md_page_wasm::collect;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Document, HtmlScriptElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn fresh_document() -> Document {
+    // A separate document, so the test runner's own page is left alone.
+    gloo::utils::document()
+        .implementation()
+        .unwrap()
+        .create_html_document_with_title("fixture")
+        .unwrap()
+}
+
+fn add_script(doc: &Document, parent: &str, src: Option<&str>, text: Option<&str>) {
+    let el: HtmlScriptElement = doc.create_element("script").unwrap().unchecked_into();
+    // Not executed: scripts created in a document without a browsing context never run.
+    if let Some(src) = src {
+        el.set_src(src);
+    }
+    if let Some(text) = text {
+        el.set_text(text).unwrap();
+    }
+    let parent = doc.query_selector(parent).unwrap().unwrap();
+    parent.append_child(&el).unwrap();
+}
+
+const SNIPPET: &str = "function initEmbeddedMessaging(){try{embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://acme.my.site.com/ESWWebChat1712345678901',{scrt2URL:'https://acme.my.salesforce-scrt.com'})}catch(e){}}";
+const LOADER: &str = "https://acme.my.site.com/ESWWebChat1712345678901/assets/js/bootstrap.min.js";
+
+#[wasm_bindgen_test]
+fn collects_scripts_in_document_order_with_head_and_body_placement() {
+    let doc = fresh_document();
+    add_script(&doc, "head", Some(LOADER), None);
+    add_script(&doc, "body", None, Some(SNIPPET));
+    add_script(&doc, "body", Some(LOADER), None);
+    let ev = collect(&doc);
+    assert_eq!(ev.scripts.len(), 3);
+    assert_eq!(ev.scripts[0].index, 1);
+    assert!(ev.scripts[0].in_head);
+    assert_eq!(ev.scripts[0].src.as_deref(), Some(LOADER));
+    assert!(!ev.scripts[1].in_head);
+    assert_eq!(ev.scripts[1].inline.as_deref(), Some(SNIPPET));
+    assert_eq!(ev.scripts[1].src, None);
+    assert!(!ev.truncated);
+
+    let report = messaging_doctor::page::analyze(&ev);
+    let codes: Vec<_> = report.findings.iter().map(|f| f.code.as_str()).collect();
+    assert_eq!(codes, vec!["page/snippet-found", "page/duplicate-snippet"]);
+    assert_eq!(
+        report.init_calls[0].call.deployment.as_deref(),
+        Some("Web_Chat")
+    );
+}
+
+#[wasm_bindgen_test]
+fn counts_widget_dom_markers() {
+    let doc = fresh_document();
+    let body = doc.body().unwrap();
+    let container = doc.create_element("div").unwrap();
+    container.set_id("embedded-messaging");
+    let button = doc.create_element("button").unwrap();
+    button.set_id("embeddedMessagingConversationButton");
+    let frame = doc.create_element("iframe").unwrap();
+    frame.set_id("embeddedMessagingFrame");
+    frame
+        .set_attribute(
+            "src",
+            "https://acme.my.site.com/ESWWebChat1712345678901/?lwc.mode=prod",
+        )
+        .unwrap();
+    container.append_child(&button).unwrap();
+    container.append_child(&frame).unwrap();
+    body.append_child(&container).unwrap();
+    let ev = collect(&doc);
+    assert_eq!(ev.dom.containers, 1);
+    assert_eq!(ev.dom.buttons, 1);
+    assert_eq!(
+        ev.dom.chat_frames,
+        vec!["https://acme.my.site.com/ESWWebChat1712345678901/?lwc.mode=prod".to_string()]
+    );
+}
+
+#[wasm_bindgen_test]
+fn caps_a_huge_inline_script_and_says_so() {
+    let doc = fresh_document();
+    let huge = format!(
+        "{}{}",
+        "x".repeat(messaging_doctor::page::MAX_INLINE_SCRIPT_BYTES + 10),
+        SNIPPET
+    );
+    add_script(&doc, "body", None, Some(&huge));
+    let ev = collect(&doc);
+    assert!(ev.truncated);
+    assert_eq!(
+        ev.scripts[0].inline.as_ref().unwrap().len(),
+        messaging_doctor::page::MAX_INLINE_SCRIPT_BYTES
+    );
+    let report = messaging_doctor::page::analyze(&ev);
+    assert!(report
+        .findings
+        .iter()
+        .any(|f| f.code == "page/scan-truncated"));
+}
+
+#[wasm_bindgen_test]
+fn scan_returns_a_plain_object_the_popup_can_read() {
+    // scan() reads the runner's own page: no chat there, so the no-widget finding.
+    let report = md_page_wasm::scan().unwrap();
+    let findings = js_sys::Reflect::get(&report, &"findings".into()).unwrap();
+    let first = js_sys::Reflect::get(&findings, &0.into()).unwrap();
+    let code = js_sys::Reflect::get(&first, &"code".into()).unwrap();
+    assert_eq!(code.as_string().as_deref(), Some("page/no-chat-widget"));
+    // Plain object, not a Map: survives structured cloning to the popup.
+    assert!(!report.is_instance_of::<js_sys::Map>());
+}

@@ -1,0 +1,62 @@
+//! The popup binding in a real browser: JS values in, the ranked diagnosis out.
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Array, Reflect, JSON};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn get(v: &JsValue, key: &str) -> JsValue {
+    Reflect::get(v, &key.into()).unwrap()
+}
+
+fn report_json(findings: &str) -> JsValue {
+    JSON::parse(&format!(
+        r#"{{"coreVersion":"0.1.0","url":"https://shop.example/","loaders":[],"initCalls":[],"findings":{findings},"stats":{{"scripts":0,"inlineBytes":0,"resources":0,"truncated":false}}}}"#
+    ))
+    .unwrap()
+}
+
+#[wasm_bindgen_test]
+fn ranks_the_error_first_and_names_it_in_the_headline() {
+    let report = report_json(
+        r#"[{"code":"page/snippet-found","severity":"ok","title":"Chat code found","message":"m","evidence":[],"fix":[]},
+            {"code":"page/duplicate-snippet","severity":"error","title":"Snippet twice","message":"m","evidence":[],"fix":[]}]"#,
+    );
+    let d = md_popup_wasm::diagnose(report).unwrap();
+    assert_eq!(
+        get(&d, "headline").as_string().as_deref(),
+        Some("Likely cause: Snippet twice")
+    );
+    let findings: Array = get(&d, "findings").into();
+    assert_eq!(
+        get(&findings.get(0), "code").as_string().as_deref(),
+        Some("page/duplicate-snippet")
+    );
+    assert_eq!(
+        get(&d, "pageUrl").as_string().as_deref(),
+        Some("https://shop.example/")
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_malformed_report_is_an_error_not_a_crash() {
+    let bad = JSON::parse(r#"{"findings": 42}"#).unwrap();
+    let err = md_popup_wasm::diagnose(bad).unwrap_err();
+    let msg: JsValue = err.into();
+    let text = get(&msg, "message").as_string().unwrap();
+    assert!(
+        text.starts_with("The page report has an unexpected shape"),
+        "{text}"
+    );
+}
+
+#[wasm_bindgen_test]
+fn no_report_gives_the_nothing_checked_headline() {
+    let d = md_popup_wasm::diagnose(JsValue::NULL).unwrap();
+    assert_eq!(
+        get(&d, "headline").as_string().as_deref(),
+        Some("Nothing was checked yet.")
+    );
+}

@@ -1,0 +1,325 @@
+//! Scenario files: the data of one simulated org (see README "Scenario format").
+
+use crate::faults::Faults;
+use crate::schema::FieldDef;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub org: OrgSpec,
+    /// User records (REST field names). `Id` optional.
+    pub users: Vec<Map<String, Value>>,
+    /// Extra or overriding fields per object (`MessagingSession`, `MessagingEndUser`).
+    pub fields: BTreeMap<String, Vec<FieldDef>>,
+    pub validation_rules: Vec<ValidationRuleSpec>,
+    pub flows: Vec<FlowSpec>,
+    pub apex_triggers: Vec<ApexTriggerSpec>,
+    pub apex_classes: Vec<ApexClassSpec>,
+    pub storage: StorageSpec,
+    pub deployments: Vec<DeploymentSpec>,
+    pub channels: Vec<ChannelSpec>,
+    /// Any other records by object name, REST field names (Site, Network, CorsWhitelistEntry,
+    /// CspTrustedSite, MessagingSession, MessagingEndUser, Group, BusinessHours, ...).
+    pub records: BTreeMap<String, Vec<Map<String, Value>>>,
+    pub faults: Faults,
+    /// Ground truth of what a widget conversation must produce; used by the tests.
+    pub expect: Expect,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct OrgSpec {
+    /// 15-character org id (an 18-character one is cut to 15).
+    pub id: String,
+    pub my_domain: String,
+    pub name: String,
+    pub edition: String,
+    pub instance: String,
+    pub messaging_enabled: bool,
+    pub is_sandbox: bool,
+}
+
+impl Default for OrgSpec {
+    fn default() -> Self {
+        OrgSpec {
+            id: "00D5g000004SIM1".into(),
+            my_domain: "acme".into(),
+            name: "Simulated Org".into(),
+            edition: "Enterprise Edition".into(),
+            instance: "SIM42".into(),
+            messaging_enabled: true,
+            is_sandbox: false,
+        }
+    }
+}
+
+/// What the scenario author states a failing automation does on the automated insert.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct FailureSpec {
+    /// Status code of the failed insert; a default by kind applies when empty.
+    pub status_code: String,
+    pub message: String,
+    /// `addError` | `exception` (triggers); `customError` | `fault` (flows).
+    pub kind: String,
+    /// e.g. `System.NullPointerException` (trigger `exception` kind).
+    pub exception_type: String,
+    pub line: u32,
+    /// Flow element name (custom error / failing element).
+    pub element: String,
+    /// Field the error is attached to (addError on a field, custom error on a field).
+    pub field: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ValidationRuleSpec {
+    pub id: Option<String>,
+    pub name: String,
+    pub object: Option<String>,
+    #[serde(default = "yes")]
+    pub active: bool,
+    pub description: Option<String>,
+    pub error_condition_formula: String,
+    pub error_message: String,
+    pub error_display_field: Option<String>,
+    pub namespace_prefix: Option<String>,
+    pub created_by: Option<String>,
+    pub created_date: Option<String>,
+    pub last_modified_by: Option<String>,
+    pub last_modified_date: Option<String>,
+    /// Ground truth: does the formula evaluate to true (error) on the automated widget insert?
+    pub fires_on_insert: bool,
+    /// Optional text for the VALIDATION_FORMULA log line's field values.
+    pub log_values: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct FlowSpec {
+    pub definition_id: Option<String>,
+    pub version_id: Option<String>,
+    pub api_name: String,
+    pub label: String,
+    pub description: Option<String>,
+    #[serde(default = "yes")]
+    pub is_active: bool,
+    pub process_type: Option<String>,
+    /// `RecordBeforeSave` | `RecordAfterSave` | `RecordBeforeDelete` | `PlatformEvent` | ...
+    pub trigger_type: Option<String>,
+    /// `Create` | `Update` | `CreateAndUpdate` | `Delete`
+    pub record_trigger_type: Option<String>,
+    pub trigger_order: Option<i64>,
+    pub object: Option<String>,
+    pub version_number: Option<i64>,
+    pub api_version: Option<String>,
+    pub namespace_prefix: Option<String>,
+    pub last_modified_by: Option<String>,
+    pub last_modified_date: Option<String>,
+    /// Flow Metadata JSON as the Tooling API returns it (`start` is completed from the fields above
+    /// when absent).
+    pub metadata: Map<String, Value>,
+    /// Ground truth: does this flow make the automated insert fail when it runs?
+    pub fails_on_insert: bool,
+    pub failure: FailureSpec,
+    /// Ground truth: fields the flow sets on the record during the insert (before-save flows).
+    pub sets_fields: Map<String, Value>,
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ApexTriggerSpec {
+    pub id: Option<String>,
+    pub name: String,
+    pub object: Option<String>,
+    pub status: Option<String>,
+    pub namespace_prefix: Option<String>,
+    /// Installed from a managed package: Body reads `(hidden)`.
+    pub managed: bool,
+    pub api_version: Option<String>,
+    pub body: String,
+    pub usage_before_insert: bool,
+    pub usage_after_insert: bool,
+    pub usage_before_update: bool,
+    pub usage_after_update: bool,
+    pub usage_before_delete: bool,
+    pub usage_after_delete: bool,
+    pub usage_after_undelete: bool,
+    pub last_modified_by: Option<String>,
+    pub last_modified_date: Option<String>,
+    /// Ground truth: does the trigger make the automated insert fail?
+    pub fails_on_insert: bool,
+    pub failure: FailureSpec,
+    pub sets_fields: Map<String, Value>,
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ApexClassSpec {
+    pub id: Option<String>,
+    pub name: String,
+    pub namespace_prefix: Option<String>,
+    pub managed: bool,
+    pub api_version: Option<String>,
+    pub body: String,
+    pub last_modified_by: Option<String>,
+    pub last_modified_date: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct StorageSpec {
+    pub data_max_mb: i64,
+    pub data_remaining_mb: i64,
+    pub file_max_mb: i64,
+    pub file_remaining_mb: i64,
+    pub daily_api_max: i64,
+    pub daily_api_used: i64,
+}
+
+impl Default for StorageSpec {
+    fn default() -> Self {
+        StorageSpec {
+            data_max_mb: 5120,
+            data_remaining_mb: 4800,
+            file_max_mb: 20480,
+            file_remaining_mb: 19000,
+            daily_api_max: 100_000,
+            daily_api_used: 1200,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BusinessHoursSpec {
+    pub name: String,
+    /// Whether the hours are open "now" in the simulation.
+    pub open: bool,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DeploymentSpec {
+    pub id: Option<String>,
+    pub developer_name: String,
+    pub master_label: String,
+    /// Site record Name the deployment lives on (e.g. `ESW_Web_Chat_1712345678901`).
+    pub site: String,
+    pub is_enabled: bool,
+    /// Simulator: whether the deployment has been published (an unpublished one has no config).
+    pub published: bool,
+    pub deployment_feature: String,
+    pub deployment_type: String,
+    pub are_guest_users_allowed: bool,
+    /// `Unauthenticated` | `Auth`
+    pub auth_mode: String,
+    /// MessagingChannel DeveloperName.
+    pub channel: String,
+    pub business_hours: Option<BusinessHoursSpec>,
+    pub agent_availability_check: bool,
+    /// Simulated answer of the agent-availability endpoint.
+    pub agents_available: bool,
+    pub language: String,
+}
+
+impl Default for DeploymentSpec {
+    fn default() -> Self {
+        DeploymentSpec {
+            id: None,
+            developer_name: String::new(),
+            master_label: String::new(),
+            site: String::new(),
+            is_enabled: true,
+            published: true,
+            deployment_feature: "EmbeddedMessaging".into(),
+            deployment_type: "Web".into(),
+            are_guest_users_allowed: true,
+            auth_mode: "Unauthenticated".into(),
+            channel: String::new(),
+            business_hours: None,
+            agent_availability_check: false,
+            agents_available: true,
+            language: "en_US".into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ChannelSpec {
+    pub id: Option<String>,
+    pub developer_name: String,
+    pub master_label: String,
+    pub is_active: bool,
+    pub message_type: String,
+    pub messaging_platform_key: Option<String>,
+    pub routing_type: String,
+    /// Queue (Group) DeveloperName or id.
+    pub target_queue: Option<String>,
+    pub language: String,
+}
+
+impl Default for ChannelSpec {
+    fn default() -> Self {
+        ChannelSpec {
+            id: None,
+            developer_name: String::new(),
+            master_label: String::new(),
+            is_active: true,
+            message_type: "EmbeddedMessaging".into(),
+            messaging_platform_key: None,
+            routing_type: "OmniQueue".into(),
+            target_queue: None,
+            language: "en_US".into(),
+        }
+    }
+}
+
+/// Ground truth for tests.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Expect {
+    /// The deployment a test widget should use.
+    pub deployment: Option<String>,
+    /// Whether the widget reaches a config (false for unknown/unpublished deployments).
+    pub config_available: Option<bool>,
+    /// Whether the automated MessagingSession insert succeeds.
+    pub insert_ok: Option<bool>,
+    /// Status code of the failed insert.
+    pub status_code: Option<String>,
+    /// Substring of the failure message.
+    pub message_contains: Option<String>,
+    /// Names of the automations/fields responsible (for analyser tests).
+    pub causes: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Scenario {
+    pub fn from_json(text: &str) -> Result<Scenario, String> {
+        serde_json::from_str(text).map_err(|e| format!("scenario JSON: {e}"))
+    }
+
+    /// Loads `<dir>/<name>.json`.
+    pub fn load(dir: &Path, name: &str) -> Result<Scenario, String> {
+        let p = dir.join(format!("{name}.json"));
+        let text = std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+        let mut s = Scenario::from_json(&text).map_err(|e| format!("{}: {e}", p.display()))?;
+        if s.name.is_empty() {
+            s.name = name.to_string();
+        }
+        Ok(s)
+    }
+}
