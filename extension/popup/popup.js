@@ -33,11 +33,15 @@ function explainInjectionError(err) {
 
 /** Injects the content script (once) and runs the scan. Returns the PageScanResult message. */
 async function scanTab(tabId) {
-  await api.scripting.executeScript({ target: { tabId }, files: ['content/content.js'] });
+  // Absolute path: Firefox resolves `files` against the calling page, Chromium against the root.
+  // Firefox reports a failed injection in the result rather than by rejecting.
+  const [loaded] = await api.scripting.executeScript({ target: { tabId }, files: ['/content/content.js'] });
+  if (loaded && loaded.error) throw new Error(String(loaded.error.message ?? loaded.error));
   const [res] = await api.scripting.executeScript({
     target: { tabId },
     func: () => globalThis.__messagingDoctor.runScan(),
   });
+  if (res && res.error) throw new Error(String(res.error.message ?? res.error));
   const result = res && res.result;
   if (!result || result.kind !== 'md/page-scan') throw new Error('The page scan returned nothing.');
   return result;

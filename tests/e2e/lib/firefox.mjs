@@ -142,7 +142,7 @@ export class FirefoxSession {
     if (!opts?.extensionDir || !opts.geckoId || !opts.uuid) {
       throw new Error('launchFirefox: extensionDir, geckoId and uuid are required');
     }
-    this.opts = { prefs: {}, acceptInsecureCerts: true, launchTimeoutMs: 60_000, ...opts };
+    this.opts = { prefs: {}, acceptInsecureCerts: true, launchTimeoutMs: 60_000, headless: true, ...opts };
     /** Temporary directory holding the Firefox profile; removed by quit(). */
     this.tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ffx-session-'));
     /** geckodriver + Firefox stdout/stderr. Kept after quit() for debugging. */
@@ -215,7 +215,7 @@ export class FirefoxSession {
           acceptInsecureCerts,
           'moz:firefoxOptions': {
             binary: FIREFOX_BIN,
-            args: ['-headless', '-profile', profileDir],
+            args: [...(this.opts.headless ? ['-headless'] : []), '-profile', profileDir],
             prefs: allPrefs,
             log: { level: 'info' },
           },
@@ -333,6 +333,21 @@ export class FirefoxSession {
         const browser = ${NAV}.getBrowserById(arguments[0]);
         if (browser) win.gBrowser.selectedTab = win.gBrowser.getTabForBrowser(browser);`, prev);
     }
+  }
+
+  /**
+   * Close the tab of handle (and forget it). WebDriver's target moves to the selected tab, so
+   * the next command has a live browsing context.
+   * @param {string} handle
+   */
+  async closeTab(handle) {
+    await this.chromeEval(`
+      const win = Services.wm.getMostRecentWindow('navigator:browser');
+      const browser = ${NAV}.getBrowserById(arguments[0]);
+      if (browser) win.gBrowser.removeTab(win.gBrowser.getTabForBrowser(browser));`, handle);
+    this._backgroundHandles.delete(handle);
+    const selected = await this.selectedHandle();
+    if (selected !== undefined && selected !== null) await this._content('POST', '/window', { handle: selected });
   }
 
   /** @returns {Promise<string>} WebDriver window handle of the selected tab */
