@@ -33,7 +33,7 @@ step "clippy (host)" cargo clippy -q --workspace --all-targets -- -D warnings
 step "clippy (wasm32)" cargo clippy -q --target wasm32-unknown-unknown \
   -p messaging-doctor -p md-page-wasm -p md-popup-wasm --all-targets -- -D warnings
 step "cargo test (native)" cargo test -q --workspace
-step "wasm-bindgen-test (headless Chromium)" cargo test -q --target wasm32-unknown-unknown \
+step "wasm-bindgen-test (headless Chromium)" cargo test --target wasm32-unknown-unknown \
   -p md-page-wasm -p md-popup-wasm
 step "build the extension" scripts/build.sh
 step "web-ext lint" lint_extension

@@ -1,7 +1,7 @@
 // The popup's only way to put text on screen. Every string from a page or an org is untrusted:
 // it goes in through textContent / setAttribute on a fixed list of safe attributes, never as
-// markup. tests/static/no-html-sinks.test.mjs fails the build if any extension file uses an
-// HTML sink (innerHTML, outerHTML, insertAdjacentHTML, document.write, …).
+// markup. tests/static/extension-policy.test.mjs fails the build if any extension file uses an
+// API that parses a string as HTML (its HTML_SINKS pattern lists them).
 
 const SAFE_ATTRS = new Set(['class', 'id', 'role', 'title', 'href', 'target', 'rel', 'type',
   'aria-label', 'aria-live', 'aria-expanded', 'aria-controls', 'tabindex', 'data-testid',
