@@ -14,6 +14,7 @@
 pub mod finding;
 pub mod page;
 pub mod report;
+pub mod salesforce;
 
 /// Version of the core, shown in the popup footer and stamped into every report so a support
 /// case says which build produced it.

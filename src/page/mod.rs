@@ -4,6 +4,7 @@
 //! in document order, resource timing entries, widget DOM markers). Output is a [`PageReport`]:
 //! the loaders and init calls found, grouped by deployment, and the page findings.
 
+pub mod sanity;
 pub mod snippet;
 
 use crate::finding::{Evidence, Finding, Severity};
@@ -91,6 +92,18 @@ pub struct LocatedInit {
     pub in_head: bool,
     #[serde(flatten)]
     pub call: InitCall,
+}
+
+impl LocatedInit {
+    /// Where the call is, for evidence: `script #N in <head>, line L`.
+    pub fn location(&self) -> String {
+        format!(
+            "script #{} in <{}>, line {}",
+            self.script_index,
+            if self.in_head { "head" } else { "body" },
+            self.call.line
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -199,6 +212,11 @@ pub fn analyze(ev: &PageEvidence) -> PageReport {
         if let Some(f) = duplicate_finding(&loaders, &init_calls) {
             findings.push(f);
         }
+        findings.extend(
+            init_calls
+                .iter()
+                .filter_map(|i| sanity::finding_for(&i.call, &i.location())),
+        );
     }
     if ev.truncated {
         findings.push(Finding::new(
@@ -275,14 +293,7 @@ fn inventory_findings(loaders: &[Loader], inits: &[LocatedInit]) -> Vec<Finding>
         );
     }
     for i in inits {
-        f = f.with_evidence(
-            Evidence::new("Init call", describe_call(&i.call)).at(format!(
-                "script #{} in <{}>, line {}",
-                i.script_index,
-                if i.in_head { "head" } else { "body" },
-                i.call.line
-            )),
-        );
+        f = f.with_evidence(Evidence::new("Init call", describe_call(&i.call)).at(i.location()));
     }
     vec![f]
 }
@@ -335,14 +346,7 @@ fn duplicate_finding(loaders: &[Loader], inits: &[LocatedInit]) -> Option<Findin
         f = f.with_evidence(Evidence::new("Loader", &l.url).at(&l.origin));
     }
     for i in &miaw_inits {
-        f = f.with_evidence(
-            Evidence::new("Init call", describe_call(&i.call)).at(format!(
-                "script #{} in <{}>, line {}",
-                i.script_index,
-                if i.in_head { "head" } else { "body" },
-                i.call.line
-            )),
-        );
+        f = f.with_evidence(Evidence::new("Init call", describe_call(&i.call)).at(i.location()));
     }
     Some(
         f.with_fix("Keep exactly one copy of the snippet (the loader script and its initEmbeddedMessaging block) on the page; remove the others from the page template, CMS block or tag manager.")

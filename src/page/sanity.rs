@@ -1,0 +1,241 @@
+//! Snippet sanity: values in an init call that cannot work, whatever the org says.
+//!
+//! The loader itself checks only types (facts §1), so a site URL without `https://`, an org id
+//! with a changed letter, or a scrt2 URL from another sandbox are accepted and then fail
+//! quietly. Each problem becomes one line of evidence in a `page/invalid-snippet` finding.
+
+use super::snippet::{Family, InitCall};
+use crate::finding::{Evidence, Finding, Severity};
+use crate::salesforce::{
+    check_org_id, is_valid_api_name, parse_my_domain_host, HostRole, OrgIdProblem,
+};
+
+/// One thing wrong with one init call, in plain words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub field: &'static str,
+    pub value: String,
+    pub why: String,
+}
+
+fn host_of(url: &str) -> Option<String> {
+    super::split_url(url).map(|(h, _)| h)
+}
+
+/// Every problem in one MIAW/Enhanced Chat init call. Values set at run time are not judged.
+pub fn check_call(call: &InitCall) -> Vec<Problem> {
+    let mut out = Vec::new();
+    if call.family == Family::LegacyChat {
+        return out;
+    }
+    if let Some(org) = &call.org_id {
+        let why = match check_org_id(org) {
+            Ok(_) => None,
+            Err(OrgIdProblem::Length(n)) => Some(format!("An org id has 15 or 18 characters; this one has {n}.")),
+            Err(OrgIdProblem::Characters) => Some("An org id has only letters and digits.".to_string()),
+            Err(OrgIdProblem::NotAnOrgId) => Some("Org ids start with 00D; this is another kind of id.".to_string()),
+            Err(OrgIdProblem::Checksum { expected }) => Some(format!(
+                "The last three characters do not match the first fifteen (expected {expected}): a letter was mistyped or its case changed."
+            )),
+        };
+        if let Some(why) = why {
+            out.push(Problem {
+                field: "Org id",
+                value: org.clone(),
+                why,
+            });
+        }
+    }
+    if let Some(dep) = &call.deployment {
+        if !is_valid_api_name(dep) {
+            out.push(Problem {
+                field: "Deployment API name",
+                value: dep.clone(),
+                why: "An API name starts with a letter and has only letters, digits and single underscores; use the deployment's API Name from Setup, not its label.".to_string(),
+            });
+        }
+    }
+    let site = call.site_url.as_deref().map(|u| (u, parse_url_host(u)));
+    if let Some((url, parsed)) = &site {
+        if !url.starts_with("https://") {
+            out.push(Problem {
+                field: "Site URL",
+                value: url.to_string(),
+                why: if url.starts_with("http://") {
+                    "The site URL must use https://; the loader's requests over http:// are blocked or redirected.".to_string()
+                } else {
+                    "The site URL has no https:// in front, so the loader requests a path on this website instead of the Salesforce site and gets nothing back.".to_string()
+                },
+            });
+        } else if let Some(Some(h)) = parsed.as_ref().map(|p| p.as_ref()) {
+            if h.role != HostRole::Site {
+                out.push(Problem {
+                    field: "Site URL",
+                    value: url.to_string(),
+                    why: format!(
+                        "This is a Salesforce {} host, not the deployment's site (…my.site.com).",
+                        role_name(h.role)
+                    ),
+                });
+            }
+        }
+    }
+    let scrt = call.scrt2_url.as_deref().map(|u| (u, parse_url_host(u)));
+    match &scrt {
+        None if call.dynamic_args.is_empty() => out.push(Problem {
+            field: "scrt2URL",
+            value: "(missing)".to_string(),
+            why: "The snippet passes no scrt2URL, so the loader cannot reach the messaging service.".to_string(),
+        }),
+        Some((url, _)) if !url.starts_with("https://") => out.push(Problem {
+            field: "scrt2URL",
+            value: url.to_string(),
+            why: "The scrt2URL must be a full https:// address (https://<My Domain>.my.salesforce-scrt.com).".to_string(),
+        }),
+        Some((url, Some(Some(h)))) if h.role != HostRole::Scrt2 => out.push(Problem {
+            field: "scrt2URL",
+            value: url.to_string(),
+            why: format!("This is a Salesforce {} host; the scrt2URL is the …my.salesforce-scrt.com host.", role_name(h.role)),
+        }),
+        _ => {}
+    }
+    if let (Some((s_url, Some(Some(s)))), Some((c_url, Some(Some(c))))) = (&site, &scrt) {
+        if s.org_key() != c.org_key() && s.role == HostRole::Site && c.role == HostRole::Scrt2 {
+            out.push(Problem {
+                field: "Site URL and scrt2URL",
+                value: format!("{s_url} / {c_url}"),
+                why: "They belong to different orgs (My Domain or sandbox differ): the snippet mixes values from two orgs. Copy the whole snippet again from the deployment's Code Snippet page.".to_string(),
+            });
+        }
+    }
+    out
+}
+
+/// `Some(None)` for a parsable URL whose host is not a My Domain host (custom domain);
+/// `None` for a string that is not a URL.
+fn parse_url_host(url: &str) -> Option<Option<crate::salesforce::MyDomainHost>> {
+    host_of(url).map(|h| parse_my_domain_host(&h))
+}
+
+fn role_name(role: HostRole) -> &'static str {
+    match role {
+        HostRole::Api => "API",
+        HostRole::Lightning => "Lightning",
+        HostRole::Setup => "Setup",
+        HostRole::Site => "site",
+        HostRole::Scrt2 => "messaging (scrt2)",
+    }
+}
+
+/// A `page/invalid-snippet` finding for a call with problems, `None` when it looks sound.
+pub fn finding_for(call: &InitCall, location: &str) -> Option<Finding> {
+    let problems = check_call(call);
+    if problems.is_empty() {
+        return None;
+    }
+    let what = call
+        .deployment
+        .as_deref()
+        .unwrap_or("(name set at run time)");
+    let mut f = Finding::new(
+        "page/invalid-snippet",
+        Severity::Error,
+        format!("The chat snippet for {what} has values that cannot work"),
+        format!(
+            "The init call of deployment {what} ({location}) has {} value{} the loader accepts but \
+             that make it fail: the widget never finishes loading. Each is listed with the reason.",
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" }
+        ),
+    );
+    for p in &problems {
+        f = f
+            .with_evidence(Evidence::new(p.field, format!("{} — {}", p.value, p.why)).at(location));
+    }
+    Some(
+        f.with_fix("In Setup, open Embedded Service Deployments, choose the deployment, open Code Snippet, and copy the whole snippet again.")
+            .with_fix("Replace the snippet on the page with it unchanged (keep the quotes and https:// addresses as given).")
+            .with_link("Embedded Service Deployments (Setup)", "/lightning/setup/EmbeddedServiceDeployments/home"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::page::snippet::find_init_calls;
+
+    fn problems(src: &str) -> Vec<(&'static str, String)> {
+        let call = find_init_calls(src).pop().expect("a call");
+        check_call(&call)
+            .into_iter()
+            .map(|p| (p.field, p.why))
+            .collect()
+    }
+
+    fn fields(src: &str) -> Vec<&'static str> {
+        problems(src).into_iter().map(|(f, _)| f).collect()
+    }
+
+    const GOOD: &str = "embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://acme.my.site.com/ESWWebChat1712345678901',{scrt2URL:'https://acme.my.salesforce-scrt.com'})";
+
+    /// Each row: an init call and the fields that must be reported, in order.
+    #[test]
+    fn table_of_snippet_values() {
+        let rows: &[(&str, &[&str])] = &[
+            (GOOD, &[]),
+            ("embeddedservice_bootstrap.init('00DHu00000abcdeMAA','Web_Chat','https://acme.my.site.com/ESW',{scrt2URL:'https://acme.my.salesforce-scrt.com'})", &[]),
+            ("embeddedservice_bootstrap.init('00DHu00000abcdeMAB','Web_Chat','https://acme.my.site.com/ESW',{scrt2URL:'https://acme.my.salesforce-scrt.com'})", &["Org id"]),
+            ("embeddedservice_bootstrap.init('00DHu00000abcd','Web Chat','https://acme.my.site.com/ESW',{scrt2URL:'https://acme.my.salesforce-scrt.com'})", &["Org id", "Deployment API name"]),
+            // Seen on a real public page: the site URL without its scheme.
+            ("embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','acme.my.site.com/ESWWebChat1712345678901',{scrt2URL:'https://acme.my.salesforce-scrt.com'})", &["Site URL"]),
+            ("embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','http://acme.my.site.com/ESW',{scrt2URL:'https://acme.my.salesforce-scrt.com'})", &["Site URL"]),
+            ("embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://acme.my.salesforce.com/ESW',{scrt2URL:'https://acme.my.salesforce-scrt.com'})", &["Site URL"]),
+            ("embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://acme.my.site.com/ESW',{})", &["scrt2URL"]),
+            ("embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://acme.my.site.com/ESW',{scrt2URL:'acme.my.salesforce-scrt.com'})", &["scrt2URL"]),
+            ("embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://acme.my.site.com/ESW',{scrt2URL:'https://acme.my.site.com'})", &["scrt2URL"]),
+            // Production site with the sandbox's scrt2 host: values from two orgs.
+            ("embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://acme.my.site.com/ESW',{scrt2URL:'https://acme--uat.sandbox.my.salesforce-scrt.com'})", &["Site URL and scrt2URL"]),
+            ("embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://acme.my.site.com/ESW',{scrt2URL:'https://globex.my.salesforce-scrt.com'})", &["Site URL and scrt2URL"]),
+            // Custom site domain: not judged (it may be set up with settings.customDomain).
+            ("embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://help.acme.com/ESW',{scrt2URL:'https://acme.my.salesforce-scrt.com'})", &[]),
+            // Values computed at run time are not judged.
+            ("embeddedservice_bootstrap.init(ORG, DEP, SITE, OPTS)", &[]),
+        ];
+        for (src, want) in rows {
+            assert_eq!(fields(src), *want, "{src}");
+        }
+    }
+
+    #[test]
+    fn reasons_are_specific() {
+        let p = problems("embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','acme.my.site.com/ESW',{scrt2URL:'https://acme.my.salesforce-scrt.com'})");
+        assert!(p[0].1.contains("no https://"), "{}", p[0].1);
+        let p = problems("embeddedservice_bootstrap.init('00DHu00000abcdeMAB','Web_Chat','https://acme.my.site.com/ESW',{scrt2URL:'https://acme.my.salesforce-scrt.com'})");
+        assert!(p[0].1.contains("expected MAA"), "{}", p[0].1);
+    }
+
+    #[test]
+    fn finding_lists_every_problem_with_its_location() {
+        let call = find_init_calls(
+            "embeddedservice_bootstrap.init('00DHu00000abcd','Web_Chat','acme.my.site.com/ESW',{})",
+        )
+        .pop()
+        .unwrap();
+        let f = finding_for(&call, "script #2 in <body>, line 1").unwrap();
+        assert_eq!(f.code, "page/invalid-snippet");
+        assert_eq!(f.severity, Severity::Error);
+        assert_eq!(f.evidence.len(), 3);
+        assert!(f
+            .evidence
+            .iter()
+            .all(|e| e.location.as_deref() == Some("script #2 in <body>, line 1")));
+        let good = find_init_calls(GOOD).pop().unwrap();
+        assert!(finding_for(&good, "x").is_none());
+    }
+
+    #[test]
+    fn legacy_calls_are_not_judged_by_miaw_rules() {
+        let call = find_init_calls("embedded_svc.init('https://a.my.salesforce.com','https://a.my.site.com/h','https://service.force.com','00DHu00000abcde','Chat_Team',{})").pop().unwrap();
+        assert!(check_call(&call).is_empty());
+    }
+}
