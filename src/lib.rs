@@ -11,6 +11,7 @@
 //! - [`page`]: what the content script found on the customer's page → page findings.
 //! - [`report`]: merges and ranks findings into the list the popup shows.
 
+pub mod analysis;
 pub mod finding;
 pub mod page;
 pub mod report;

@@ -1,0 +1,1 @@
+//! Apex lexer and trigger analyser (in progress).

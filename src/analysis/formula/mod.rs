@@ -1,0 +1,1 @@
+//! Salesforce formula engine (in progress).
