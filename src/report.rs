@@ -89,3 +89,193 @@ mod tests {
         assert_eq!(diagnose(None).headline, "Nothing was checked yet.");
     }
 }
+
+/// Version tag of the exported JSON (see docs/report-schema.md). Bump on breaking changes.
+pub const REPORT_SCHEMA: &str = "messaging-doctor/report@1";
+
+/// The exported report: everything the popup knew, as data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportedReport {
+    pub schema: String,
+    /// When the report was made, as given by the caller (ISO 8601); the core has no clock.
+    pub generated_at: String,
+    pub diagnosis: Diagnosis,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<PageReport>,
+}
+
+pub fn export(
+    diagnosis: Diagnosis,
+    page: Option<PageReport>,
+    generated_at: &str,
+) -> ExportedReport {
+    ExportedReport {
+        schema: REPORT_SCHEMA.to_string(),
+        generated_at: generated_at.to_string(),
+        diagnosis,
+        page,
+    }
+}
+
+/// Escapes text from a page or an org so it stays text in Markdown when placed inside a line:
+/// no links, images, HTML, emphasis, code spans or table breaks can be smuggled into a support
+/// case. Only characters that can form markup are escaped, so dates, URLs and ids stay readable.
+pub fn md_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// [`md_escape`] for text that starts a line: also escapes a leading block marker (heading,
+/// list, quote, numbered item) so the text cannot become one.
+pub fn md_escape_block(s: &str) -> String {
+    let starts_block = s.starts_with(['#', '-', '+', '=']) || {
+        let digits = s.bytes().take_while(u8::is_ascii_digit).count();
+        digits > 0 && matches!(s.as_bytes().get(digits), Some(b'.') | Some(b')'))
+    };
+    let escaped = md_escape(s);
+    if starts_block {
+        format!("\\{escaped}")
+    } else {
+        escaped
+    }
+}
+
+/// The diagnosis as Markdown for a support case: headline, then each finding with its
+/// evidence and fix. Every string is escaped with [`md_escape`].
+pub fn markdown(d: &Diagnosis, generated_at: &str) -> String {
+    let mut out = String::new();
+    out.push_str("## Messaging Doctor report\n\n");
+    out.push_str(&format!("**{}**\n\n", md_escape(&d.headline)));
+    if let Some(url) = &d.page_url {
+        out.push_str(&format!("- Page: {}\n", md_escape(url)));
+    }
+    out.push_str(&format!("- Made: {}\n", md_escape(generated_at)));
+    out.push_str(&format!(
+        "- Messaging Doctor core {}\n\n",
+        md_escape(&d.core_version)
+    ));
+    for (i, f) in d.findings.iter().enumerate() {
+        out.push_str(&format!(
+            "### {}. {} — {}\n\n",
+            i + 1,
+            f.severity.label(),
+            md_escape(&f.title)
+        ));
+        out.push_str(&format!("{}\n\n", md_escape_block(&f.message)));
+        if !f.evidence.is_empty() {
+            out.push_str("Evidence:\n\n");
+            for e in &f.evidence {
+                out.push_str(&format!(
+                    "- {}: {}",
+                    md_escape(&e.label),
+                    md_escape(&e.value)
+                ));
+                if let Some(l) = &e.location {
+                    out.push_str(&format!(" ({})", md_escape(l)));
+                }
+                out.push('\n');
+            }
+            out.push('\n');
+        }
+        if !f.fix.is_empty() {
+            out.push_str("Fix:\n\n");
+            for (n, step) in f.fix.iter().enumerate() {
+                out.push_str(&format!("{}. {}\n", n + 1, md_escape(step)));
+            }
+            out.push('\n');
+        }
+        if let Some(link) = &f.link {
+            out.push_str(&format!(
+                "Where: {} ({})\n\n",
+                md_escape(&link.label),
+                md_escape(&link.url)
+            ));
+        }
+        out.push_str(&format!("Code: `{}`\n\n", f.code.replace('`', "")));
+    }
+    out
+}
+
+#[cfg(test)]
+mod export_tests {
+    use super::*;
+    use crate::finding::Evidence;
+
+    fn hostile_diagnosis() -> Diagnosis {
+        let f = Finding::new(
+            "page/invalid-snippet",
+            Severity::Error,
+            "Rule [click](javascript:alert(1)) <img src=x onerror=alert(1)>",
+            "line one\nline two | with a pipe",
+        )
+        .with_evidence(Evidence::new("Site URL", "acme.my.site.com/ESW").at("script #2 in <body>"))
+        .with_fix("Copy the snippet again.");
+        Diagnosis {
+            headline: "Likely cause: **bold**".into(),
+            findings: vec![f],
+            core_version: "0.1.0".into(),
+            page_core_version: Some("0.1.0".into()),
+            page_url: Some("https://shop.example/".into()),
+        }
+    }
+
+    #[test]
+    fn markdown_keeps_page_text_inert() {
+        let md = markdown(&hostile_diagnosis(), "2026-11-25T10:00:00Z");
+        assert!(md.contains("\\[click\\](javascript:alert(1))"), "{md}");
+        assert!(md.contains("\\<img src=x onerror=alert(1)\\>"), "{md}");
+        assert!(md.contains("Likely cause: \\*\\*bold\\*\\*"), "{md}");
+        assert!(md.contains("line one line two \\| with a pipe"), "{md}");
+        let unescaped_links = md
+            .match_indices("](")
+            .filter(|(i, _)| !md[..*i].ends_with('\\'))
+            .count();
+        assert_eq!(unescaped_links, 0, "{md}");
+        assert!(md.contains("### 1. Error — "));
+        assert!(
+            md.contains("- Site URL: acme.my.site.com/ESW (script #2 in \\<body\\>)"),
+            "{md}"
+        );
+        assert!(md.contains("1. Copy the snippet again."));
+        assert!(md.contains("- Made: 2026-11-25T10:00:00Z"), "{md}");
+        assert!(md.contains("- Messaging Doctor core 0.1.0"), "{md}");
+        assert!(md.contains("Code: `page/invalid-snippet`"));
+    }
+
+    #[test]
+    fn escaping_only_touches_markup() {
+        assert_eq!(md_escape_block("# Heading"), "\\# Heading");
+        assert_eq!(md_escape_block("1. item"), "\\1. item");
+        assert_eq!(md_escape_block("- item"), "\\- item");
+        assert_eq!(md_escape("1. item"), "1. item");
+        assert_eq!(md_escape("v1.2-beta (x)"), "v1.2-beta (x)");
+        assert_eq!(md_escape("a_b*c`d|e~f\\g"), "a\\_b\\*c\\`d\\|e\\~f\\\\g");
+        assert_eq!(md_escape("bell\u{7}ok"), "bellok");
+    }
+
+    #[test]
+    fn export_carries_the_schema_tag_and_round_trips() {
+        let e = export(hostile_diagnosis(), None, "2026-11-25T10:00:00Z");
+        let json = serde_json::to_string(&e).unwrap();
+        assert!(
+            json.starts_with(
+                r#"{"schema":"messaging-doctor/report@1","generatedAt":"2026-11-25T10:00:00Z""#
+            ),
+            "{json}"
+        );
+        let back: ExportedReport = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, e);
+    }
+}

@@ -1,7 +1,7 @@
 // Popup glue: find the tab to check, run the page scan there, hand its report to the Rust core
 // (popup wasm) and render the ranked diagnosis as text. Also runs, unchanged, as a full tab
 // (popup.html?tab=<id>) so the admin can keep it open while reproducing.
-import init, { diagnose, coreVersion } from './pkg/md_popup.js';
+import init, { diagnose, exportReport, coreVersion } from './pkg/md_popup.js';
 import { h, replace } from './dom.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
@@ -79,6 +79,31 @@ function render(diagnosis, scan) {
     `${scan.ms.toFixed(1)} ms.`;
 }
 
+/** Wires "Copy as Markdown" and "Export JSON" to the report of this scan. */
+function enableExport(report) {
+  const status = $('action-status');
+  const make = () => exportReport(report, new Date().toISOString());
+  $('copy-md').addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(make().markdown);
+      status.textContent = 'Copied the report as Markdown.';
+    } catch (e) {
+      status.textContent = `Could not copy: ${e.message ?? e}`;
+    }
+  });
+  $('export-json').addEventListener('click', () => {
+    const json = JSON.stringify(make().report, null, 2);
+    const url = URL.createObjectURL(new Blob([json], { type: 'application/json' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `messaging-doctor-report-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    status.textContent = 'Saved the report as JSON.';
+  });
+  $('actions').hidden = false;
+}
+
 function renderError(message) {
   replace($('status'), h('div', { class: 'md-error-box', 'data-testid': 'error' }, message));
 }
@@ -116,6 +141,7 @@ async function main() {
   }
   try {
     render(diagnose(scan.report), scan);
+    enableExport(scan.report);
   } catch (e) {
     renderError(`The page report could not be read: ${e.message ?? e}`);
   }

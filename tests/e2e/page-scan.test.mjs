@@ -51,6 +51,16 @@ for (const browserName of BROWSERS) {
           assert.deepEqual(shown.codes, c.expected.findings);
           assert.ok(shown.headline.includes(c.expected.headline), `headline: ${shown.headline}`);
           assert.match(shown.footer, /ranked this in the popup; the page was read by core \d+\.\d+\.\d+ \(wasm2js\)/);
+
+          // The two export buttons (Markdown for a support case, versioned JSON).
+          const exported = await popup.clickExports();
+          assert.ok(exported.markdown, 'Copy as Markdown wrote nothing');
+          assert.ok(exported.markdown.startsWith('## Messaging Doctor report'));
+          for (const code of c.expected.findings) assert.ok(exported.markdown.includes(`\`${code}\``), code);
+          const json = JSON.parse(exported.json);
+          assert.equal(json.schema, 'messaging-doctor/report@1');
+          assert.deepEqual(json.diagnosis.findings.map((f) => f.code), c.expected.findings);
+          assert.equal(json.page.url, `${server.origin}/${c.name}/`);
         } finally {
           await popup.close();
         }

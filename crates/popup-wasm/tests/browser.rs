@@ -60,3 +60,23 @@ fn no_report_gives_the_nothing_checked_headline() {
         Some("Nothing was checked yet.")
     );
 }
+
+#[wasm_bindgen_test]
+fn export_gives_the_versioned_report_and_escaped_markdown() {
+    let report = report_json(
+        r#"[{"code":"page/duplicate-snippet","severity":"error","title":"Snippet [twice](javascript:x)","message":"m","evidence":[],"fix":["Keep one."]}]"#,
+    );
+    let out = md_popup_wasm::export_report(report, "2026-11-25T10:00:00Z").unwrap();
+    let exported = get(&out, "report");
+    assert_eq!(
+        get(&exported, "schema").as_string().as_deref(),
+        Some("messaging-doctor/report@1")
+    );
+    assert_eq!(
+        get(&get(&exported, "page"), "url").as_string().as_deref(),
+        Some("https://shop.example/")
+    );
+    let md = get(&out, "markdown").as_string().unwrap();
+    assert!(md.contains("Snippet \\[twice\\](javascript:x)"), "{md}");
+    assert!(md.contains("1. Keep one."), "{md}");
+}

@@ -33,6 +33,25 @@ export const READ_FINDINGS = () => [...document.querySelectorAll('[data-testid=f
   fix: [...li.querySelectorAll('.md-fix li')].map((x) => x.textContent),
 }));
 
+// Runs in the popup document: clicks "Copy as Markdown" and "Export JSON" and returns what
+// they produced. The test intercepts the two sinks (clipboard, blob URL) in the page first;
+// the product code runs unchanged.
+export const CLICK_EXPORTS = async () => {
+  let copied = null;
+  let blob = null;
+  navigator.clipboard.writeText = async (text) => { copied = text; };
+  const realCreate = URL.createObjectURL;
+  URL.createObjectURL = (b) => { blob = b; return realCreate.call(URL, b); };
+  HTMLAnchorElement.prototype.click = function noNavigation() {};
+  document.getElementById('copy-md').click();
+  document.getElementById('export-json').click();
+  const deadline = Date.now() + 5000;
+  while ((copied === null || blob === null) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { markdown: copied, json: blob ? await blob.text() : null };
+};
+
 // Runs in the popup document: the content script's result for the popup's tab.
 export const RESCAN = async () => {
   const api = globalThis.browser ?? globalThis.chrome;
@@ -62,6 +81,7 @@ async function chromiumDriver(headless) {
           return handle.jsonValue();
         },
         rescan: () => popup.evaluate(RESCAN),
+        clickExports: () => popup.evaluate(CLICK_EXPORTS),
         readFindings: () => popup.evaluate(READ_FINDINGS),
         async screenshot(file) {
           await popup.setViewport({ width: 480, height: 800 });

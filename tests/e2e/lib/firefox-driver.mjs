@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { launchFirefox } from './firefox.mjs';
-import { READ_POPUP, READ_FINDINGS, RESCAN } from './driver.mjs';
+import { READ_POPUP, READ_FINDINGS, RESCAN, CLICK_EXPORTS } from './driver.mjs';
 
 // Fixed moz-extension:// host for the test profile.
 export const FIREFOX_EXTENSION_UUID = '6d0c2b1e-8a5f-4e1a-9b7c-3f2d1e0a9c55';
@@ -34,6 +34,10 @@ export async function firefoxDriver(extensionDir, { headless = true, hostMap } =
         async rescan() {
           await session.switchTo(popupHandle);
           return session.executeAsync(RESCAN);
+        },
+        async clickExports() {
+          await session.switchTo(popupHandle);
+          return session.executeAsync(CLICK_EXPORTS);
         },
         async readFindings() {
           await session.switchTo(popupHandle);
