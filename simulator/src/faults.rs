@@ -77,7 +77,10 @@ impl Faults {
     }
 
     pub fn error_status(&self, path: &str) -> Option<u16> {
-        self.error_paths.iter().find(|f| glob(&f.pattern, path)).map(|f| f.status)
+        self.error_paths
+            .iter()
+            .find(|f| glob(&f.pattern, path))
+            .map(|f| f.status)
     }
 
     pub fn malformed(&self, path: &str) -> bool {
@@ -91,8 +94,14 @@ mod tests {
 
     #[test]
     fn glob_matches() {
-        assert!(glob("/services/data/*/tooling/*", "/services/data/v65.0/tooling/query"));
-        assert!(!glob("/services/data/*/tooling/*", "/services/data/v65.0/query"));
+        assert!(glob(
+            "/services/data/*/tooling/*",
+            "/services/data/v65.0/tooling/query"
+        ));
+        assert!(!glob(
+            "/services/data/*/tooling/*",
+            "/services/data/v65.0/query"
+        ));
         assert!(glob("*", "/x"));
         assert!(glob("/a", "/a"));
         assert!(!glob("/a", "/ab"));
@@ -100,7 +109,10 @@ mod tests {
 
     #[test]
     fn merge_keeps_other_keys() {
-        let mut f = Faults { latency_ms: 10, ..Default::default() };
+        let mut f = Faults {
+            latency_ms: 10,
+            ..Default::default()
+        };
         f.merge(&serde_json::json!({"apiDisabled": true})).unwrap();
         assert!(f.api_disabled);
         assert_eq!(f.latency_ms, 10);

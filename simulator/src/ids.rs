@@ -48,16 +48,17 @@ pub fn looks_like_id(s: &str) -> bool {
     (s.len() == 15 || s.len() == 18) && s.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
-/// A record id: 3-char key prefix, a 2-char pod/instance part, zero padding and a counter, checksummed.
+/// A record id: 3-char key prefix, a pod/instance part (`5g00`) and an 8-character counter,
+/// checksummed to 18 characters.
 pub fn make_id(prefix: &str, counter: u64) -> String {
     let mut body = String::new();
     let mut n = counter;
-    for _ in 0..7 {
+    for _ in 0..8 {
         body.insert(0, ALNUM[(n % 62) as usize] as char);
         n /= 62;
     }
-    let id15 = format!("{:<3}5g00000{}", &prefix[..3.min(prefix.len())], body);
-    to18(&id15[..15])
+    let p: String = format!("{prefix:0<3}").chars().take(3).collect();
+    to18(&format!("{p}5g00{body}"))
 }
 
 /// Random alphanumeric string of `len` characters.
@@ -65,7 +66,9 @@ pub fn random_alnum(len: usize) -> String {
     let rng = SystemRandom::new();
     let mut buf = vec![0u8; len];
     rng.fill(&mut buf).expect("system random");
-    buf.iter().map(|b| ALNUM[(*b as usize) % 62] as char).collect()
+    buf.iter()
+        .map(|b| ALNUM[(*b as usize) % 62] as char)
+        .collect()
 }
 
 /// Random bytes encoded with URL-safe base64 without padding.
@@ -81,7 +84,11 @@ pub fn b64url(data: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::with_capacity(data.len() * 4 / 3 + 4);
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = ((b[0] as u32) << 16) | ((b[1] as u32) << 8) | b[2] as u32;
         let chars = chunk.len() + 1;
         for i in 0..chars {
@@ -99,7 +106,14 @@ pub fn uuid() -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 #[cfg(test)]

@@ -23,7 +23,10 @@ pub struct Table {
 impl Table {
     /// Canonical spelling of a field of this table (case-insensitive lookup).
     pub fn field(&self, name: &str) -> Option<&str> {
-        self.fields.iter().find(|f| f.eq_ignore_ascii_case(name)).map(|s| s.as_str())
+        self.fields
+            .iter()
+            .find(|f| f.eq_ignore_ascii_case(name))
+            .map(|s| s.as_str())
     }
 }
 
@@ -74,7 +77,9 @@ fn s(v: &str) -> Value {
 }
 
 fn opt(v: &Option<String>) -> Value {
-    v.as_ref().map(|x| Value::String(x.clone())).unwrap_or(Value::Null)
+    v.as_ref()
+        .map(|x| Value::String(x.clone()))
+        .unwrap_or(Value::Null)
 }
 
 /// Comment-stripped length of Apex source (approximation of LengthWithoutComments).
@@ -111,11 +116,25 @@ fn crc_like(body: &str) -> i64 {
 
 impl Org {
     /// Builds the org. `stem` and `org_id` override the scenario's My Domain and org id.
-    pub fn new(mut scenario: Scenario, stem: Option<&str>, org_id: Option<&str>) -> Result<Org, String> {
-        let stem = stem.map(str::to_string).unwrap_or_else(|| scenario.org.my_domain.clone()).to_ascii_lowercase();
-        let id_in = org_id.map(str::to_string).unwrap_or_else(|| scenario.org.id.clone());
-        if !(id_in.len() == 15 || id_in.len() == 18) || !id_in.starts_with("00D") || !ids::looks_like_id(&id_in) {
-            return Err(format!("org id '{id_in}' is not a 15/18-character id starting with 00D"));
+    pub fn new(
+        mut scenario: Scenario,
+        stem: Option<&str>,
+        org_id: Option<&str>,
+    ) -> Result<Org, String> {
+        let stem = stem
+            .map(str::to_string)
+            .unwrap_or_else(|| scenario.org.my_domain.clone())
+            .to_ascii_lowercase();
+        let id_in = org_id
+            .map(str::to_string)
+            .unwrap_or_else(|| scenario.org.id.clone());
+        if !(id_in.len() == 15 || id_in.len() == 18)
+            || !id_in.starts_with("00D")
+            || !ids::looks_like_id(&id_in)
+        {
+            return Err(format!(
+                "org id '{id_in}' is not a 15/18-character id starting with 00D"
+            ));
         }
         let id15 = id_in[..15].to_string();
         let id18 = ids::to18(&id15);
@@ -139,7 +158,12 @@ impl Org {
             scenario: Scenario::default(),
         };
         for o in schema::OBJECTS {
-            if !scenario.org.messaging_enabled && matches!(o.name, "MessagingSession" | "MessagingEndUser" | "MessagingChannel") {
+            if !scenario.org.messaging_enabled
+                && matches!(
+                    o.name,
+                    "MessagingSession" | "MessagingEndUser" | "MessagingChannel"
+                )
+            {
                 continue;
             }
             let mut fields = schema::builtin_fields(o);
@@ -147,7 +171,10 @@ impl Org {
                 let mut defs = schema::standard_fields(o.name);
                 for extra in scenario.fields.get(o.name).cloned().unwrap_or_default() {
                     let extra = extra.normalise();
-                    if let Some(pos) = defs.iter().position(|d| d.name.eq_ignore_ascii_case(&extra.name)) {
+                    if let Some(pos) = defs
+                        .iter()
+                        .position(|d| d.name.eq_ignore_ascii_case(&extra.name))
+                    {
                         defs[pos] = extra;
                     } else {
                         defs.push(extra);
@@ -171,11 +198,15 @@ impl Org {
     }
 
     pub fn table(&self, name: &str) -> Option<&Table> {
-        self.tables.iter().find(|t| t.name.eq_ignore_ascii_case(name))
+        self.tables
+            .iter()
+            .find(|t| t.name.eq_ignore_ascii_case(name))
     }
 
     pub fn table_mut(&mut self, name: &str) -> Option<&mut Table> {
-        self.tables.iter_mut().find(|t| t.name.eq_ignore_ascii_case(name))
+        self.tables
+            .iter_mut()
+            .find(|t| t.name.eq_ignore_ascii_case(name))
     }
 
     pub fn next_id(&mut self, prefix: &str) -> String {
@@ -202,7 +233,8 @@ impl Org {
         let t = self.table(table)?;
         t.rows.iter().find(|r| {
             let id_ok = matches!(r.get("Id"), Some(Value::String(v)) if ids::same_id(v, key));
-            let durable_ok = matches!(r.get("DurableId"), Some(Value::String(v)) if v.eq_ignore_ascii_case(key));
+            let durable_ok =
+                matches!(r.get("DurableId"), Some(Value::String(v)) if v.eq_ignore_ascii_case(key));
             id_ok || durable_ok
         })
     }
@@ -211,10 +243,14 @@ impl Org {
     pub fn resolve_user(&self, who: &str) -> Option<String> {
         let t = self.table("User")?;
         t.rows.iter().find_map(|r| {
-            let hit = ["Id", "Username", "Name", "Alias"].iter().any(|k| match r.get(*k) {
-                Some(Value::String(v)) => v.eq_ignore_ascii_case(who) || (*k == "Id" && ids::same_id(v, who)),
-                _ => false,
-            });
+            let hit = ["Id", "Username", "Name", "Alias"]
+                .iter()
+                .any(|k| match r.get(*k) {
+                    Some(Value::String(v)) => {
+                        v.eq_ignore_ascii_case(who) || (*k == "Id" && ids::same_id(v, who))
+                    }
+                    _ => false,
+                });
             if hit {
                 r.get("Id").and_then(|v| v.as_str()).map(str::to_string)
             } else {
@@ -224,12 +260,18 @@ impl Org {
     }
 
     fn user_or_admin(&self, who: &Option<String>) -> String {
-        who.as_deref().and_then(|w| self.resolve_user(w)).unwrap_or_else(|| self.admin_id.clone())
+        who.as_deref()
+            .and_then(|w| self.resolve_user(w))
+            .unwrap_or_else(|| self.admin_id.clone())
     }
 
     /// Adds a row: assigns an Id when missing and fills audit fields; extends the table's fields.
     pub fn add_row(&mut self, table: &str, mut row: Row) -> Result<String, String> {
-        let prefix = self.table(table).ok_or_else(|| format!("unknown object '{table}'"))?.prefix.clone();
+        let prefix = self
+            .table(table)
+            .ok_or_else(|| format!("unknown object '{table}'"))?
+            .prefix
+            .clone();
         let id = match row.get("Id").and_then(|v| v.as_str()) {
             Some(v) if v.len() == 15 => ids::to18(v),
             Some(v) => v.to_string(),
@@ -249,7 +291,9 @@ impl Org {
             ] {
                 if !row.contains_key(k) || row[k].is_null() {
                     let val = match k {
-                        "LastModifiedDate" | "SystemModstamp" => row.get("CreatedDate").cloned().unwrap_or(v),
+                        "LastModifiedDate" | "SystemModstamp" => {
+                            row.get("CreatedDate").cloned().unwrap_or(v)
+                        }
                         "LastModifiedById" => row.get("CreatedById").cloned().unwrap_or(v),
                         _ => v,
                     };
@@ -272,20 +316,37 @@ impl Org {
             "InstanceName": sc.org.instance, "IsSandbox": sc.org.is_sandbox || self.stem.contains("--"),
             "NamespacePrefix": null, "LanguageLocaleKey": "en_US", "TimeZoneSidKey": "Europe/London"
         });
-        self.add_row("Organization", org_row.as_object().cloned().unwrap_or_default())?;
+        self.add_row(
+            "Organization",
+            org_row.as_object().cloned().unwrap_or_default(),
+        )?;
         // Profiles and users.
         let mut profiles: BTreeMap<String, String> = BTreeMap::new();
         for p in ["System Administrator", "Standard User", "Read Only"] {
-            let id = self.add_row("Profile", json!({"Name": p, "UserType": "Standard"}).as_object().cloned().unwrap_or_default())?;
+            let id = self.add_row(
+                "Profile",
+                json!({"Name": p, "UserType": "Standard"})
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+            )?;
             profiles.insert(p.to_ascii_lowercase(), id);
         }
         let mut users = sc.users.clone();
-        if !users.iter().any(|u| u.get("UserType").and_then(|v| v.as_str()) == Some("AutomatedProcess")) {
+        if !users
+            .iter()
+            .any(|u| u.get("UserType").and_then(|v| v.as_str()) == Some("AutomatedProcess"))
+        {
             users.push(json!({"Name": "Automated Process", "LastName": "Automated Process", "Alias": "autoproc",
                 "Username": format!("autoproc@{}", self.id18.to_ascii_lowercase()), "UserType": "AutomatedProcess"})
                 .as_object().cloned().unwrap_or_default());
         }
-        if !users.iter().any(|u| u.get("UserType").and_then(|v| v.as_str()).unwrap_or("Standard") == "Standard") {
+        if !users.iter().any(|u| {
+            u.get("UserType")
+                .and_then(|v| v.as_str())
+                .unwrap_or("Standard")
+                == "Standard"
+        }) {
             users.insert(0, json!({"Name": "Ada Admin", "FirstName": "Ada", "LastName": "Admin", "Alias": "aadmin",
                 "Username": format!("admin@{}.sim", self.stem), "Profile": "System Administrator"})
                 .as_object().cloned().unwrap_or_default());
@@ -299,7 +360,13 @@ impl Org {
                 let pid = match profiles.get(&p.to_ascii_lowercase()) {
                     Some(id) => id.clone(),
                     None => {
-                        let id = self.add_row("Profile", json!({"Name": p, "UserType": "Standard"}).as_object().cloned().unwrap_or_default())?;
+                        let id = self.add_row(
+                            "Profile",
+                            json!({"Name": p, "UserType": "Standard"})
+                                .as_object()
+                                .cloned()
+                                .unwrap_or_default(),
+                        )?;
                         profiles.insert(p.to_ascii_lowercase(), id.clone());
                         id
                     }
@@ -349,7 +416,9 @@ impl Org {
             }
             let row = json!({"Id": format!("000000000000000AAA{name}"), "DurableId": name, "QualifiedApiName": name,
                 "DeveloperName": name, "Label": label, "KeyPrefix": prefix, "NamespacePrefix": null, "IsCustomizable": true});
-            let t = self.table_mut("EntityDefinition").expect("EntityDefinition");
+            let t = self
+                .table_mut("EntityDefinition")
+                .expect("EntityDefinition");
             t.rows.push(row.as_object().cloned().unwrap_or_default());
         }
         // Records given as-is (queues first so channels can point at them).
@@ -359,22 +428,34 @@ impl Org {
                 self.add_row("Group", g)?;
             }
         }
+        let messaging = sc.org.messaging_enabled;
         for ch in sc.channels.iter_mut() {
             let queue = match &ch.target_queue {
                 Some(q) if ids::looks_like_id(q) => Some(q.clone()),
                 Some(q) => Some(match self.group_by_name(q) {
                     Some(id) => id,
-                    None => self.add_row("Group", json!({"Name": q.replace('_', " "), "DeveloperName": q, "Type": "Queue"})
-                        .as_object().cloned().unwrap_or_default())?,
+                    None => self.add_row(
+                        "Group",
+                        json!({"Name": q.replace('_', " "), "DeveloperName": q, "Type": "Queue"})
+                            .as_object()
+                            .cloned()
+                            .unwrap_or_default(),
+                    )?,
                 }),
                 None => None,
             };
-            let key = ch.messaging_platform_key.clone().unwrap_or_else(|| format!("{}-{}", ch.developer_name.to_ascii_lowercase(), &self.id15[5..]));
+            let key = ch.messaging_platform_key.clone().unwrap_or_else(|| {
+                format!(
+                    "{}-{}",
+                    ch.developer_name.to_ascii_lowercase(),
+                    &self.id15[5..]
+                )
+            });
             let row = json!({"Id": ch.id, "DeveloperName": ch.developer_name, "MasterLabel": ch.master_label,
                 "Language": ch.language, "IsActive": ch.is_active, "MessageType": ch.message_type,
                 "MessagingPlatformKey": key, "RoutingType": ch.routing_type, "TargetQueueId": queue,
                 "FallbackQueueId": null, "IsoCountryCode": null, "IsRequireDoubleOptIn": false, "Description": null});
-            if !self.scenario_messaging(sc) {
+            if !messaging {
                 continue;
             }
             let id = self.add_row("MessagingChannel", strip_nulls_id(row))?;
@@ -383,11 +464,16 @@ impl Org {
         // Sites (explicit first, then the ones deployments name).
         if let Some(sites) = records.remove("Site") {
             for mut site in sites {
-                let name = site.get("Name").and_then(|v| v.as_str()).unwrap_or("").to_string();
+                let name = site
+                    .get("Name")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+                    .to_string();
                 site.entry("MasterLabel").or_insert(s(&name));
                 site.entry("Status").or_insert(s("Active"));
                 site.entry("SiteType").or_insert(s("ChatterNetwork"));
-                site.entry("UrlPathPrefix").or_insert(s(&name.replace('_', "")));
+                site.entry("UrlPathPrefix")
+                    .or_insert(s(&name.replace('_', "")));
                 self.add_row("Site", site)?;
             }
         }
@@ -399,7 +485,11 @@ impl Org {
                 let net = json!({"Name": d.site, "Status": "Live", "UrlPathPrefix": d.site.replace('_', "")});
                 self.add_row("Network", net.as_object().cloned().unwrap_or_default())?;
             }
-            let label = if d.master_label.is_empty() { d.developer_name.replace('_', " ") } else { d.master_label.clone() };
+            let label = if d.master_label.is_empty() {
+                d.developer_name.replace('_', " ")
+            } else {
+                d.master_label.clone()
+            };
             let meta = json!({"masterLabel": label, "site": d.site, "deploymentFeature": d.deployment_feature,
                 "deploymentType": d.deployment_type, "areGuestUsersAllowed": d.are_guest_users_allowed,
                 "isEnabled": d.is_enabled, "authMethod": d.auth_mode, "embeddedServiceMessagingChannel": d.channel});
@@ -413,7 +503,10 @@ impl Org {
         }
         // Validation rules.
         for vr in sc.validation_rules.iter_mut() {
-            let object = vr.object.clone().unwrap_or_else(|| "MessagingSession".into());
+            let object = vr
+                .object
+                .clone()
+                .unwrap_or_else(|| "MessagingSession".into());
             let lm = self.user_or_admin(&vr.last_modified_by);
             let cb = self.user_or_admin(&vr.created_by);
             let meta = json!({"active": vr.active, "description": vr.description, "errorConditionFormula": vr.error_condition_formula,
@@ -429,16 +522,38 @@ impl Org {
         }
         // Flows: FlowDefinitionView (REST), FlowDefinition and Flow (Tooling).
         for fl in sc.flows.iter_mut() {
-            let object = fl.object.clone().unwrap_or_else(|| "MessagingSession".into());
-            let def_id = match &fl.definition_id { Some(v) => v.clone(), None => self.next_id("300") };
-            let ver_id = match &fl.version_id { Some(v) => v.clone(), None => self.next_id("301") };
+            let object = fl
+                .object
+                .clone()
+                .unwrap_or_else(|| "MessagingSession".into());
+            let def_id = match &fl.definition_id {
+                Some(v) => v.clone(),
+                None => self.next_id("300"),
+            };
+            let ver_id = match &fl.version_id {
+                Some(v) => v.clone(),
+                None => self.next_id("301"),
+            };
             fl.definition_id = Some(def_id.clone());
             fl.version_id = Some(ver_id.clone());
             let lm_id = self.user_or_admin(&fl.last_modified_by);
-            let lm_name = self.find_in("User", &lm_id).and_then(|r| r.get("Name").cloned()).unwrap_or(Value::Null);
-            let lm_date = fl.last_modified_date.clone().unwrap_or_else(|| DEFAULT_DATE.into());
-            let process_type = fl.process_type.clone().unwrap_or_else(|| "AutoLaunchedFlow".into());
-            let label = if fl.label.is_empty() { fl.api_name.replace('_', " ") } else { fl.label.clone() };
+            let lm_name = self
+                .find_in("User", &lm_id)
+                .and_then(|r| r.get("Name").cloned())
+                .unwrap_or(Value::Null);
+            let lm_date = fl
+                .last_modified_date
+                .clone()
+                .unwrap_or_else(|| DEFAULT_DATE.into());
+            let process_type = fl
+                .process_type
+                .clone()
+                .unwrap_or_else(|| "AutoLaunchedFlow".into());
+            let label = if fl.label.is_empty() {
+                fl.api_name.replace('_', " ")
+            } else {
+                fl.label.clone()
+            };
             let version = fl.version_number.unwrap_or(1);
             let mut meta = fl.metadata.clone();
             let start = meta.entry("start").or_insert_with(|| json!({}));
@@ -456,8 +571,14 @@ impl Org {
             }
             meta.entry("label").or_insert(s(&label));
             meta.entry("processType").or_insert(s(&process_type));
-            meta.entry("status").or_insert(s(if fl.is_active { "Active" } else { "Draft" }));
-            meta.entry("apiVersion").or_insert(json!(fl.api_version.clone().unwrap_or_else(|| "62.0".into()).parse::<f64>().unwrap_or(62.0)));
+            meta.entry("status")
+                .or_insert(s(if fl.is_active { "Active" } else { "Draft" }));
+            meta.entry("apiVersion").or_insert(json!(fl
+                .api_version
+                .clone()
+                .unwrap_or_else(|| "62.0".into())
+                .parse::<f64>()
+                .unwrap_or(62.0)));
             meta.entry("description").or_insert(opt(&fl.description));
             let view = json!({"Id": def_id, "DurableId": def_id, "ApiName": fl.api_name, "Label": label,
                 "Description": fl.description, "IsActive": fl.is_active, "ProcessType": process_type,
@@ -468,14 +589,19 @@ impl Org {
                 "NamespacePrefix": fl.namespace_prefix, "IsTemplate": false, "IsOutOfDate": false, "IsOverridable": false,
                 "ManageableState": "unmanaged", "LastModifiedBy": lm_name, "LastModifiedDate": lm_date, "Builder": "Flow Builder",
                 "InstalledPackageName": null});
-            let t = self.table_mut("FlowDefinitionView").expect("FlowDefinitionView");
+            let t = self
+                .table_mut("FlowDefinitionView")
+                .expect("FlowDefinitionView");
             t.rows.push(view.as_object().cloned().unwrap_or_default());
             let def = json!({"Id": def_id, "DeveloperName": fl.api_name, "MasterLabel": label, "Description": fl.description,
                 "ActiveVersionId": if fl.is_active { s(&ver_id) } else { Value::Null }, "LatestVersionId": ver_id,
                 "NamespacePrefix": fl.namespace_prefix, "ManageableState": "unmanaged", "FullName": fl.api_name,
                 "Metadata": {"activeVersionNumber": if fl.is_active { json!(version) } else { Value::Null }, "description": fl.description, "masterLabel": label},
                 "LastModifiedById": lm_id, "LastModifiedDate": lm_date});
-            self.add_row("FlowDefinition", def.as_object().cloned().unwrap_or_default())?;
+            self.add_row(
+                "FlowDefinition",
+                def.as_object().cloned().unwrap_or_default(),
+            )?;
             let flow = json!({"Id": ver_id, "DefinitionId": def_id, "MasterLabel": label, "Description": fl.description,
                 "ProcessType": process_type, "Status": if fl.is_active { "Active" } else { "Draft" }, "VersionNumber": version,
                 "ApiVersion": meta.get("apiVersion"), "RunInMode": "DefaultMode", "ManageableState": "unmanaged",
@@ -485,10 +611,17 @@ impl Org {
         }
         // Apex.
         for tr in sc.apex_triggers.iter_mut() {
-            let object = tr.object.clone().unwrap_or_else(|| "MessagingSession".into());
+            let object = tr
+                .object
+                .clone()
+                .unwrap_or_else(|| "MessagingSession".into());
             let lm = self.user_or_admin(&tr.last_modified_by);
             let hidden = tr.managed;
-            let body = if hidden { "(hidden)".to_string() } else { tr.body.clone() };
+            let body = if hidden {
+                "(hidden)".to_string()
+            } else {
+                tr.body.clone()
+            };
             let row = json!({"Id": tr.id, "Name": tr.name, "NamespacePrefix": tr.namespace_prefix, "TableEnumOrId": object,
                 "EntityDefinitionId": object,
                 "Status": tr.status.clone().unwrap_or_else(|| "Active".into()), "IsValid": true,
@@ -552,7 +685,12 @@ impl Org {
 
     fn group_by_name(&self, name: &str) -> Option<String> {
         self.table("Group")?.rows.iter().find_map(|r| {
-            let hit = ["DeveloperName", "Name"].iter().any(|k| r.get(*k).and_then(|v| v.as_str()).map(|v| v.eq_ignore_ascii_case(name)).unwrap_or(false));
+            let hit = ["DeveloperName", "Name"].iter().any(|k| {
+                r.get(*k)
+                    .and_then(|v| v.as_str())
+                    .map(|v| v.eq_ignore_ascii_case(name))
+                    .unwrap_or(false)
+            });
             if hit {
                 r.get("Id").and_then(|v| v.as_str()).map(str::to_string)
             } else {
@@ -562,7 +700,12 @@ impl Org {
     }
 
     pub fn site_by_name(&self, name: &str) -> Option<&Row> {
-        self.table("Site")?.rows.iter().find(|r| r.get("Name").and_then(|v| v.as_str()).map(|v| v.eq_ignore_ascii_case(name)).unwrap_or(false))
+        self.table("Site")?.rows.iter().find(|r| {
+            r.get("Name")
+                .and_then(|v| v.as_str())
+                .map(|v| v.eq_ignore_ascii_case(name))
+                .unwrap_or(false)
+        })
     }
 
     /// Record references given by name in scenario rows (`CreatedById: "admin@..."`,
@@ -573,18 +716,31 @@ impl Org {
             if k == "Id" || !k.ends_with("Id") {
                 continue;
             }
-            let Some(Value::String(v)) = r.get(&k).cloned() else { continue };
+            let Some(Value::String(v)) = r.get(&k).cloned() else {
+                continue;
+            };
             if ids::looks_like_id(&v) {
                 continue;
             }
             let resolved = match k.as_str() {
                 "MessagingChannelId" => self.table("MessagingChannel").and_then(|t| {
-                    t.rows.iter().find(|x| x.get("DeveloperName").and_then(|d| d.as_str()) == Some(v.as_str())).and_then(|x| x.get("Id").cloned())
+                    t.rows
+                        .iter()
+                        .find(|x| {
+                            x.get("DeveloperName").and_then(|d| d.as_str()) == Some(v.as_str())
+                        })
+                        .and_then(|x| x.get("Id").cloned())
                 }),
                 "MessagingEndUserId" => self.table("MessagingEndUser").and_then(|t| {
-                    t.rows.iter().find(|x| x.get("Name").and_then(|d| d.as_str()) == Some(v.as_str())).and_then(|x| x.get("Id").cloned())
+                    t.rows
+                        .iter()
+                        .find(|x| x.get("Name").and_then(|d| d.as_str()) == Some(v.as_str()))
+                        .and_then(|x| x.get("Id").cloned())
                 }),
-                "OwnerId" => self.resolve_user(&v).map(Value::String).or_else(|| self.group_by_name(&v).map(Value::String)),
+                "OwnerId" => self
+                    .resolve_user(&v)
+                    .map(Value::String)
+                    .or_else(|| self.group_by_name(&v).map(Value::String)),
                 _ => self.resolve_user(&v).map(Value::String),
             };
             if let Some(id) = resolved {
@@ -595,7 +751,10 @@ impl Org {
 
     /// The field definitions of a messaging object (describe).
     pub fn fields_of(&self, object: &str) -> Option<&Vec<FieldDef>> {
-        self.describe.iter().find(|(k, _)| k.eq_ignore_ascii_case(object)).map(|(_, v)| v)
+        self.describe
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(object))
+            .map(|(_, v)| v)
     }
 
     /// Host names of this org.
@@ -620,7 +779,9 @@ impl Org {
 
 /// Host of a family for a My Domain stem (sandbox stems `name--sbx` get the `.sandbox.` form).
 pub fn host_for(stem: &str, family: &str) -> String {
-    if stem.contains("--") {
+    if stem.ends_with("-dev-ed") {
+        format!("{stem}.develop.{family}")
+    } else if stem.contains("--") {
         format!("{stem}.sandbox.{family}")
     } else {
         format!("{stem}.{family}")

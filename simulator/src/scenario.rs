@@ -75,6 +75,8 @@ pub struct FailureSpec {
     pub element: String,
     /// Field the error is attached to (addError on a field, custom error on a field).
     pub field: Option<String>,
+    /// Apex stack trace lines for an exception (default `Trigger.<name>: line <line>, column 1`).
+    pub stack_trace: String,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -303,6 +305,55 @@ pub struct Expect {
     pub causes: Vec<String>,
 }
 
+/// Reads a scenario file as JSON and applies `"extends": "<base>"`: objects merge key by key,
+/// other values replace, and a key written `"+key"` appends its array to the base's `key`.
+pub fn load_value(dir: &Path, name: &str, depth: usize) -> Result<Value, String> {
+    if depth > 8 || name.contains('/') || name.contains("..") {
+        return Err(format!(
+            "scenario '{name}': bad name or extends chain too deep"
+        ));
+    }
+    let p = dir.join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+    let mut v: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", p.display()))?;
+    let base = v.as_object_mut().and_then(|o| o.remove("extends"));
+    match base {
+        Some(Value::String(b)) => {
+            let mut base = load_value(dir, &b, depth + 1)?;
+            if let Some(o) = base.as_object_mut() {
+                o.remove("expect");
+            }
+            merge(&mut base, v);
+            Ok(base)
+        }
+        Some(_) => Err(format!("{}: extends must be a scenario name", p.display())),
+        None => Ok(v),
+    }
+}
+
+/// Merges `patch` into `base` (see [`load_value`]).
+pub fn merge(base: &mut Value, patch: Value) {
+    match (base, patch) {
+        (Value::Object(b), Value::Object(p)) => {
+            for (k, v) in p {
+                if let Some(key) = k.strip_prefix('+') {
+                    match (b.get_mut(key), v) {
+                        (Some(Value::Array(arr)), Value::Array(extra)) => arr.extend(extra),
+                        (_, v) => {
+                            b.insert(key.to_string(), v);
+                        }
+                    }
+                } else if let Some(slot) = b.get_mut(&k) {
+                    merge(slot, v);
+                } else {
+                    b.insert(k, v);
+                }
+            }
+        }
+        (slot, v) => *slot = v,
+    }
+}
+
 fn yes() -> bool {
     true
 }
@@ -312,11 +363,10 @@ impl Scenario {
         serde_json::from_str(text).map_err(|e| format!("scenario JSON: {e}"))
     }
 
-    /// Loads `<dir>/<name>.json`.
+    /// Loads `<dir>/<name>.json`, resolving `extends`.
     pub fn load(dir: &Path, name: &str) -> Result<Scenario, String> {
-        let p = dir.join(format!("{name}.json"));
-        let text = std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
-        let mut s = Scenario::from_json(&text).map_err(|e| format!("{}: {e}", p.display()))?;
+        let v = load_value(dir, name, 0)?;
+        let mut s: Scenario = serde_json::from_value(v).map_err(|e| format!("{name}.json: {e}"))?;
         if s.name.is_empty() {
             s.name = name.to_string();
         }

@@ -17,55 +17,420 @@ pub struct ObjDef {
     pub fields: &'static [&'static str],
 }
 
-const AUDIT: [&str; 5] = ["CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById", "SystemModstamp"];
+const AUDIT: [&str; 5] = [
+    "CreatedDate",
+    "CreatedById",
+    "LastModifiedDate",
+    "LastModifiedById",
+    "SystemModstamp",
+];
 
 /// Every object the simulator serves. Fields of MessagingSession/MessagingEndUser come from
 /// [`standard_fields`] plus the scenario; audit fields are added to all objects.
 pub const OBJECTS: &[ObjDef] = &[
-    ObjDef { name: "Organization", prefix: "00D", rest: true, tooling: true, label: "Organization",
-        fields: &["Id", "Name", "OrganizationType", "InstanceName", "IsSandbox", "NamespacePrefix", "LanguageLocaleKey", "TimeZoneSidKey"] },
-    ObjDef { name: "User", prefix: "005", rest: true, tooling: true, label: "User",
-        fields: &["Id", "Username", "Name", "FirstName", "LastName", "Alias", "Email", "UserType", "IsActive", "ProfileId", "UserRoleId", "LanguageLocaleKey", "TimeZoneSidKey", "LastLoginDate"] },
-    ObjDef { name: "Profile", prefix: "00e", rest: true, tooling: true, label: "Profile",
-        fields: &["Id", "Name", "UserType", "UserLicenseId"] },
-    ObjDef { name: "Group", prefix: "00G", rest: true, tooling: false, label: "Group",
-        fields: &["Id", "Name", "DeveloperName", "Type"] },
-    ObjDef { name: "EntityDefinition", prefix: "000", rest: true, tooling: true, label: "Entity Definition",
-        fields: &["Id", "DurableId", "QualifiedApiName", "DeveloperName", "Label", "KeyPrefix", "NamespacePrefix", "IsCustomizable"] },
-    ObjDef { name: "MessagingSession", prefix: "0Mw", rest: true, tooling: false, label: "Messaging Session", fields: &[] },
-    ObjDef { name: "MessagingEndUser", prefix: "0PA", rest: true, tooling: false, label: "Messaging User", fields: &[] },
-    ObjDef { name: "MessagingChannel", prefix: "0Mj", rest: true, tooling: true, label: "Messaging Channel",
-        fields: &["Id", "DeveloperName", "MasterLabel", "Language", "IsActive", "MessageType", "MessagingPlatformKey", "RoutingType", "TargetQueueId", "FallbackQueueId", "IsoCountryCode", "IsRequireDoubleOptIn", "Description"] },
-    ObjDef { name: "ValidationRule", prefix: "03d", rest: false, tooling: true, label: "Validation Rule",
-        fields: &["Id", "ValidationName", "Active", "Description", "EntityDefinitionId", "ErrorDisplayField", "ErrorMessage", "NamespacePrefix", "ManageableState", "FullName", "Metadata"] },
-    ObjDef { name: "FlowDefinitionView", prefix: "300", rest: true, tooling: false, label: "Flow Definition",
-        fields: &["Id", "DurableId", "ApiName", "Label", "Description", "IsActive", "ProcessType", "TriggerType", "RecordTriggerType", "TriggerOrder", "TriggerObjectOrEventId", "TriggerObjectOrEventLabel", "ActiveVersionId", "LatestVersionId", "NamespacePrefix", "IsTemplate", "IsOutOfDate", "IsOverridable", "ManageableState", "LastModifiedBy", "LastModifiedDate", "Builder", "InstalledPackageName"] },
-    ObjDef { name: "FlowDefinition", prefix: "300", rest: false, tooling: true, label: "Flow Definition",
-        fields: &["Id", "DeveloperName", "MasterLabel", "Description", "ActiveVersionId", "LatestVersionId", "NamespacePrefix", "ManageableState", "FullName", "Metadata"] },
-    ObjDef { name: "Flow", prefix: "301", rest: false, tooling: true, label: "Flow",
-        fields: &["Id", "DefinitionId", "MasterLabel", "Description", "ProcessType", "Status", "VersionNumber", "ApiVersion", "RunInMode", "ManageableState", "FullName", "Metadata"] },
-    ObjDef { name: "ApexTrigger", prefix: "01q", rest: true, tooling: true, label: "Apex Trigger",
-        fields: &["Id", "Name", "NamespacePrefix", "TableEnumOrId", "Status", "IsValid", "ApiVersion", "Body", "BodyCrc", "LengthWithoutComments", "UsageBeforeInsert", "UsageAfterInsert", "UsageBeforeUpdate", "UsageAfterUpdate", "UsageBeforeDelete", "UsageAfterDelete", "UsageAfterUndelete", "UsageIsBulk", "ManageableState", "EntityDefinitionId"] },
-    ObjDef { name: "ApexClass", prefix: "01p", rest: true, tooling: true, label: "Apex Class",
-        fields: &["Id", "Name", "NamespacePrefix", "Status", "IsValid", "ApiVersion", "Body", "BodyCrc", "LengthWithoutComments", "ManageableState"] },
-    ObjDef { name: "EmbeddedServiceConfig", prefix: "0Hs", rest: false, tooling: true, label: "Embedded Service Deployment",
-        fields: &["Id", "DeveloperName", "MasterLabel", "Language", "Site", "IsEnabled", "DeploymentFeature", "DeploymentType", "AreGuestUsersAllowed", "AuthMethod", "IsPublished", "NamespacePrefix", "FullName", "Metadata"] },
-    ObjDef { name: "Site", prefix: "0DM", rest: true, tooling: true, label: "Site",
-        fields: &["Id", "Name", "MasterLabel", "Status", "SiteType", "UrlPathPrefix", "Subdomain", "GuestUserId", "Description"] },
-    ObjDef { name: "Network", prefix: "0DB", rest: true, tooling: true, label: "Network",
-        fields: &["Id", "Name", "Status", "UrlPathPrefix", "Description"] },
-    ObjDef { name: "CorsWhitelistEntry", prefix: "0ez", rest: true, tooling: true, label: "CORS Allowed Origin",
-        fields: &["Id", "DeveloperName", "UrlPattern", "NamespacePrefix"] },
-    ObjDef { name: "CspTrustedSite", prefix: "08y", rest: true, tooling: true, label: "Trusted URL",
-        fields: &["Id", "DeveloperName", "EndpointUrl", "IsActive", "Description", "Context", "IsApplicableToConnectSrc", "IsApplicableToFrameSrc", "IsApplicableToImgSrc", "IsApplicableToScriptSrc", "IsApplicableToStyleSrc", "IsApplicableToFontSrc", "IsApplicableToMediaSrc"] },
-    ObjDef { name: "BusinessHours", prefix: "01m", rest: true, tooling: false, label: "Business Hours",
-        fields: &["Id", "Name", "IsActive", "IsDefault", "TimeZoneSidKey"] },
-    ObjDef { name: "DebugLevel", prefix: "7dl", rest: false, tooling: true, label: "Debug Level",
-        fields: &["Id", "DeveloperName", "MasterLabel", "Language", "ApexCode", "ApexProfiling", "Callout", "Database", "System", "Validation", "Visualforce", "Workflow", "Nba", "Wave"] },
-    ObjDef { name: "TraceFlag", prefix: "7tf", rest: false, tooling: true, label: "Trace Flag",
-        fields: &["Id", "TracedEntityId", "DebugLevelId", "LogType", "StartDate", "ExpirationDate", "ApexCode", "Validation", "Workflow", "Database", "System", "Callout"] },
-    ObjDef { name: "ApexLog", prefix: "07L", rest: true, tooling: true, label: "Apex Debug Log",
-        fields: &["Id", "LogUserId", "LogLength", "LastModifiedDate", "Request", "Operation", "Application", "Status", "DurationMilliseconds", "StartTime", "Location", "RequestIdentifier"] },
+    ObjDef {
+        name: "Organization",
+        prefix: "00D",
+        rest: true,
+        tooling: true,
+        label: "Organization",
+        fields: &[
+            "Id",
+            "Name",
+            "OrganizationType",
+            "InstanceName",
+            "IsSandbox",
+            "NamespacePrefix",
+            "LanguageLocaleKey",
+            "TimeZoneSidKey",
+        ],
+    },
+    ObjDef {
+        name: "User",
+        prefix: "005",
+        rest: true,
+        tooling: true,
+        label: "User",
+        fields: &[
+            "Id",
+            "Username",
+            "Name",
+            "FirstName",
+            "LastName",
+            "Alias",
+            "Email",
+            "UserType",
+            "IsActive",
+            "ProfileId",
+            "UserRoleId",
+            "LanguageLocaleKey",
+            "TimeZoneSidKey",
+            "LastLoginDate",
+        ],
+    },
+    ObjDef {
+        name: "Profile",
+        prefix: "00e",
+        rest: true,
+        tooling: true,
+        label: "Profile",
+        fields: &["Id", "Name", "UserType", "UserLicenseId"],
+    },
+    ObjDef {
+        name: "Group",
+        prefix: "00G",
+        rest: true,
+        tooling: false,
+        label: "Group",
+        fields: &["Id", "Name", "DeveloperName", "Type"],
+    },
+    ObjDef {
+        name: "EntityDefinition",
+        prefix: "000",
+        rest: true,
+        tooling: true,
+        label: "Entity Definition",
+        fields: &[
+            "Id",
+            "DurableId",
+            "QualifiedApiName",
+            "DeveloperName",
+            "Label",
+            "KeyPrefix",
+            "NamespacePrefix",
+            "IsCustomizable",
+        ],
+    },
+    ObjDef {
+        name: "MessagingSession",
+        prefix: "0Mw",
+        rest: true,
+        tooling: false,
+        label: "Messaging Session",
+        fields: &[],
+    },
+    ObjDef {
+        name: "MessagingEndUser",
+        prefix: "0PA",
+        rest: true,
+        tooling: false,
+        label: "Messaging User",
+        fields: &[],
+    },
+    ObjDef {
+        name: "MessagingChannel",
+        prefix: "0Mj",
+        rest: true,
+        tooling: true,
+        label: "Messaging Channel",
+        fields: &[
+            "Id",
+            "DeveloperName",
+            "MasterLabel",
+            "Language",
+            "IsActive",
+            "MessageType",
+            "MessagingPlatformKey",
+            "RoutingType",
+            "TargetQueueId",
+            "FallbackQueueId",
+            "IsoCountryCode",
+            "IsRequireDoubleOptIn",
+            "Description",
+        ],
+    },
+    ObjDef {
+        name: "ValidationRule",
+        prefix: "03d",
+        rest: false,
+        tooling: true,
+        label: "Validation Rule",
+        fields: &[
+            "Id",
+            "ValidationName",
+            "Active",
+            "Description",
+            "EntityDefinitionId",
+            "ErrorDisplayField",
+            "ErrorMessage",
+            "NamespacePrefix",
+            "ManageableState",
+            "FullName",
+            "Metadata",
+        ],
+    },
+    ObjDef {
+        name: "FlowDefinitionView",
+        prefix: "300",
+        rest: true,
+        tooling: false,
+        label: "Flow Definition",
+        fields: &[
+            "Id",
+            "DurableId",
+            "ApiName",
+            "Label",
+            "Description",
+            "IsActive",
+            "ProcessType",
+            "TriggerType",
+            "RecordTriggerType",
+            "TriggerOrder",
+            "TriggerObjectOrEventId",
+            "TriggerObjectOrEventLabel",
+            "ActiveVersionId",
+            "LatestVersionId",
+            "NamespacePrefix",
+            "IsTemplate",
+            "IsOutOfDate",
+            "IsOverridable",
+            "ManageableState",
+            "LastModifiedBy",
+            "LastModifiedDate",
+            "Builder",
+            "InstalledPackageName",
+        ],
+    },
+    ObjDef {
+        name: "FlowDefinition",
+        prefix: "300",
+        rest: false,
+        tooling: true,
+        label: "Flow Definition",
+        fields: &[
+            "Id",
+            "DeveloperName",
+            "MasterLabel",
+            "Description",
+            "ActiveVersionId",
+            "LatestVersionId",
+            "NamespacePrefix",
+            "ManageableState",
+            "FullName",
+            "Metadata",
+        ],
+    },
+    ObjDef {
+        name: "Flow",
+        prefix: "301",
+        rest: false,
+        tooling: true,
+        label: "Flow",
+        fields: &[
+            "Id",
+            "DefinitionId",
+            "MasterLabel",
+            "Description",
+            "ProcessType",
+            "Status",
+            "VersionNumber",
+            "ApiVersion",
+            "RunInMode",
+            "ManageableState",
+            "FullName",
+            "Metadata",
+        ],
+    },
+    ObjDef {
+        name: "ApexTrigger",
+        prefix: "01q",
+        rest: true,
+        tooling: true,
+        label: "Apex Trigger",
+        fields: &[
+            "Id",
+            "Name",
+            "NamespacePrefix",
+            "TableEnumOrId",
+            "Status",
+            "IsValid",
+            "ApiVersion",
+            "Body",
+            "BodyCrc",
+            "LengthWithoutComments",
+            "UsageBeforeInsert",
+            "UsageAfterInsert",
+            "UsageBeforeUpdate",
+            "UsageAfterUpdate",
+            "UsageBeforeDelete",
+            "UsageAfterDelete",
+            "UsageAfterUndelete",
+            "UsageIsBulk",
+            "ManageableState",
+            "EntityDefinitionId",
+        ],
+    },
+    ObjDef {
+        name: "ApexClass",
+        prefix: "01p",
+        rest: true,
+        tooling: true,
+        label: "Apex Class",
+        fields: &[
+            "Id",
+            "Name",
+            "NamespacePrefix",
+            "Status",
+            "IsValid",
+            "ApiVersion",
+            "Body",
+            "BodyCrc",
+            "LengthWithoutComments",
+            "ManageableState",
+        ],
+    },
+    ObjDef {
+        name: "EmbeddedServiceConfig",
+        prefix: "0Hs",
+        rest: false,
+        tooling: true,
+        label: "Embedded Service Deployment",
+        fields: &[
+            "Id",
+            "DeveloperName",
+            "MasterLabel",
+            "Language",
+            "Site",
+            "IsEnabled",
+            "DeploymentFeature",
+            "DeploymentType",
+            "AreGuestUsersAllowed",
+            "AuthMethod",
+            "IsPublished",
+            "NamespacePrefix",
+            "FullName",
+            "Metadata",
+        ],
+    },
+    ObjDef {
+        name: "Site",
+        prefix: "0DM",
+        rest: true,
+        tooling: true,
+        label: "Site",
+        fields: &[
+            "Id",
+            "Name",
+            "MasterLabel",
+            "Status",
+            "SiteType",
+            "UrlPathPrefix",
+            "Subdomain",
+            "GuestUserId",
+            "Description",
+        ],
+    },
+    ObjDef {
+        name: "Network",
+        prefix: "0DB",
+        rest: true,
+        tooling: true,
+        label: "Network",
+        fields: &["Id", "Name", "Status", "UrlPathPrefix", "Description"],
+    },
+    ObjDef {
+        name: "CorsWhitelistEntry",
+        prefix: "0ez",
+        rest: true,
+        tooling: true,
+        label: "CORS Allowed Origin",
+        fields: &["Id", "DeveloperName", "UrlPattern", "NamespacePrefix"],
+    },
+    ObjDef {
+        name: "CspTrustedSite",
+        prefix: "08y",
+        rest: true,
+        tooling: true,
+        label: "Trusted URL",
+        fields: &[
+            "Id",
+            "DeveloperName",
+            "EndpointUrl",
+            "IsActive",
+            "Description",
+            "Context",
+            "IsApplicableToConnectSrc",
+            "IsApplicableToFrameSrc",
+            "IsApplicableToImgSrc",
+            "IsApplicableToScriptSrc",
+            "IsApplicableToStyleSrc",
+            "IsApplicableToFontSrc",
+            "IsApplicableToMediaSrc",
+        ],
+    },
+    ObjDef {
+        name: "BusinessHours",
+        prefix: "01m",
+        rest: true,
+        tooling: false,
+        label: "Business Hours",
+        fields: &["Id", "Name", "IsActive", "IsDefault", "TimeZoneSidKey"],
+    },
+    ObjDef {
+        name: "DebugLevel",
+        prefix: "7dl",
+        rest: false,
+        tooling: true,
+        label: "Debug Level",
+        fields: &[
+            "Id",
+            "DeveloperName",
+            "MasterLabel",
+            "Language",
+            "ApexCode",
+            "ApexProfiling",
+            "Callout",
+            "Database",
+            "System",
+            "Validation",
+            "Visualforce",
+            "Workflow",
+            "Nba",
+            "Wave",
+        ],
+    },
+    ObjDef {
+        name: "TraceFlag",
+        prefix: "7tf",
+        rest: false,
+        tooling: true,
+        label: "Trace Flag",
+        fields: &[
+            "Id",
+            "TracedEntityId",
+            "DebugLevelId",
+            "LogType",
+            "StartDate",
+            "ExpirationDate",
+            "ApexCode",
+            "Validation",
+            "Workflow",
+            "Database",
+            "System",
+            "Callout",
+        ],
+    },
+    ObjDef {
+        name: "ApexLog",
+        prefix: "07L",
+        rest: true,
+        tooling: true,
+        label: "Apex Debug Log",
+        fields: &[
+            "Id",
+            "LogUserId",
+            "LogLength",
+            "LastModifiedDate",
+            "Request",
+            "Operation",
+            "Application",
+            "Status",
+            "DurationMilliseconds",
+            "StartTime",
+            "Location",
+            "RequestIdentifier",
+        ],
+    },
 ];
 
 /// Looks up an object definition by name (case-insensitive).
@@ -76,7 +441,10 @@ pub fn obj(name: &str) -> Option<&'static ObjDef> {
 /// All fields of a built-in object including the audit fields.
 pub fn builtin_fields(o: &ObjDef) -> Vec<String> {
     let mut v: Vec<String> = o.fields.iter().map(|s| s.to_string()).collect();
-    if !matches!(o.name, "FlowDefinitionView" | "EntityDefinition" | "Organization") {
+    if !matches!(
+        o.name,
+        "FlowDefinitionView" | "EntityDefinition" | "Organization"
+    ) {
         for a in AUDIT {
             if !v.iter().any(|f| f == a) {
                 v.push(a.to_string());
@@ -91,7 +459,9 @@ pub fn relationship(object: &str, rel: &str) -> Option<(String, &'static str)> {
     let r = rel.to_ascii_lowercase();
     let fixed: Option<(&str, &str)> = match r.as_str() {
         "createdby" => Some(("CreatedById", "User")),
-        "lastmodifiedby" if !object.eq_ignore_ascii_case("FlowDefinitionView") => Some(("LastModifiedById", "User")),
+        "lastmodifiedby" if !object.eq_ignore_ascii_case("FlowDefinitionView") => {
+            Some(("LastModifiedById", "User"))
+        }
         "owner" => Some(("OwnerId", "")),
         "entitydefinition" => Some(("EntityDefinitionId", "EntityDefinition")),
         "triggerobjectorevent" => Some(("TriggerObjectOrEventId", "EntityDefinition")),
@@ -199,7 +569,12 @@ impl FieldDef {
         if self.label.is_empty() {
             self.label = self.name.trim_end_matches("__c").replace('_', " ");
         }
-        if self.length == 0 && matches!(self.field_type.as_str(), "string" | "picklist" | "textarea" | "email" | "phone" | "url") {
+        if self.length == 0
+            && matches!(
+                self.field_type.as_str(),
+                "string" | "picklist" | "textarea" | "email" | "phone" | "url"
+            )
+        {
             self.length = 255;
         }
         if self.length == 0 && matches!(self.field_type.as_str(), "id" | "reference") {
@@ -275,11 +650,22 @@ impl FieldDef {
 }
 
 fn f(name: &str, label: &str, ty: &str) -> FieldDef {
-    FieldDef { name: name.into(), label: label.into(), field_type: ty.into(), ..Default::default() }
+    FieldDef {
+        name: name.into(),
+        label: label.into(),
+        field_type: ty.into(),
+        ..Default::default()
+    }
 }
 
 fn system(name: &str, label: &str, ty: &str) -> FieldDef {
-    FieldDef { nillable: false, createable: false, updateable: false, defaulted_on_create: true, ..f(name, label, ty) }
+    FieldDef {
+        nillable: false,
+        createable: false,
+        updateable: false,
+        defaulted_on_create: true,
+        ..f(name, label, ty)
+    }
 }
 
 fn reference(name: &str, label: &str, to: &[&str], rel: &str) -> FieldDef {
@@ -291,7 +677,10 @@ fn reference(name: &str, label: &str, to: &[&str], rel: &str) -> FieldDef {
 }
 
 fn picklist(name: &str, label: &str, values: &[&str]) -> FieldDef {
-    FieldDef { picklist_values: values.iter().map(|s| s.to_string()).collect(), ..f(name, label, "picklist") }
+    FieldDef {
+        picklist_values: values.iter().map(|s| s.to_string()).collect(),
+        ..f(name, label, "picklist")
+    }
 }
 
 fn read_only(mut d: FieldDef) -> FieldDef {
@@ -302,9 +691,17 @@ fn read_only(mut d: FieldDef) -> FieldDef {
 
 fn audit() -> Vec<FieldDef> {
     vec![
-        FieldDef { reference_to: vec!["User".into()], relationship_name: Some("CreatedBy".into()), ..system("CreatedById", "Created By ID", "reference") },
+        FieldDef {
+            reference_to: vec!["User".into()],
+            relationship_name: Some("CreatedBy".into()),
+            ..system("CreatedById", "Created By ID", "reference")
+        },
         system("CreatedDate", "Created Date", "datetime"),
-        FieldDef { reference_to: vec!["User".into()], relationship_name: Some("LastModifiedBy".into()), ..system("LastModifiedById", "Last Modified By ID", "reference") },
+        FieldDef {
+            reference_to: vec!["User".into()],
+            relationship_name: Some("LastModifiedBy".into()),
+            ..system("LastModifiedById", "Last Modified By ID", "reference")
+        },
         system("LastModifiedDate", "Last Modified Date", "datetime"),
         system("SystemModstamp", "System Modstamp", "datetime"),
         system("IsDeleted", "Deleted", "boolean"),
@@ -325,26 +722,103 @@ pub fn standard_fields(object: &str) -> Vec<FieldDef> {
                 relationship_name: Some("Owner".into()),
                 ..f("OwnerId", "Owner ID", "reference")
             });
-            v.push(FieldDef { auto_number: true, length: 80, ..system("Name", "Messaging Session Name", "string") });
-            v.push(FieldDef { nillable: false, ..reference("MessagingEndUserId", "Messaging User ID", &["MessagingEndUser"], "MessagingEndUser") });
-            v.push(FieldDef { nillable: false, ..reference("MessagingChannelId", "Messaging Channel ID", &["MessagingChannel"], "MessagingChannel") });
+            v.push(FieldDef {
+                auto_number: true,
+                length: 80,
+                ..system("Name", "Messaging Session Name", "string")
+            });
+            v.push(FieldDef {
+                nillable: false,
+                ..reference(
+                    "MessagingEndUserId",
+                    "Messaging User ID",
+                    &["MessagingEndUser"],
+                    "MessagingEndUser",
+                )
+            });
+            v.push(FieldDef {
+                nillable: false,
+                ..reference(
+                    "MessagingChannelId",
+                    "Messaging Channel ID",
+                    &["MessagingChannel"],
+                    "MessagingChannel",
+                )
+            });
             v.push(FieldDef {
                 nillable: false,
                 defaulted_on_create: true,
                 restricted_picklist: true,
                 default_value: Some(json!("New")),
-                ..picklist("Status", "Status", &["New", "Waiting", "Active", "Paused", "Inactive", "Ended", "Consent", "Error"])
+                ..picklist(
+                    "Status",
+                    "Status",
+                    &[
+                        "New", "Waiting", "Active", "Paused", "Inactive", "Ended", "Consent",
+                        "Error",
+                    ],
+                )
             });
-            v.push(picklist("Origin", "Origin", &["InboundInitiated", "OutboundInitiated", "TriggeredOutbound", "AgentInitiatedOutbound"]));
-            v.push(read_only(picklist("ChannelType", "Channel Type", &["Text", "Facebook", "WhatsApp", "AppleBusinessChat", "EmbeddedMessaging", "Line", "Custom"])));
-            v.push(picklist("AgentType", "Agent Type", &["Agent", "Bot", "AutomatedProcess"]));
-            v.push(reference("ConversationId", "Conversation ID", &["Conversation"], "Conversation"));
+            v.push(picklist(
+                "Origin",
+                "Origin",
+                &[
+                    "InboundInitiated",
+                    "OutboundInitiated",
+                    "TriggeredOutbound",
+                    "AgentInitiatedOutbound",
+                ],
+            ));
+            v.push(read_only(picklist(
+                "ChannelType",
+                "Channel Type",
+                &[
+                    "Text",
+                    "Facebook",
+                    "WhatsApp",
+                    "AppleBusinessChat",
+                    "EmbeddedMessaging",
+                    "Line",
+                    "Custom",
+                ],
+            )));
+            v.push(picklist(
+                "AgentType",
+                "Agent Type",
+                &["Agent", "Bot", "AutomatedProcess"],
+            ));
+            v.push(reference(
+                "ConversationId",
+                "Conversation ID",
+                &["Conversation"],
+                "Conversation",
+            ));
             v.push(reference("CaseId", "Case ID", &["Case"], "Case"));
             v.push(reference("LeadId", "Lead ID", &["Lead"], "Lead"));
-            v.push(reference("OpportunityId", "Opportunity ID", &["Opportunity"], "Opportunity"));
-            v.push(reference("EndUserAccountId", "Account ID", &["Account"], "EndUserAccount"));
-            v.push(reference("EndUserContactId", "Contact ID", &["Contact"], "EndUserContact"));
-            v.push(reference("TargetUserId", "Target User ID", &["User"], "TargetUser"));
+            v.push(reference(
+                "OpportunityId",
+                "Opportunity ID",
+                &["Opportunity"],
+                "Opportunity",
+            ));
+            v.push(reference(
+                "EndUserAccountId",
+                "Account ID",
+                &["Account"],
+                "EndUserAccount",
+            ));
+            v.push(reference(
+                "EndUserContactId",
+                "Contact ID",
+                &["Contact"],
+                "EndUserContact",
+            ));
+            v.push(reference(
+                "TargetUserId",
+                "Target User ID",
+                &["User"],
+                "TargetUser",
+            ));
             v.push(f("StartTime", "Start Time", "datetime"));
             v.push(f("AcceptTime", "Accept Time", "datetime"));
             v.push(f("EndTime", "End Time", "datetime"));
@@ -365,15 +839,63 @@ pub fn standard_fields(object: &str) -> Vec<FieldDef> {
                 relationship_name: Some("Owner".into()),
                 ..f("OwnerId", "Owner ID", "reference")
             });
-            v.push(FieldDef { nillable: false, length: 255, ..f("Name", "Messaging User Name", "string") });
-            v.push(FieldDef { nillable: false, ..reference("MessagingChannelId", "Messaging Channel ID", &["MessagingChannel"], "MessagingChannel") });
-            v.push(FieldDef { nillable: false, length: 255, ..f("MessagingPlatformKey", "Messaging Platform Key", "string") });
-            v.push(FieldDef { nillable: false, ..picklist("MessageType", "Messaging Platform Type", &["Text", "Facebook", "WhatsApp", "EmbeddedMessaging", "Custom"]) });
-            v.push(reference("ContactId", "Contact ID", &["Contact"], "Contact"));
-            v.push(reference("AccountId", "Account ID", &["Account"], "Account"));
+            v.push(FieldDef {
+                nillable: false,
+                length: 255,
+                ..f("Name", "Messaging User Name", "string")
+            });
+            v.push(FieldDef {
+                nillable: false,
+                ..reference(
+                    "MessagingChannelId",
+                    "Messaging Channel ID",
+                    &["MessagingChannel"],
+                    "MessagingChannel",
+                )
+            });
+            v.push(FieldDef {
+                nillable: false,
+                length: 255,
+                ..f("MessagingPlatformKey", "Messaging Platform Key", "string")
+            });
+            v.push(FieldDef {
+                nillable: false,
+                ..picklist(
+                    "MessageType",
+                    "Messaging Platform Type",
+                    &[
+                        "Text",
+                        "Facebook",
+                        "WhatsApp",
+                        "EmbeddedMessaging",
+                        "Custom",
+                    ],
+                )
+            });
+            v.push(reference(
+                "ContactId",
+                "Contact ID",
+                &["Contact"],
+                "Contact",
+            ));
+            v.push(reference(
+                "AccountId",
+                "Account ID",
+                &["Account"],
+                "Account",
+            ));
             v.push(reference("LeadId", "Lead ID", &["Lead"], "Lead"));
-            v.push(FieldDef { nillable: false, defaulted_on_create: true, default_value: Some(json!(false)), ..f("IsOptedOut", "Opted Out", "boolean") });
-            v.push(picklist("MessagingConsentStatus", "Consent Status", &["ImplicitlyOptedIn", "ExplicitlyOptedIn", "OptedOut"]));
+            v.push(FieldDef {
+                nillable: false,
+                defaulted_on_create: true,
+                default_value: Some(json!(false)),
+                ..f("IsOptedOut", "Opted Out", "boolean")
+            });
+            v.push(picklist(
+                "MessagingConsentStatus",
+                "Consent Status",
+                &["ImplicitlyOptedIn", "ExplicitlyOptedIn", "OptedOut"],
+            ));
             v.push(f("ProfilePictureUrl", "Profile Picture URL", "url"));
         }
         _ => {}
