@@ -36,6 +36,7 @@ step "cargo test (native)" cargo test -q --workspace
 step "wasm-bindgen-test (headless Chromium)" cargo test --target wasm32-unknown-unknown \
   -p md-page-wasm -p md-popup-wasm
 step "build the extension" scripts/build.sh
+step "build the org simulator" cargo build -q -p md-sim
 step "web-ext lint" lint_extension
 step "static checks + E2E in Chromium and Firefox" node --test --test-concurrency=1 \
   tests/static/ tests/e2e/

@@ -6,6 +6,7 @@
 // extension tab, the same page the popup's "Open in a tab" button opens.
 import path from 'node:path';
 import { launchChromium } from './chromium.mjs';
+import { chromiumHostArgs } from './simulator.mjs';
 
 export const EXTENSION_DIR = path.resolve(import.meta.dirname, '../../../build/extension');
 export const BROWSERS = (process.env.MD_BROWSERS ?? 'chromium,firefox').split(',').filter(Boolean);
@@ -63,18 +64,39 @@ export const RESCAN = async () => {
   return res.result;
 };
 
-export async function openDriver(name, { headless = true } = {}) {
-  if (name === 'chromium') return chromiumDriver(headless);
-  if (name === 'firefox') return (await import('./firefox-driver.mjs')).firefoxDriver(EXTENSION_DIR, { headless });
+/**
+ * @param {'chromium'|'firefox'} name
+ * @param {{headless?: boolean, simulatorPort?: number}} [opts]  simulatorPort maps the
+ *   Salesforce host families and www.acme-shop.test to the org simulator on that port.
+ */
+export async function openDriver(name, { headless = true, simulatorPort } = {}) {
+  if (name === 'chromium') return chromiumDriver({ headless, simulatorPort });
+  if (name === 'firefox') {
+    return (await import('./firefox-driver.mjs')).firefoxDriver(EXTENSION_DIR, { headless, simulatorPort });
+  }
   throw new Error(`unknown browser ${name}`);
 }
 
-async function chromiumDriver(headless) {
-  const c = await launchChromium({ extensionDir: EXTENSION_DIR, headless });
-  return {
-    async openPopupOn(url) {
+async function chromiumDriver({ headless, simulatorPort }) {
+  const args = simulatorPort ? chromiumHostArgs(simulatorPort) : [];
+  const c = await launchChromium({ extensionDir: EXTENSION_DIR, headless, args });
+  const driver = {
+    /** Opens url in a new, selected tab. */
+    async openPage(url) {
       const page = await c.openPage(url);
-      const popup = await c.openPopup(page);
+      return {
+        raw: page,
+        evaluate: (fn, ...args) => page.evaluate(fn, ...args),
+        async waitFor(fn, { timeoutMs = 15000, args = [] } = {}) {
+          const h = await page.waitForFunction(fn, { timeout: timeoutMs, polling: 100 }, ...args);
+          return h.jsonValue();
+        },
+        close: () => page.close().catch(() => {}),
+      };
+    },
+    /** Clicks the toolbar action on that page; returns the popup. */
+    async openPopupFor(pageHandle) {
+      const popup = await c.openPopup(pageHandle.raw);
       return {
         async waitForResult() {
           const handle = await popup.waitForFunction(READ_POPUP, { timeout: 15000 });
@@ -87,12 +109,17 @@ async function chromiumDriver(headless) {
           await popup.setViewport({ width: 480, height: 800 });
           await popup.screenshot({ path: file, fullPage: false });
         },
-        async close() {
-          await popup.close().catch(() => {});
-          await page.close().catch(() => {});
-        },
+        close: () => popup.close().catch(() => {}),
       };
+    },
+    async openPopupOn(url) {
+      const page = await driver.openPage(url);
+      const popup = await driver.openPopupFor(page);
+      const close = popup.close;
+      popup.close = async () => { await close(); await page.close(); };
+      return popup;
     },
     close: () => c.close(),
   };
+  return driver;
 }

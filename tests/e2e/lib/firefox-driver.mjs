@@ -7,52 +7,59 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { launchFirefox } from './firefox.mjs';
 import { READ_POPUP, READ_FINDINGS, RESCAN, CLICK_EXPORTS } from './driver.mjs';
+import { firefoxHostMap } from './simulator.mjs';
 
 // Fixed moz-extension:// host for the test profile.
 export const FIREFOX_EXTENSION_UUID = '6d0c2b1e-8a5f-4e1a-9b7c-3f2d1e0a9c55';
 
-export async function firefoxDriver(extensionDir, { headless = true, hostMap } = {}) {
+export async function firefoxDriver(extensionDir, { headless = true, simulatorPort } = {}) {
   const manifest = JSON.parse(fs.readFileSync(path.join(extensionDir, 'manifest.json'), 'utf8'));
   const session = await launchFirefox({
     extensionDir,
     geckoId: manifest.browser_specific_settings.gecko.id,
     uuid: FIREFOX_EXTENSION_UUID,
     headless,
-    hostMap,
+    hostMap: simulatorPort ? firefoxHostMap(simulatorPort) : undefined,
   });
-  return {
+  const inTab = (handle, fn) => async (...args) => {
+    await session.switchTo(handle);
+    return fn(...args);
+  };
+  const driver = {
     session,
-    async openPopupOn(url) {
-      const pageHandle = await session.openTab(url);
+    async openPage(url) {
+      const handle = await session.openTab(url);
+      return {
+        handle,
+        evaluate: inTab(handle, (fn, ...args) => session.executeAsync(fn, ...args)),
+        waitFor: inTab(handle, (fn, { timeoutMs = 15000, args = [] } = {}) =>
+          session.waitFor(fn, { timeoutMs, args, message: 'the page never got there' })),
+        close: () => session.closeTab(handle).catch(() => {}),
+      };
+    },
+    async openPopupFor(page) {
+      await session.switchTo(page.handle);
       await session.clickAction();
       const popupHandle = await session.openExtensionPage('popup/popup.html');
+      const run = (fn, async = false) => inTab(popupHandle, () => (async ? session.executeAsync(fn) : session.execute(fn)));
       return {
-        async waitForResult() {
-          await session.switchTo(popupHandle);
-          return session.waitFor(READ_POPUP, { timeoutMs: 15000, message: 'the popup showed no result' });
-        },
-        async rescan() {
-          await session.switchTo(popupHandle);
-          return session.executeAsync(RESCAN);
-        },
-        async clickExports() {
-          await session.switchTo(popupHandle);
-          return session.executeAsync(CLICK_EXPORTS);
-        },
-        async readFindings() {
-          await session.switchTo(popupHandle);
-          return session.execute(READ_FINDINGS);
-        },
-        async screenshot(file) {
-          await session.switchTo(popupHandle);
-          return session.screenshot(file);
-        },
-        async close() {
-          await session.closeTab(popupHandle).catch(() => {});
-          await session.closeTab(pageHandle).catch(() => {});
-        },
+        waitForResult: inTab(popupHandle, () =>
+          session.waitFor(READ_POPUP, { timeoutMs: 15000, message: 'the popup showed no result' })),
+        rescan: run(RESCAN, true),
+        clickExports: run(CLICK_EXPORTS, true),
+        readFindings: run(READ_FINDINGS),
+        screenshot: inTab(popupHandle, (file) => session.screenshot(file)),
+        close: () => session.closeTab(popupHandle).catch(() => {}),
       };
+    },
+    async openPopupOn(url) {
+      const page = await driver.openPage(url);
+      const popup = await driver.openPopupFor(page);
+      const close = popup.close;
+      popup.close = async () => { await close(); await page.close(); };
+      return popup;
     },
     close: () => session.quit(),
   };
+  return driver;
 }

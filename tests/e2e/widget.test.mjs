@@ -1,0 +1,144 @@
+// The local stand-in, end to end in real browsers: the demo customer site
+// (https://www.acme-shop.test, served by the org simulator) loads the TEST WIDGET from the
+// simulated site host; the widget talks to the simulated scrt2 host; starting a conversation
+// runs the simulated org's save pipeline. Checked in Chromium and Firefox:
+//   - every scenario: the widget reaches Ready or fails at start-up as the scenario says, and a
+//     message is Sent, or Not sent (FAILED_MESSAGES in sessionStorage) when the org cannot
+//     create the MessagingSession; the simulator's own record of the insert agrees;
+//   - the page cases of the demo site: duplicates, head+body, tag manager, strict CSP,
+//     broken snippet values.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { openDriver, BROWSERS } from './lib/driver.mjs';
+import { startSimulator, SCENARIOS_DIR } from './lib/simulator.mjs';
+
+const ORG_ID = '00D8c000001Hlt1';
+const SITE = 'https://www.acme-shop.test';
+const ADMIN_HOST = 'acme.my.salesforce.com';
+
+// Scenario files carry their ground truth: expect.configAvailable / expect.insertOk / causes.
+// In a browser, start-up also fails when the page's origin is missing from the org's CORS
+// allowlist (the API answers, the browser withholds the answer from the widget).
+const scenarios = fs.readdirSync(SCENARIOS_DIR).filter((f) => f.endsWith('.json')).map((f) => {
+  const s = JSON.parse(fs.readFileSync(path.join(SCENARIOS_DIR, f), 'utf8'));
+  const expect = s.expect ?? {};
+  const startupFails = expect.configAvailable === false || (expect.causes ?? []).includes('CorsWhitelistEntry');
+  return { name: f.replace(/\.json$/, ''), expect, startupFails };
+}).filter((s) => s.expect.deployment === 'Web_Chat' && s.name !== 'messaging-disabled');
+assert.ok(scenarios.length >= 9, `expected the scenario set, got ${scenarios.map((s) => s.name)}`);
+
+// In the page: the widget's recorded events (from the site's analytics tag).
+const EVENTS = () => (window.__chatEvents || []).map((e) => e.name);
+const SETTLED = () => {
+  const names = (window.__chatEvents || []).map((e) => e.name);
+  return names.includes('onEmbeddedMessagingReady') || names.includes('onEmbeddedMessagingInitError') ? names : null;
+};
+// In the page: start a conversation with the widget's button, then send one message.
+const START_AND_SEND = async (orgId) => {
+  document.getElementById('embeddedMessagingConversationButton').click();
+  const deadline = Date.now() + 10000;
+  const has = (n) => window.__chatEvents.some((e) => e.name === n);
+  while (!has('onEmbeddedMessagingConversationStarted') && !has('onEmbeddedMessagingInitError') && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  if (!has('onEmbeddedMessagingConversationStarted')) return { started: false };
+  const sent = await window.embeddedservice_bootstrap.utilAPI.sendTextMessage('Hello, my order is late');
+  const store = JSON.parse(sessionStorage.getItem(`${orgId}_WEB_STORAGE`) || '{}');
+  return { started: true, status: sent.status, failed: (store.FAILED_MESSAGES || []).length };
+};
+
+for (const browserName of BROWSERS) {
+  describe(`test widget and org simulator in ${browserName}`, () => {
+    let sim;
+    let driver;
+    let current = null;
+    const useScenario = async (name) => {
+      // Pin the org id to the one in the demo site's snippet.
+      if (current !== name) await sim.restart([`acme=${name}:${ORG_ID}`]);
+      current = name;
+    };
+    before(async () => {
+      sim = await startSimulator({ orgs: [`acme=healthy:${ORG_ID}`] });
+      current = 'healthy';
+      driver = await openDriver(browserName, { simulatorPort: sim.port });
+    });
+    after(async () => {
+      await driver?.close();
+      await sim?.stop();
+    });
+
+    for (const sc of scenarios) {
+      test(`scenario ${sc.name}: ${sc.startupFails ? 'start-up fails' : sc.expect.insertOk ? 'message sent' : 'message Not sent'}`, async () => {
+        await useScenario(sc.name);
+        const page = await driver.openPage(`${SITE}/`);
+        try {
+          const settled = await page.waitFor(SETTLED);
+          if (sc.startupFails) {
+            assert.ok(settled.includes('onEmbeddedMessagingInitError'), settled.join());
+            assert.ok(!settled.includes('onEmbeddedMessagingReady'), settled.join());
+            assert.equal(await page.evaluate(() => document.getElementById('embeddedMessagingConversationButton')), null);
+            return;
+          }
+          assert.ok(settled.includes('onEmbeddedMessagingReady'), settled.join());
+          const r = await page.evaluate(START_AND_SEND, ORG_ID);
+          assert.equal(r.started, true, 'the conversation did not start');
+          // The simulator's record of the inserts this conversation caused (end user, session).
+          const outcomes = (await sim.request(ADMIN_HOST, '/__sim/outcomes')).json.acme
+            .filter((o) => o.source === 'widget');
+          assert.ok(outcomes.length >= 1, 'the simulator recorded no insert');
+          if (sc.expect.insertOk) {
+            assert.equal(r.status, 'Sent');
+            assert.equal(r.failed, 0);
+            assert.ok(outcomes.some((o) => o.object === 'MessagingSession' && o.ok), JSON.stringify(outcomes));
+          } else {
+            assert.equal(r.status, 'Not sent');
+            assert.equal(r.failed, 1, 'FAILED_MESSAGES in sessionStorage');
+            assert.ok(!outcomes.some((o) => o.object === 'MessagingSession' && o.ok), JSON.stringify(outcomes));
+            assert.ok(outcomes.some((o) => !o.ok), JSON.stringify(outcomes));
+          }
+        } finally {
+          await page.close();
+        }
+      });
+    }
+
+    const pageCases = [
+      // Facts §2: two copies of the same snippet still reach Ready (a latent conflict).
+      { path: '/twice/', ready: true, initError: false },
+      // Facts §2: one copy in <head> and one in <body>: InitError, no button.
+      { path: '/head-and-body/', ready: false, initError: true },
+      { path: '/tag-manager/', ready: true, initError: false },
+      { path: '/two-deployments/', ready: true, initError: false },
+      // Facts §2: connect-src without the scrt2 host: InitError (config and business hours).
+      { path: '/csp-blocks-scrt2/', ready: false, initError: true, initErrors: 2 },
+      // Facts §2: a site URL without https:// requests a relative path and nothing else happens.
+      { path: '/invalid/', ready: false, initError: false },
+    ];
+    for (const pc of pageCases) {
+      test(`demo page ${pc.path}`, async () => {
+        await useScenario('healthy');
+        const page = await driver.openPage(`${SITE}${pc.path}`);
+        try {
+          if (pc.ready || pc.initError) {
+            const settled = await page.waitFor(SETTLED);
+            assert.equal(settled.includes('onEmbeddedMessagingReady'), pc.ready, settled.join());
+          } else {
+            await new Promise((r) => setTimeout(r, 3000));
+          }
+          // Let late events (a second InitError, a second init) arrive.
+          await new Promise((r) => setTimeout(r, 500));
+          const events = await page.evaluate(EVENTS);
+          assert.equal(events.includes('onEmbeddedMessagingReady'), pc.ready, events.join());
+          assert.equal(events.includes('onEmbeddedMessagingInitError'), pc.initError, events.join());
+          if (pc.initErrors) assert.equal(events.filter((e) => e === 'onEmbeddedMessagingInitError').length, pc.initErrors);
+          const buttons = await page.evaluate(() => document.querySelectorAll('#embeddedMessagingConversationButton').length);
+          assert.equal(buttons, pc.ready ? 1 : 0);
+        } finally {
+          await page.close();
+        }
+      });
+    }
+  });
+}
