@@ -15,6 +15,7 @@ ROOT=$PWD
 BIN=$ROOT/node_modules/.bin
 GEN=$ROOT/build/gen
 OUT=$ROOT/build/extension
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 FEATURES="--enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals"
 log() { printf '\033[1;34m[build]\033[0m %s\n' "$*"; }
 
@@ -22,14 +23,14 @@ log "cargo build (wasm32, release): popup"
 cargo build -q -p md-popup-wasm --target wasm32-unknown-unknown --release
 log "cargo build (wasm32, target-cpu=mvp, release): content script"
 RUSTFLAGS="-C target-cpu=mvp" cargo build -q -p md-page-wasm --target wasm32-unknown-unknown \
-  --release --target-dir target/mvp
+  --release --target-dir "$TARGET/mvp"
 
 rm -rf "$GEN" "$OUT"
 mkdir -p "$GEN/popup" "$GEN/page" "$OUT"
 
 # Popup: a normal ES-module Wasm build (extension pages allow 'wasm-unsafe-eval').
 wasm-bindgen --target web --no-typescript --out-dir "$GEN/popup" --out-name md_popup \
-  target/wasm32-unknown-unknown/release/md_popup_wasm.wasm
+  "$TARGET/wasm32-unknown-unknown/release/md_popup_wasm.wasm"
 "$BIN/wasm-opt" -Os $FEATURES --enable-reference-types --enable-multivalue \
   "$GEN/popup/md_popup_bg.wasm" -o "$GEN/popup/md_popup_bg.wasm"
 
@@ -37,7 +38,7 @@ wasm-bindgen --target web --no-typescript --out-dir "$GEN/popup" --out-name md_p
 # reference-types, so the features section is stripped before wasm-bindgen reads it
 # (workaround measured with wasm-bindgen 0.2.130 / binaryen 132: re-test when either changes).
 "$BIN/wasm-opt" $FEATURES --strip-target-features \
-  target/mvp/wasm32-unknown-unknown/release/md_page_wasm.wasm -o "$GEN/page/stripped.wasm"
+  "$TARGET/mvp/wasm32-unknown-unknown/release/md_page_wasm.wasm" -o "$GEN/page/stripped.wasm"
 wasm-bindgen --target bundler --no-typescript --out-dir "$GEN/page" --out-name md_page "$GEN/page/stripped.wasm"
 "$BIN/wasm-opt" -Os $FEATURES "$GEN/page/md_page_bg.wasm" -o "$GEN/page/md_page_bg.wasm"
 "$BIN/wasm2js" $FEATURES -O "$GEN/page/md_page_bg.wasm" -o "$GEN/page/md_page_bg.wasm.js"

@@ -1,64 +1,126 @@
-// The product's main job, on this machine: open a customer page with the built extension,
-// click its toolbar icon as a user would, and print what the popup shows; save a screenshot.
+// The product's main job, against the local stand-in (the org simulator — not Salesforce):
+//   1. start the org simulator with a broken org (default: a validation rule blocks the
+//      MessagingSession insert) and the demo customer site;
+//   2. open the customer's page (default: the snippet pasted twice) in a browser with the
+//      built extension, and do what the customer did: open the chat, send a message — it is
+//      "Not sent";
+//   3. click the extension's icon as the admin would, print what the popup shows, and save a
+//      screenshot of it.
 //
-//   node scripts/demo.mjs [--page NAME] [--browser chromium|firefox] [--keep-open]
+//   node scripts/demo.mjs [--scenario NAME] [--page PATH] [--browser chromium|firefox] [--keep-open]
+//   node scripts/demo.mjs --fixture NAME      a local page from tests/pages instead (no simulator)
 //
-// NAME is a folder of tests/pages (default: csp-strict-duplicate, a page with a strict CSP
-// and the chat snippet pasted twice). With a display (DISPLAY set) and --keep-open, the browser
-// stays open for you to click around until you press Ctrl-C. Every process started is ended.
+// With a display (DISPLAY set) and --keep-open, the browser stays open until Ctrl-C. Every
+// process started here is ended here.
 import path from 'node:path';
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startPagesServer, listCases } from '../tests/e2e/lib/pages-server.mjs';
 import { openDriver } from '../tests/e2e/lib/driver.mjs';
+import { startSimulator, SCENARIOS_DIR } from '../tests/e2e/lib/simulator.mjs';
 
+const ORG_ID = '00D8c000001Hlt1'; // the org id in the demo site's snippets
 const { values } = parseArgs({
   options: {
-    page: { type: 'string', default: 'csp-strict-duplicate' },
+    scenario: { type: 'string', default: 'validation-rule' },
+    page: { type: 'string', default: '/twice/' },
+    fixture: { type: 'string' },
     browser: { type: 'string', default: 'chromium' },
     'keep-open': { type: 'boolean', default: false },
   },
 });
-if (!listCases().some((c) => c.name === values.page)) {
-  console.error(`No page "${values.page}". Pages: ${listCases().map((c) => c.name).join(', ')}`);
+const scenarios = fs.readdirSync(SCENARIOS_DIR).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
+if (!values.fixture && !scenarios.includes(values.scenario)) {
+  console.error(`No scenario "${values.scenario}". Scenarios: ${scenarios.join(', ')}`);
+  process.exit(2);
+}
+if (values.fixture && !listCases().some((c) => c.name === values.fixture)) {
+  console.error(`No fixture "${values.fixture}". Fixtures: ${listCases().map((c) => c.name).join(', ')}`);
   process.exit(2);
 }
 const keepOpen = values['keep-open'] && Boolean(process.env.DISPLAY) && !process.env.CI;
 const outDir = path.resolve(import.meta.dirname, '../build/demo');
 fs.mkdirSync(outDir, { recursive: true });
+const say = (s = '') => console.log(s);
 
-const server = await startPagesServer();
-const driver = await openDriver(values.browser, { headless: !keepOpen });
+let sim = null;
+let server = null;
+let driver = null;
 let exitCode = 0;
 try {
-  const url = `${server.origin}/${values.page}/`;
-  console.log(`Customer page: ${url}  (${values.browser}, extension from build/extension)`);
-  const popup = await driver.openPopupOn(url);
+  let url;
+  if (values.fixture) {
+    server = await startPagesServer();
+    url = `${server.origin}/${values.fixture}/`;
+    driver = await openDriver(values.browser, { headless: !keepOpen });
+  } else {
+    sim = await startSimulator({ orgs: [`acme=${values.scenario}:${ORG_ID}`] });
+    url = `https://www.acme-shop.test${values.page}`;
+    driver = await openDriver(values.browser, { headless: !keepOpen, simulatorPort: sim.port });
+    say(`Org simulator (a local stand-in, not Salesforce): scenario "${values.scenario}", port ${sim.port}`);
+  }
+  say(`Customer page: ${url}  (${values.browser}, extension from build/extension)`);
+  const page = await driver.openPage(url);
+
+  if (sim) {
+    // What the customer did: wait for the chat button, open the chat, send a message.
+    const started = await page.waitFor(() => {
+      const names = (window.__chatEvents || []).map((e) => e.name);
+      return names.includes('onEmbeddedMessagingReady') || names.includes('onEmbeddedMessagingInitError') ? names : null;
+    }, { timeoutMs: 15000 }).catch(() => null);
+    if (started && started.includes('onEmbeddedMessagingReady')) {
+      const r = await page.evaluate(async (orgId) => {
+        document.getElementById('embeddedMessagingConversationButton').click();
+        const until = Date.now() + 10000;
+        const has = (n) => window.__chatEvents.some((e) => e.name === n);
+        while (!has('onEmbeddedMessagingConversationStarted') && Date.now() < until) await new Promise((res) => setTimeout(res, 50));
+        if (!has('onEmbeddedMessagingConversationStarted')) return { status: 'conversation did not start' };
+        const sent = await window.embeddedservice_bootstrap.utilAPI.sendTextMessage('Hello, my order is late');
+        const store = JSON.parse(sessionStorage.getItem(`${orgId}_WEB_STORAGE`) || '{}');
+        return { status: sent.status, failed: (store.FAILED_MESSAGES || []).length };
+      }, ORG_ID);
+      say(`The customer opens the chat and sends "Hello, my order is late": ${r.status}` +
+        (r.failed ? ` (${r.failed} message in FAILED_MESSAGES)` : ''));
+    } else {
+      say(`The chat widget did not start on this page (${started ? started.join(', ') : 'no widget event within 15 s'}).`);
+    }
+  }
+
+  say('The admin clicks the Messaging Doctor icon…');
+  const popup = await driver.openPopupFor(page);
   const shown = await popup.waitForResult();
   const details = await popup.readFindings();
-  console.log('');
+  say('');
   if (shown.error) {
-    console.log(`The popup shows an error: ${shown.error}`);
+    say(`The popup shows an error: ${shown.error}`);
     exitCode = 1;
   } else {
-    console.log(`Headline: ${shown.headline}`);
+    say(`Headline: ${shown.headline}`);
     details.forEach((f, i) => {
-      console.log(`\n${i + 1}. [${f.severity.toUpperCase()}] ${f.title}  (${f.code})`);
-      console.log(`   ${f.message}`);
-      for (const e of f.evidence) console.log(`   - ${e}`);
-      f.fix.forEach((s, n) => console.log(`   fix ${n + 1}: ${s}`));
+      say(`\n${i + 1}. [${f.severity.toUpperCase()}] ${f.title}  (${f.code})`);
+      say(`   ${f.message}`);
+      for (const e of f.evidence) say(`   - ${e}`);
+      f.fix.forEach((s, n) => say(`   fix ${n + 1}: ${s}`));
     });
-    console.log(`\n${shown.footer}`);
+    say(`\n${shown.footer}`);
   }
   const shot = path.join(outDir, `popup-${values.browser}.png`);
   await popup.screenshot(shot);
-  console.log(`\nScreenshot of the popup: ${path.relative(process.cwd(), shot)}`);
+  say(`\nScreenshot of the popup: ${path.relative(process.cwd(), shot)}`);
+  if (sim) {
+    say('\n(The org checks that explain the "Not sent" — the validation rule — come with the org-checks work; the simulator already rejects the insert.)');
+  }
   if (keepOpen) {
-    console.log('The browser stays open; press Ctrl-C to end the demo.');
+    say('The browser stays open; press Ctrl-C to end the demo.');
     await new Promise((resolve) => process.once('SIGINT', resolve));
   }
+} catch (e) {
+  console.error(`Demo failed: ${e.stack ?? e}`);
+  if (sim) console.error(`Simulator log:\n${sim.log}`);
+  exitCode = 1;
 } finally {
-  await driver.close();
-  await server.close();
+  await driver?.close().catch(() => {});
+  await server?.close().catch(() => {});
+  await sim?.stop().catch(() => {});
 }
 process.exit(exitCode);

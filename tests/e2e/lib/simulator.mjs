@@ -8,7 +8,8 @@ import path from 'node:path';
 import fs from 'node:fs';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
-export const SIM_BIN = process.env.MD_SIM_BIN ?? path.join(ROOT, 'target/debug/md-sim');
+export const SIM_BIN = process.env.MD_SIM_BIN ??
+  path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'debug/md-sim');
 export const STATIC_DIR = path.join(ROOT, 'simulator/www');
 export const SCENARIOS_DIR = path.join(ROOT, 'simulator/scenarios');
 
