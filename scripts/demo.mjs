@@ -7,10 +7,11 @@
 //   3. click the extension's icon as the admin would, print what the popup shows, and save a
 //      screenshot of it.
 //
-//   node scripts/demo.mjs [--scenario NAME] [--page PATH] [--browser chromium|firefox] [--keep-open]
+//   node scripts/demo.mjs [--scenario NAME] [--page PATH] [--browser chromium|firefox] [--headless]
 //   node scripts/demo.mjs --fixture NAME      a local page from tests/pages instead (no simulator)
 //
-// With a display (DISPLAY set) and --keep-open, the browser stays open until Ctrl-C. Every
+// With a display (DISPLAY set, a terminal, not CI) the browser is shown and stays open for you
+// to click around until Ctrl-C; --headless (or no display) runs it headless and ends. Every
 // process started here is ended here.
 import path from 'node:path';
 import fs from 'node:fs';
@@ -26,7 +27,7 @@ const { values } = parseArgs({
     page: { type: 'string', default: '/twice/' },
     fixture: { type: 'string' },
     browser: { type: 'string', default: 'chromium' },
-    'keep-open': { type: 'boolean', default: false },
+    headless: { type: 'boolean', default: false },
   },
 });
 const scenarios = fs.readdirSync(SCENARIOS_DIR).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
@@ -38,7 +39,7 @@ if (values.fixture && !listCases().some((c) => c.name === values.fixture)) {
   console.error(`No fixture "${values.fixture}". Fixtures: ${listCases().map((c) => c.name).join(', ')}`);
   process.exit(2);
 }
-const keepOpen = values['keep-open'] && Boolean(process.env.DISPLAY) && !process.env.CI;
+const keepOpen = !values.headless && Boolean(process.env.DISPLAY) && Boolean(process.stdin.isTTY) && !process.env.CI;
 const outDir = path.resolve(import.meta.dirname, '../build/demo');
 fs.mkdirSync(outDir, { recursive: true });
 const say = (s = '') => console.log(s);
@@ -108,7 +109,15 @@ try {
   await popup.screenshot(shot);
   say(`\nScreenshot of the popup: ${path.relative(process.cwd(), shot)}`);
   if (sim) {
-    say('\n(The org checks that explain the "Not sent" — the validation rule — come with the org-checks work; the simulator already rejects the insert.)');
+    // The simulator's own record of the insert (its ground truth, not the extension's finding).
+    const outcomes = ((await sim.request('acme.my.salesforce.com', '/__sim/outcomes')).json?.acme ?? [])
+      .filter((o) => o.source === 'widget');
+    const failed = outcomes.find((o) => !o.ok);
+    say(failed
+      ? `\nSimulator: the ${failed.object} insert failed at "${failed.stage}": ` +
+        `${failed.errors?.[0]?.statusCode ?? ''} ${failed.errors?.[0]?.message ?? failed.cause ?? ''}`.replace(/\s*\n+\s*/g, ' | ').trim()
+      : `\nSimulator: ${outcomes.length ? 'the MessagingSession insert succeeded' : 'no insert was attempted'}.`);
+    say('(The org checks that find this from the admin\'s session are the next piece of work.)');
   }
   if (keepOpen) {
     say('The browser stays open; press Ctrl-C to end the demo.');
