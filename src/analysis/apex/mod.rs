@@ -1,1 +1,231 @@
-//! Apex lexer and trigger analyser (in progress).
+//! Apex lexer and trigger analyser: does an Apex trigger on MessagingSession stop the insert the
+//! platform makes when a Messaging for Web conversation starts?
+//!
+//! # Public API
+//!
+//! - [`analyze_trigger`]`(trigger: &TriggerSource, classes: &[ClassSource], record:
+//!   &InsertedRecord) -> TriggerVerdict` — the entry point. `trigger` is one Tooling `ApexTrigger`
+//!   row (Name, Body, NamespacePrefix, Status, UsageBeforeInsert/AfterInsert/BeforeUpdate/
+//!   AfterUpdate); `classes` are the `ApexClass` rows (Name, Body, NamespacePrefix) the caller
+//!   could fetch — pass every class the trigger may reach (handlers, their base classes, helpers).
+//!   `record` is the model of the inserted record ([`crate::analysis::record`]).
+//! - [`TriggerVerdict`] — `verdict` ([`Verdict`]: `blocks` / `mayBlock {conditions}` / `unlikely`
+//!   / `notOnInsert` / `cannotSee {what}`), a one-line `summary`, the insert `events` analysed,
+//!   `evidence` ([`SiteEvidence`]: source name, line number and trimmed line text of every
+//!   addError/throw/DML/query/callout/null-dereference site, its outcome and the guards that decide
+//!   it) and `unseen` (code that could not be read). All of it derives `Serialize` (camelCase) for
+//!   the popup.
+//! - [`lexer`] — the hand-written lexer ([`lexer::lex`], [`lexer::Token`], [`lexer::TokenKind`]),
+//!   usable on its own; [`parser`] — the tolerant parser the analyser uses.
+//!
+//! # How it decides
+//!
+//! The trigger body is run abstractly once per insert event it handles (`before insert`, `after
+//! insert`) with the trigger context of that event (`Trigger.isInsert` true, `isUpdate` false,
+//! `Trigger.old`/`oldMap` null, `Trigger.newMap` null before insert, `Trigger.new` = the one
+//! record, `Trigger.operationType` = `BEFORE_INSERT`/`AFTER_INSERT`). Conditions are evaluated
+//! three-valued against the record model: known fields, fields the platform leaves unset (null),
+//! the running user (Automated Process: `UserInfo.getUserType()` = `'AutomatedProcess'`), custom
+//! permissions (`FeatureManagement.checkPermission`), `Test.isRunningTest()` (false). A condition
+//! that cannot be decided (a static flag of unknown value, a custom setting, a pre-chat-mapped
+//! field, a method result) guards what it encloses and is named in `mayBlock` conditions.
+//!
+//! Calls are followed into the provided classes (static calls, `new X().run()`, instance methods
+//! with virtual dispatch to overrides, constructors with `super(...)`, instance and static fields
+//! with their initialisers), up to 8 calls deep. A trigger framework whose base class is not
+//! provided is handled by running the handler's insert hooks (`beforeInsert`, `onBeforeInsert`,
+//! `onApplyDefaults`, …) under an "if the framework dispatches to it" condition and naming the
+//! missing class. Static variables start at their declared initial value (statics are per
+//! transaction); a static without one, or in a class not provided, is unknown.
+//!
+//! Sites: `addError` on the inserted record or its fields (blocks; not affected by try/catch);
+//! `throw`, DML (`insert x;`, `Database.insert(x)`; `Database.insert(x, false)` does not throw),
+//! DML on `Trigger.new` itself, single-row query assignment, `[0]` on query results, `WITH
+//! SECURITY_ENFORCED`/`USER_MODE`, `Security.stripInaccessible`, null dereferences (relationship
+//! fields are null on trigger records; unset fields are null at insert), writes to `Trigger.new`
+//! fields after insert (read-only), HTTP callouts, `System.schedule`/`Database.executeBatch`. An
+//! exception site inside `try` whose `catch` type matches is caught (harmless unless the catch
+//! rethrows — the catch body is analysed too). `@future` methods and queued jobs run after the
+//! insert and are not followed.
+//!
+//! Verdict: any site that blocks on every path → `Blocks`; else any site that may block →
+//! `MayBlock` with each condition in words; else code that could not be read → `CannotSee`; else
+//! `Unlikely`. An inactive trigger or one without insert events → `NotOnInsert`; a managed body
+//! that reads `(hidden)` → `CannotSee`.
+//!
+//! Purity: std + serde only; never panics on any input (all indexing is checked, recursion is
+//! depth-bounded, work is step-bounded).
+
+pub mod lexer;
+pub mod parser;
+
+mod interp;
+
+#[cfg(test)]
+mod tests;
+
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::record::InsertedRecord;
+
+/// One `ApexTrigger` row from the Tooling API.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TriggerSource {
+    pub name: String,
+    /// The trigger source; managed-package triggers read `(hidden)`.
+    pub body: String,
+    #[serde(default)]
+    pub namespace_prefix: Option<String>,
+    /// `Active` / `Inactive` (also `Deleted`).
+    pub status: String,
+    #[serde(default)]
+    pub usage_before_insert: bool,
+    #[serde(default)]
+    pub usage_after_insert: bool,
+    #[serde(default)]
+    pub usage_before_update: bool,
+    #[serde(default)]
+    pub usage_after_update: bool,
+}
+
+/// One `ApexClass` row.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClassSource {
+    pub name: String,
+    pub body: String,
+    #[serde(default)]
+    pub namespace_prefix: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Verdict {
+    /// The trigger stops the insert on every path the analyser can see.
+    Blocks { reason: String },
+    /// It stops the insert under the named conditions.
+    MayBlock { conditions: Vec<String> },
+    /// Nothing it runs on insert can stop the insert, as far as the code shows.
+    Unlikely,
+    /// Inactive, or not subscribed to insert events.
+    NotOnInsert { reason: String },
+    /// The code that decides cannot be read: says exactly what.
+    CannotSee { what: Vec<String> },
+}
+
+impl Verdict {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Verdict::Blocks { .. } => "blocks",
+            Verdict::MayBlock { .. } => "mayBlock",
+            Verdict::Unlikely => "unlikely",
+            Verdict::NotOnInsert { .. } => "notOnInsert",
+            Verdict::CannotSee { .. } => "cannotSee",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SiteKind {
+    /// `record.addError(…)` / `record.Field.addError(…)`.
+    AddError,
+    Throw,
+    Dml,
+    Query,
+    NullDereference,
+    /// Writing a field of a `Trigger.new` record after insert (read-only).
+    ReadOnlyWrite,
+    Callout,
+    /// `System.schedule`, `Database.executeBatch`, `System.enqueueJob`, `@future`.
+    AsyncJob,
+    /// `Security.stripInaccessible`, `WITH SECURITY_ENFORCED`, `USER_MODE`.
+    Security,
+    /// `list[0]` that may be out of bounds.
+    Index,
+    /// A call followed into a class (or that could not be followed).
+    Call,
+    /// The trigger header.
+    Header,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Outcome {
+    Blocks,
+    MayBlock,
+    Harmless,
+    /// On a path the insert does not take (the deciding guard is in `guards`).
+    NotReached,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum GuardValue {
+    True,
+    False,
+    Unknown,
+}
+
+/// A condition on the path to a site, as evaluated for the inserted record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GuardEvidence {
+    /// Trigger or class name.
+    pub source: String,
+    pub line: u32,
+    /// The source line, trimmed.
+    pub text: String,
+    /// The condition's source text.
+    pub condition: String,
+    /// The path needs the condition to be `required` (false for `else` branches).
+    pub required: bool,
+    /// What the condition evaluates to for the inserted record.
+    pub value: GuardValue,
+    /// Why, in plain words (which fields/user values/flags decided it).
+    pub why: String,
+}
+
+/// One site of interest and what it does to the insert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SiteEvidence {
+    /// `before insert` / `after insert` (both joined when the same).
+    pub event: String,
+    pub source: String,
+    /// `trigger` or `class`.
+    pub source_kind: String,
+    pub line: u32,
+    pub text: String,
+    pub kind: SiteKind,
+    pub outcome: Outcome,
+    /// What happens, in plain words.
+    pub note: String,
+    pub guards: Vec<GuardEvidence>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caught_by: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TriggerVerdict {
+    pub trigger: String,
+    pub verdict: Verdict,
+    /// One sentence for the popup.
+    pub summary: String,
+    /// The insert events analysed (`before insert`, `after insert`).
+    pub events: Vec<String>,
+    pub evidence: Vec<SiteEvidence>,
+    /// Code the analyser could not read (hidden managed bodies, classes not provided).
+    pub unseen: Vec<String>,
+}
+
+/// Judge one trigger against the inserted record. See the module documentation.
+pub fn analyze_trigger(
+    trigger: &TriggerSource,
+    classes: &[ClassSource],
+    record: &InsertedRecord,
+) -> TriggerVerdict {
+    interp::analyze(trigger, classes, record)
+}
