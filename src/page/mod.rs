@@ -4,6 +4,7 @@
 //! in document order, resource timing entries, widget DOM markers). Output is a [`PageReport`]:
 //! the loaders and init calls found, grouped by deployment, and the page findings.
 
+pub mod lifecycle;
 pub mod sanity;
 pub mod snippet;
 
@@ -27,6 +28,29 @@ pub struct PageEvidence {
     /// True when the collector stopped early (too many scripts or bytes).
     #[serde(default)]
     pub truncated: bool,
+    /// `performance.now()` when the scan ran: how long the page has been open, in ms.
+    #[serde(default)]
+    pub page_age_ms: Option<f64>,
+    /// The widget's session storage entries (`sessionStorage['<orgId>_WEB_STORAGE']`).
+    #[serde(default)]
+    pub storage: Vec<StorageEvidence>,
+    /// Whether this browser exposes `PerformanceResourceTiming.responseStatus`. Where it does,
+    /// a cross-origin request that passed CORS shows its status, so a request with no status
+    /// had its answer withheld (CORS) or failed on the network.
+    #[serde(default)]
+    pub response_status_supported: bool,
+}
+
+/// One `<orgId>_WEB_STORAGE` entry of the page's session storage.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StorageEvidence {
+    pub key: String,
+    /// Messages the widget kept under `FAILED_MESSAGES`: the host-page trace of "Not sent".
+    pub failed_messages: u32,
+    /// The entry could not be read as JSON.
+    #[serde(default)]
+    pub unreadable: bool,
 }
 
 /// One `<script>` element, in document order.
@@ -57,6 +81,9 @@ pub struct ResourceEvidence {
     pub status: Option<u16>,
     #[serde(default)]
     pub duration_ms: Option<f64>,
+    /// When the request started, ms after the page's time origin.
+    #[serde(default)]
+    pub start_ms: Option<f64>,
 }
 
 /// Markers the widget leaves in the host page's DOM.
@@ -72,6 +99,12 @@ pub struct DomEvidence {
     /// `src` of each `#embeddedMessagingFrame`.
     #[serde(default)]
     pub chat_frames: Vec<String>,
+    /// Conversation buttons that are displayed (not `display:none` / hidden).
+    #[serde(default)]
+    pub buttons_visible: u32,
+    /// `#embeddedMessagingSiteContextFrame` elements.
+    #[serde(default)]
+    pub site_context_frames: u32,
 }
 
 /// A loader script on the page.
@@ -113,6 +146,12 @@ pub struct PageReport {
     pub url: String,
     pub loaders: Vec<Loader>,
     pub init_calls: Vec<LocatedInit>,
+    /// The widget's requests seen on this page, in the order the browser lists them.
+    #[serde(default)]
+    pub timeline: Vec<lifecycle::TimelineEntry>,
+    /// Where the widget is; absent when the page has no Messaging for Web code.
+    #[serde(default)]
+    pub stage: Option<lifecycle::Stage>,
     pub findings: Vec<Finding>,
     pub stats: ScanStats,
 }
@@ -218,6 +257,10 @@ pub fn analyze(ev: &PageEvidence) -> PageReport {
                 .filter_map(|i| sanity::finding_for(&i.call, &i.location())),
         );
     }
+    let (timeline, stage) = lifecycle::assess(ev, &loaders, &init_calls);
+    if let Some(stage) = &stage {
+        findings.push(lifecycle::finding_for(stage, &timeline, ev));
+    }
     if ev.truncated {
         findings.push(Finding::new(
             "page/scan-truncated",
@@ -233,6 +276,8 @@ pub fn analyze(ev: &PageEvidence) -> PageReport {
         url: ev.url.clone(),
         loaders,
         init_calls,
+        timeline,
+        stage,
         findings,
         stats: ScanStats {
             scripts: ev.scripts.len() as u32,

@@ -24,8 +24,13 @@ const ADMIN_HOST = 'acme.my.salesforce.com';
 const scenarios = fs.readdirSync(SCENARIOS_DIR).filter((f) => f.endsWith('.json')).map((f) => {
   const s = JSON.parse(fs.readFileSync(path.join(SCENARIOS_DIR, f), 'utf8'));
   const expect = s.expect ?? {};
-  const startupFails = expect.configAvailable === false || (expect.causes ?? []).includes('CorsWhitelistEntry');
-  return { name: f.replace(/\.json$/, ''), expect, startupFails };
+  const cors = (expect.causes ?? []).includes('CorsWhitelistEntry');
+  const startupFails = expect.configAvailable === false || cors;
+  // What the extension's page scan must then name.
+  const pageCode = cors ? 'page/cors-blocked'
+    : expect.configAvailable === false ? 'page/request-failed'
+      : expect.insertOk ? 'page/widget-ready' : 'page/message-not-sent';
+  return { name: f.replace(/\.json$/, ''), expect, startupFails, pageCode };
 }).filter((s) => s.expect.deployment === 'Web_Chat' && s.name !== 'messaging-disabled');
 assert.ok(scenarios.length >= 9, `expected the scenario set, got ${scenarios.map((s) => s.name)}`);
 
@@ -48,6 +53,18 @@ const START_AND_SEND = async (orgId) => {
   const store = JSON.parse(sessionStorage.getItem(`${orgId}_WEB_STORAGE`) || '{}');
   return { started: true, status: sent.status, failed: (store.FAILED_MESSAGES || []).length };
 };
+
+// Clicks the extension's icon on the page; returns the finding codes the popup shows.
+async function popupCodes(driver, page) {
+  const popup = await driver.openPopupFor(page);
+  try {
+    const shown = await popup.waitForResult();
+    assert.equal(shown.error, null, shown.error);
+    return shown.codes;
+  } finally {
+    await popup.close();
+  }
+}
 
 for (const browserName of BROWSERS) {
   describe(`test widget and org simulator in ${browserName}`, () => {
@@ -79,6 +96,8 @@ for (const browserName of BROWSERS) {
             assert.ok(settled.includes('onEmbeddedMessagingInitError'), settled.join());
             assert.ok(!settled.includes('onEmbeddedMessagingReady'), settled.join());
             assert.equal(await page.evaluate(() => document.getElementById('embeddedMessagingConversationButton')), null);
+            const codes = await popupCodes(driver, page);
+            assert.equal(codes[0], sc.pageCode, codes.join());
             return;
           }
           assert.ok(settled.includes('onEmbeddedMessagingReady'), settled.join());
@@ -98,6 +117,10 @@ for (const browserName of BROWSERS) {
             assert.ok(!outcomes.some((o) => o.object === 'MessagingSession' && o.ok), JSON.stringify(outcomes));
             assert.ok(outcomes.some((o) => !o.ok), JSON.stringify(outcomes));
           }
+          // The admin's click: the page scan names where it stands.
+          const codes = await popupCodes(driver, page);
+          assert.ok(codes.includes(sc.pageCode), `${sc.pageCode} not in ${codes.join()}`);
+          if (!sc.expect.insertOk) assert.equal(codes[0], 'page/message-not-sent', codes.join());
         } finally {
           await page.close();
         }
@@ -106,15 +129,16 @@ for (const browserName of BROWSERS) {
 
     const pageCases = [
       // Facts §2: two copies of the same snippet still reach Ready (a latent conflict).
-      { path: '/twice/', ready: true, initError: false },
+      { path: '/twice/', ready: true, initError: false, codes: ['page/duplicate-snippet', 'page/widget-ready'] },
       // Facts §2: one copy in <head> and one in <body>: InitError, no button.
-      { path: '/head-and-body/', ready: false, initError: true },
-      { path: '/tag-manager/', ready: true, initError: false },
-      { path: '/two-deployments/', ready: true, initError: false },
+      { path: '/head-and-body/', ready: false, initError: true, codes: ['page/duplicate-snippet'] },
+      { path: '/tag-manager/', ready: true, initError: false, codes: ['page/duplicate-snippet', 'page/widget-ready'] },
+      { path: '/two-deployments/', ready: true, initError: false, codes: ['page/duplicate-snippet', 'page/widget-ready'] },
       // Facts §2: connect-src without the scrt2 host: InitError (config and business hours).
-      { path: '/csp-blocks-scrt2/', ready: false, initError: true, initErrors: 2 },
+      // The blocked requests leave no trace, so the scan needs the 10 s stall threshold.
+      { path: '/csp-blocks-scrt2/', ready: false, initError: true, initErrors: 2, codes: ['page/csp-blocked'], scanAfterMs: 10500 },
       // Facts §2: a site URL without https:// requests a relative path and nothing else happens.
-      { path: '/invalid/', ready: false, initError: false },
+      { path: '/invalid/', ready: false, initError: false, codes: ['page/invalid-snippet', 'page/widget-stalled'] },
     ];
     for (const pc of pageCases) {
       test(`demo page ${pc.path}`, async () => {
@@ -135,6 +159,13 @@ for (const browserName of BROWSERS) {
           if (pc.initErrors) assert.equal(events.filter((e) => e === 'onEmbeddedMessagingInitError').length, pc.initErrors);
           const buttons = await page.evaluate(() => document.querySelectorAll('#embeddedMessagingConversationButton').length);
           assert.equal(buttons, pc.ready ? 1 : 0);
+          if (pc.scanAfterMs) {
+            const age = await page.evaluate(() => performance.now());
+            if (age < pc.scanAfterMs) await new Promise((r) => setTimeout(r, pc.scanAfterMs - age));
+          }
+          const codes = await popupCodes(driver, page);
+          for (const code of pc.codes) assert.ok(codes.includes(code), `${code} not in ${codes.join()}`);
+          assert.equal(codes[0], pc.codes[0], codes.join());
         } finally {
           await page.close();
         }

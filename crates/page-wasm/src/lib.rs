@@ -10,7 +10,8 @@
 //! `'wasm-unsafe-eval'`), and to plain Wasm for the `wasm-bindgen-test` browser tests.
 
 use messaging_doctor::page::{
-    analyze, DomEvidence, PageEvidence, ResourceEvidence, ScriptEvidence, MAX_INLINE_SCRIPT_BYTES,
+    analyze, DomEvidence, PageEvidence, ResourceEvidence, ScriptEvidence, StorageEvidence,
+    MAX_INLINE_SCRIPT_BYTES,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -65,12 +66,80 @@ pub fn collect(doc: &Document) -> PageEvidence {
         });
     }
     ev.resources = collect_resources();
+    ev.page_age_ms = gloo::utils::window().performance().map(|p| p.now());
+    ev.response_status_supported = response_status_supported();
+    ev.storage = collect_storage();
     ev.dom = DomEvidence {
         containers: count(doc, "#embedded-messaging, .embedded-messaging"),
         buttons: count(doc, "#embeddedMessagingConversationButton"),
+        buttons_visible: visible_buttons(doc),
         chat_frames: frame_sources(doc),
+        site_context_frames: count(doc, "#embeddedMessagingSiteContextFrame"),
     };
     ev
+}
+
+/// Conversation buttons that are displayed: not `display:none`, not `visibility:hidden`, not
+/// `hidden`.
+fn visible_buttons(doc: &Document) -> u32 {
+    let Ok(list) = doc.query_selector_all("#embeddedMessagingConversationButton") else {
+        return 0;
+    };
+    let window = gloo::utils::window();
+    let mut n = 0;
+    for i in 0..list.length() {
+        let Some(el) = list
+            .item(i)
+            .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+        else {
+            continue;
+        };
+        if el.has_attribute("hidden") {
+            continue;
+        }
+        let shown = match window.get_computed_style(&el) {
+            Ok(Some(style)) => {
+                style.get_property_value("display").ok().as_deref() != Some("none")
+                    && style.get_property_value("visibility").ok().as_deref() != Some("hidden")
+            }
+            _ => true,
+        };
+        if shown {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// The widget's `<orgId>_WEB_STORAGE` entries: how many messages it kept as failed.
+fn collect_storage() -> Vec<StorageEvidence> {
+    let Ok(Some(storage)) = gloo::utils::window().session_storage() else {
+        return Vec::new();
+    };
+    let len = storage.length().unwrap_or(0).min(1000);
+    let mut out = Vec::new();
+    for i in 0..len {
+        let Ok(Some(key)) = storage.key(i) else {
+            continue;
+        };
+        if !key.ends_with("_WEB_STORAGE") {
+            continue;
+        }
+        let raw = storage.get_item(&key).ok().flatten().unwrap_or_default();
+        let parsed = js_sys::JSON::parse(&raw).ok();
+        let failed = parsed
+            .as_ref()
+            .and_then(|v| js_sys::Reflect::get(v, &JsValue::from_str("FAILED_MESSAGES")).ok())
+            .and_then(|v| v.dyn_into::<js_sys::Array>().ok())
+            .map(|a| a.length())
+            .unwrap_or(0);
+        out.push(StorageEvidence {
+            key,
+            failed_messages: failed,
+            unreadable: parsed.is_none(),
+        });
+    }
+    out
 }
 
 fn count(doc: &Document, selector: &str) -> u32 {
@@ -94,6 +163,16 @@ fn frame_sources(doc: &Document) -> Vec<String> {
     out
 }
 
+/// Whether `PerformanceResourceTiming.prototype.responseStatus` exists in this browser.
+fn response_status_supported() -> bool {
+    let global = js_sys::global();
+    js_sys::Reflect::get(&global, &JsValue::from_str("PerformanceResourceTiming"))
+        .ok()
+        .and_then(|ctor| js_sys::Reflect::get(&ctor, &JsValue::from_str("prototype")).ok())
+        .and_then(|proto| js_sys::Reflect::has(&proto, &JsValue::from_str("responseStatus")).ok())
+        .unwrap_or(false)
+}
+
 fn collect_resources() -> Vec<ResourceEvidence> {
     let Some(perf) = gloo::utils::window().performance() else {
         return Vec::new();
@@ -115,6 +194,7 @@ fn collect_resources() -> Vec<ResourceEvidence> {
             initiator: t.initiator_type(),
             status,
             duration_ms: Some(t.duration()),
+            start_ms: Some(t.start_time()),
         });
     }
     out

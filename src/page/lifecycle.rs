@@ -1,0 +1,755 @@
+//! Where the widget stopped: its start-up and conversation requests, read back from what the
+//! page still shows when the admin clicks (resource timing, DOM, session storage).
+//!
+//! How the v1 loader starts (facts: miaw-widget.md §3, §5): styles from the site host, then
+//! configuration and business hours from the scrt2 host, the site-context frame, agent
+//! availability if enabled; only when every one of them answered does it create the button and
+//! fire Ready. It has no timeout of its own, so a missing answer is a stall, not an error. A
+//! click then asks for an access token and starts the conversation; the MessagingSession is
+//! created in the org after that, so a failed insert shows up as messages "Not sent"
+//! (`FAILED_MESSAGES`) with every request answered.
+//!
+//! Stall threshold: a healthy start-up answers in a second or two and the loader retries a
+//! failed request once, so a widget that has not shown its button [`STALL_AFTER_MS`] after its
+//! loader arrived is stalled.
+
+use super::{split_url, Loader, LocatedInit, PageEvidence};
+use crate::finding::{Evidence, Finding, Severity};
+use serde::{Deserialize, Serialize};
+
+/// Time after the loader arrived by which a healthy widget has its button.
+pub const STALL_AFTER_MS: f64 = 10_000.0;
+
+/// One step of the widget's life, as seen in a request URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Step {
+    Loader,
+    Styles,
+    Config,
+    BusinessHours,
+    SiteContext,
+    Availability,
+    Token,
+    ConversationList,
+    Conversation,
+    Message,
+    Events,
+    ChatFrame,
+}
+
+impl Step {
+    pub fn label(self) -> &'static str {
+        match self {
+            Step::Loader => "loader script",
+            Step::Styles => "widget styles",
+            Step::Config => "deployment configuration",
+            Step::BusinessHours => "business hours",
+            Step::SiteContext => "site-context frame",
+            Step::Availability => "agent availability",
+            Step::Token => "access token",
+            Step::ConversationList => "open conversations",
+            Step::Conversation => "conversation start",
+            Step::Message => "message send",
+            Step::Events => "event stream",
+            Step::ChatFrame => "chat window",
+        }
+    }
+}
+
+/// Which step a URL is, from its path (hosts differ per org and custom domain).
+pub fn classify(url: &str) -> Option<Step> {
+    let path = match split_url(url) {
+        Some((_, p)) => p,
+        None => url,
+    };
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    let p = path.replace("/iamessage/api/v2/", "/iamessage/v1/");
+    let step =
+        if p.ends_with("/assets/js/bootstrap.min.js") || p.ends_with("/assets/js/bootstrap.js") {
+            Step::Loader
+        } else if p.ends_with("/assets/styles/bootstrap.min.css") {
+            Step::Styles
+        } else if p.ends_with("/embeddedservice/v1/embedded-service-config") {
+            Step::Config
+        } else if p.ends_with("/embeddedservice/v1/businesshours") {
+            Step::BusinessHours
+        } else if p.ends_with("/assets/htdocs/sitecontext.min.html") {
+            Step::SiteContext
+        } else if p.contains("/embeddedservice/") && p.ends_with("/agent-availability") {
+            Step::Availability
+        } else if p.contains("/iamessage/v1/authorization/") {
+            Step::Token
+        } else if p.ends_with("/iamessage/v1/queries/conversation/list") {
+            Step::ConversationList
+        } else if p.ends_with("/iamessage/v1/conversation") {
+            Step::Conversation
+        } else if p.contains("/iamessage/v1/conversation/") && p.ends_with("/message") {
+            Step::Message
+        } else if p.ends_with("/eventrouter/v1/sse") {
+            Step::Events
+        } else if url.contains("lwc.mode=") {
+            Step::ChatFrame
+        } else {
+            return None;
+        };
+    Some(step)
+}
+
+/// One request of the widget, from resource timing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TimelineEntry {
+    pub step: Step,
+    pub url: String,
+    /// HTTP status where the browser shows it (cross-origin requests that failed CORS, and
+    /// some browsers, show none).
+    pub status: Option<u16>,
+    pub start_ms: Option<f64>,
+    pub duration_ms: Option<f64>,
+}
+
+impl TimelineEntry {
+    fn failed(&self) -> bool {
+        matches!(self.status, Some(s) if s >= 400)
+    }
+    fn end_ms(&self) -> Option<f64> {
+        Some(self.start_ms? + self.duration_ms.unwrap_or(0.0))
+    }
+    fn describe(&self) -> String {
+        let status = match self.status {
+            Some(s) => format!("HTTP {s}"),
+            None => "status not visible to the page".to_string(),
+        };
+        let timing = match (self.start_ms, self.duration_ms) {
+            // Whole milliseconds as integers: float formatting would add ~30 KB to the Wasm.
+            (Some(s), Some(d)) => {
+                format!(", at {} ms, took {} ms", s.round() as i64, d.round() as i64)
+            }
+            _ => String::new(),
+        };
+        format!("{} — {}{}", self.url, status, timing)
+    }
+}
+
+/// Where the widget is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage {
+    /// The loader script never arrived (blocked or failed).
+    LoaderBlocked,
+    /// The loader ran, but start-up never began.
+    InitNeverCalled,
+    /// Styles from the site host failed: start-up ends there, silently.
+    StylesFailed,
+    /// The configuration (or business hours) answered with an error.
+    ConfigFailed { status: u16 },
+    /// Start-up began (the widget's container exists) but its requests to the messaging host
+    /// were never made: CSP connect-src or an ad blocker stops them before they leave.
+    StartupRequestsBlocked,
+    /// The start-up requests went out but the browser withheld the answers: this site's origin
+    /// is not allowed by the org's CORS allowlist (or the network failed).
+    StartupAnswersWithheld,
+    /// Start-up requests answered, but no button after the stall threshold.
+    StalledBeforeReady { missing: Vec<Step> },
+    /// Still within the normal start-up time.
+    Starting,
+    /// The button exists but is hidden (business hours closed, no agents, or
+    /// hideChatButtonOnLoad).
+    ButtonHidden,
+    /// The button was clicked, but the token or conversation request failed.
+    StalledAfterClick { step: Step, status: Option<u16> },
+    /// A conversation started and messages were kept as failed: the org could not create
+    /// the MessagingSession (or deliver).
+    MessagesNotSent { count: u32 },
+    /// Button shown (and any conversation working).
+    Healthy,
+    /// The page's request history is incomplete (the resource timing buffer is full), so a
+    /// missing request proves nothing.
+    TimelineIncomplete,
+}
+
+/// Browsers keep this many resource timing entries unless the page raises the limit.
+pub const RESOURCE_BUFFER_DEFAULT: usize = 250;
+
+/// The timeline and the stage, from the evidence and the loaders/init calls already found.
+pub fn assess(
+    ev: &PageEvidence,
+    loaders: &[Loader],
+    inits: &[LocatedInit],
+) -> (Vec<TimelineEntry>, Option<Stage>) {
+    let timeline: Vec<TimelineEntry> = ev
+        .resources
+        .iter()
+        .filter_map(|r| {
+            classify(&r.url).map(|step| TimelineEntry {
+                step,
+                url: r.url.clone(),
+                status: r.status,
+                start_ms: r.start_ms,
+                duration_ms: r.duration_ms,
+            })
+        })
+        .collect();
+    let miaw = loaders
+        .iter()
+        .any(|l| l.family != super::snippet::Family::LegacyChat)
+        || inits
+            .iter()
+            .any(|i| i.call.family != super::snippet::Family::LegacyChat);
+    // No timing evidence at all (not from a browser): nothing to say about the life cycle.
+    let no_evidence = ev.page_age_ms.is_none() && ev.resources.is_empty();
+    if !miaw || no_evidence {
+        return (timeline, None);
+    }
+    let stage = stage(ev, &timeline);
+    (timeline, Some(stage))
+}
+
+fn last(t: &[TimelineEntry], step: Step) -> Option<&TimelineEntry> {
+    t.iter().rev().find(|e| e.step == step)
+}
+
+fn stage(ev: &PageEvidence, t: &[TimelineEntry]) -> Stage {
+    let failed_messages: u32 = ev.storage.iter().map(|s| s.failed_messages).sum();
+    let started = last(t, Step::Conversation);
+    if failed_messages > 0 || last(t, Step::Message).is_some_and(|m| m.failed()) {
+        return Stage::MessagesNotSent {
+            count: failed_messages.max(1),
+        };
+    }
+    for step in [Step::Token, Step::Conversation] {
+        if let Some(e) = last(t, step).filter(|e| e.failed()) {
+            return Stage::StalledAfterClick {
+                step,
+                status: e.status,
+            };
+        }
+    }
+    if ev.dom.buttons > 0 {
+        if started.is_some() || ev.dom.buttons_visible > 0 {
+            return Stage::Healthy;
+        }
+        return Stage::ButtonHidden;
+    }
+    let buffer_full = ev.resources.len() >= RESOURCE_BUFFER_DEFAULT;
+    let age = ev.page_age_ms.unwrap_or(f64::MAX);
+    let Some(loader) = last(t, Step::Loader) else {
+        return if buffer_full {
+            Stage::TimelineIncomplete
+        } else if age < STALL_AFTER_MS {
+            Stage::Starting
+        } else {
+            Stage::LoaderBlocked
+        };
+    };
+    if loader.failed() {
+        return Stage::LoaderBlocked;
+    }
+    if let Some(s) = last(t, Step::Styles).filter(|e| e.failed()) {
+        let _ = s;
+        return Stage::StylesFailed;
+    }
+    for step in [Step::Config, Step::BusinessHours, Step::Availability] {
+        if let Some(status) = last(t, step).filter(|e| e.failed()).and_then(|e| e.status) {
+            return Stage::ConfigFailed { status };
+        }
+    }
+    // Where the browser shows statuses, a successful cross-origin answer shows one: none at all
+    // on every configuration request means the answer was withheld.
+    let config: Vec<&TimelineEntry> = t.iter().filter(|e| e.step == Step::Config).collect();
+    if ev.response_status_supported
+        && !config.is_empty()
+        && config.iter().all(|e| e.status.is_none())
+    {
+        return Stage::StartupAnswersWithheld;
+    }
+    let since_loader = loader.end_ms().map(|end| age - end).unwrap_or(age);
+    if since_loader < STALL_AFTER_MS {
+        return Stage::Starting;
+    }
+    let asked = |s: Step| last(t, s).is_some();
+    if buffer_full && !(asked(Step::Config) && asked(Step::BusinessHours)) {
+        return Stage::TimelineIncomplete;
+    }
+    if !asked(Step::Styles) && !asked(Step::Config) && ev.dom.containers == 0 {
+        return Stage::InitNeverCalled;
+    }
+    if !asked(Step::Config) && !asked(Step::BusinessHours) {
+        return Stage::StartupRequestsBlocked;
+    }
+    let missing: Vec<Step> = [
+        Step::Styles,
+        Step::Config,
+        Step::BusinessHours,
+        Step::SiteContext,
+    ]
+    .into_iter()
+    .filter(|s| !(asked(*s) || *s == Step::SiteContext && ev.dom.site_context_frames > 0))
+    .collect();
+    Stage::StalledBeforeReady { missing }
+}
+
+fn timeline_evidence(f: Finding, t: &[TimelineEntry]) -> Finding {
+    t.iter().fold(f, |f, e| {
+        f.with_evidence(Evidence::new(
+            format!("Request: {}", e.step.label()),
+            e.describe(),
+        ))
+    })
+}
+
+/// The finding for a stage, with the timeline as evidence. `Healthy` and `Starting` give an
+/// informational finding so the admin sees what was checked.
+pub fn finding_for(stage: &Stage, t: &[TimelineEntry], ev: &PageEvidence) -> Finding {
+    let storage_evidence = |f: Finding| {
+        ev.storage.iter().fold(f, |f, s| {
+            f.with_evidence(Evidence::new(
+                "Session storage",
+                format!(
+                    "{}: {} message(s) under FAILED_MESSAGES",
+                    s.key, s.failed_messages
+                ),
+            ))
+        })
+    };
+    let f = match stage {
+        Stage::MessagesNotSent { count } => storage_evidence(
+            Finding::new(
+                "page/message-not-sent",
+                Severity::Error,
+                format!("The chat started but {count} message{} were not sent", if *count == 1 { "" } else { "s" }),
+                "The widget loaded and the conversation started, but the customer's messages were \
+                 kept as failed (\"Not sent\"). The requests from the page succeeded, so the \
+                 failure is in the org: most often the MessagingSession record could not be \
+                 created (a required field, a validation rule, a flow or trigger, or full storage).",
+            )
+            .with_fix("Run the org checks (log in to the org's Setup in this browser and open Messaging Doctor again) to see which automation blocks the MessagingSession.")
+            .with_fix("Or capture a debug log of the Automated Process user while a test chat is started."),
+        ),
+        Stage::StalledAfterClick { step, status } => Finding::new(
+            "page/request-failed",
+            Severity::Error,
+            format!("Starting a chat failed at the {}", step.label()),
+            format!(
+                "The chat button works, but the {} request was refused ({}). For the access token this \
+                 usually means guest access is off for the deployment, or it requires authenticated \
+                 users and the page never gives a token; for the conversation, the deployment or \
+                 channel is not usable.",
+                step.label(),
+                status.map(|s| format!("HTTP {s}")).unwrap_or_else(|| "no status".into())
+            ),
+        )
+        .with_fix("In Setup, open the deployment's settings and check guest (unauthenticated) access and the messaging channel.")
+        .with_link("Embedded Service Deployments (Setup)", "/lightning/setup/EmbeddedServiceDeployments/home"),
+        Stage::ConfigFailed { status } => Finding::new(
+            "page/request-failed",
+            Severity::Error,
+            format!("The widget's configuration request failed (HTTP {status})"),
+            match status {
+                404 => "The messaging service does not know this deployment for this org: the deployment is not published, was renamed or deleted, or the snippet's org id or deployment name is wrong. The widget stops and never shows its button.".to_string(),
+                423 => "The org is under maintenance or does not support messaging right now (HTTP 423): the widget shows chat as unavailable.".to_string(),
+                s => format!("The messaging service answered HTTP {s} to the widget's start-up request; the widget stops and never shows its button."),
+            },
+        )
+        .with_fix("In Setup, open Embedded Service Deployments, open the deployment and click Publish; wait a few minutes and reload the page.")
+        .with_fix("Compare the snippet's org id and deployment API name with the deployment's Code Snippet.")
+        .with_link("Embedded Service Deployments (Setup)", "/lightning/setup/EmbeddedServiceDeployments/home"),
+        Stage::StartupRequestsBlocked => Finding::new(
+            "page/csp-blocked",
+            Severity::Error,
+            "The widget's requests to the messaging service were never sent",
+            "The widget started (its container is on the page) but the browser never sent its \
+             configuration and business-hours requests to the messaging (scrt2) host. This is what \
+             a page Content-Security-Policy without that host in connect-src, or an ad blocker, does.",
+        )
+        .with_fix("Add the scrt2 host (https://<My Domain>.my.salesforce-scrt.com) to the page's Content-Security-Policy connect-src, and the site host to script-src, style-src and frame-src.")
+        .with_fix("Try the page in a private window without extensions to rule out an ad blocker."),
+        Stage::StartupAnswersWithheld => Finding::new(
+            "page/cors-blocked",
+            Severity::Error,
+            "The browser withheld the messaging service's answers from this site (CORS)",
+            "The widget asked the messaging (scrt2) host for its configuration, but the browser \
+             did not let the page read the answers: the org does not allow this website's origin \
+             in its CORS allowlist. The widget stops and never shows its button.",
+        )
+        .with_fix("In Setup, open CORS and add this website's origin (for example https://www.example.com) to the allowlist; add every domain the chat runs on.")
+        .with_link("CORS (Setup)", "/lightning/setup/CorsWhitelistEntries/home"),
+        Stage::LoaderBlocked => Finding::new(
+            "page/request-failed",
+            Severity::Error,
+            "The chat loader script did not load",
+            "The page names the chat loader (bootstrap.min.js) but the browser has no successful \
+             download of it: the site URL is wrong, the site is inactive, or a Content-Security-Policy \
+             or ad blocker stops it. Nothing of the chat can start.",
+        )
+        .with_fix("Open the loader URL from the snippet in a new tab: it must return JavaScript, not an error page.")
+        .with_fix("Check that the deployment's Experience Cloud site is active and that the page's CSP allows the site host in script-src."),
+        Stage::StylesFailed => Finding::new(
+            "page/widget-stalled",
+            Severity::Error,
+            "The widget stopped at its first request (styles)",
+            "The loader could not load its styles from the site URL, and stops there without an \
+             error. This is what a site URL without https:// or on the wrong host does.",
+        )
+        .with_fix("Copy the snippet again from the deployment's Code Snippet page; the site URL must be the full https:// address."),
+        Stage::InitNeverCalled => Finding::new(
+            "page/widget-stalled",
+            Severity::Error,
+            "The chat loader loaded but was never started",
+            "The loader script arrived, but initEmbeddedMessaging never ran (no start-up request, \
+             no widget container). The script tag's onload may be missing, or the function was \
+             overwritten or threw before calling init.",
+        )
+        .with_fix("Keep the snippet as one unit: the initEmbeddedMessaging function and the loader tag with onload=\"initEmbeddedMessaging()\"."),
+        Stage::StalledBeforeReady { missing } => Finding::new(
+            "page/widget-stalled",
+            Severity::Error,
+            "The widget is stuck loading",
+            format!(
+                "Its start-up requests went out, but it never showed its button{}. The loader waits \
+                 for every answer with no timeout of its own, so it keeps loading forever.",
+                if missing.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; no answer was seen for: {}",
+                        missing.iter().map(|s| s.label()).collect::<Vec<_>>().join(", ")
+                    )
+                }
+            ),
+        )
+        .with_fix("Reload the page with watch mode on to record the whole start-up, then look for the request that never answered."),
+        Stage::ButtonHidden => Finding::new(
+            "page/button-hidden",
+            Severity::Info,
+            "The chat button is hidden",
+            "The widget started, but its button is not displayed: business hours are closed, no \
+             agent is available (availability check), or the page hides it \
+             (hideChatButtonOnLoad). This is not a failure.",
+        ),
+        Stage::Starting => Finding::new(
+            "page/widget-starting",
+            Severity::Info,
+            "The widget is still starting",
+            format!(
+                "The loader arrived less than {} s ago; a healthy widget shows its button within \
+                 that time. Check again in a few seconds.",
+                STALL_AFTER_MS as i64 / 1000
+            ),
+        ),
+        Stage::TimelineIncomplete => Finding::new(
+            "page/timeline-incomplete",
+            Severity::Info,
+            "The page's request history is too long to tell where the widget stopped",
+            "The browser keeps only the first 250 requests of a page, and this page made more,              so the widget's start-up requests may be missing from it. The other checks still ran.",
+        )
+        .with_fix("Turn on watch mode for this site and reload: it records the widget's start-up from the first request."),
+        Stage::Healthy => Finding::new(
+            "page/widget-ready",
+            Severity::Ok,
+            "The widget started and shows its button",
+            "The loader, its configuration and business hours answered and the chat button is \
+             on the page.",
+        ),
+    };
+    timeline_evidence(f, t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::page::{
+        analyze, DomEvidence, PageEvidence, ResourceEvidence, ScriptEvidence, StorageEvidence,
+    };
+
+    const SITE: &str = "https://acme.my.site.com/ESWWebChat1712345678901";
+    const SCRT: &str = "https://acme.my.salesforce-scrt.com";
+
+    fn res(url: &str, status: Option<u16>, start: f64) -> ResourceEvidence {
+        ResourceEvidence {
+            url: url.to_string(),
+            initiator: "fetch".into(),
+            status,
+            duration_ms: Some(50.0),
+            start_ms: Some(start),
+        }
+    }
+
+    fn page(
+        resources: Vec<ResourceEvidence>,
+        dom: DomEvidence,
+        storage: Vec<StorageEvidence>,
+        age: f64,
+    ) -> PageEvidence {
+        page_in(resources, dom, storage, age, true)
+    }
+
+    fn page_in(
+        resources: Vec<ResourceEvidence>,
+        dom: DomEvidence,
+        storage: Vec<StorageEvidence>,
+        age: f64,
+        status_supported: bool,
+    ) -> PageEvidence {
+        PageEvidence {
+            url: "https://www.acme-shop.test/".into(),
+            scripts: vec![
+                ScriptEvidence {
+                    index: 1,
+                    inline: Some(format!("embeddedservice_bootstrap.init('00D8c000001Hlt1','Web_Chat','{SITE}',{{scrt2URL:'{SCRT}'}})")),
+                    ..Default::default()
+                },
+                ScriptEvidence {
+                    index: 2,
+                    src: Some(format!("{SITE}/assets/js/bootstrap.min.js")),
+                    ..Default::default()
+                },
+            ],
+            resources,
+            dom,
+            storage,
+            page_age_ms: Some(age),
+            response_status_supported: status_supported,
+            ..Default::default()
+        }
+    }
+
+    fn startup(config: Option<u16>) -> Vec<ResourceEvidence> {
+        vec![
+            res(&format!("{SITE}/assets/js/bootstrap.min.js"), Some(200), 100.0),
+            res(&format!("{SITE}/assets/styles/bootstrap.min.css"), Some(200), 200.0),
+            res(&format!("{SCRT}/embeddedservice/v1/embedded-service-config?orgId=00D8c000001Hlt1&esConfigName=Web_Chat&language=en_US"), config, 300.0),
+            res(&format!("{SCRT}/embeddedservice/v1/businesshours?orgId=00D8c000001Hlt1&esConfigName=Web_Chat"), Some(204), 300.0),
+        ]
+    }
+
+    fn ready_dom() -> DomEvidence {
+        DomEvidence {
+            containers: 1,
+            buttons: 1,
+            buttons_visible: 1,
+            site_context_frames: 1,
+            ..Default::default()
+        }
+    }
+
+    fn code_and_stage(ev: &PageEvidence) -> (String, Stage) {
+        let r = analyze(ev);
+        let (_, stage) = assess(ev, &r.loaders, &r.init_calls);
+        let stage = stage.expect("a MIAW page has a stage");
+        let f = finding_for(&stage, &[], ev);
+        (f.code, stage)
+    }
+
+    #[test]
+    fn classifies_the_widget_requests() {
+        let rows = [
+            (
+                format!("{SITE}/assets/js/bootstrap.min.js"),
+                Some(Step::Loader),
+            ),
+            (
+                format!("{SITE}/assets/styles/bootstrap.min.css"),
+                Some(Step::Styles),
+            ),
+            (
+                format!("{SCRT}/embeddedservice/v1/embedded-service-config?orgId=x"),
+                Some(Step::Config),
+            ),
+            (
+                format!("{SCRT}/embeddedservice/v1/businesshours?orgId=x"),
+                Some(Step::BusinessHours),
+            ),
+            (
+                format!("{SCRT}/embeddedservice/v2/agent-availability?orgId=x"),
+                Some(Step::Availability),
+            ),
+            (
+                format!("{SITE}/assets/htdocs/sitecontext.min.html?parent_domain=x"),
+                Some(Step::SiteContext),
+            ),
+            (
+                format!("{SCRT}/iamessage/v1/authorization/unauthenticated/accessToken"),
+                Some(Step::Token),
+            ),
+            (
+                format!("{SCRT}/iamessage/api/v2/authorization/unauthenticated/access-token"),
+                Some(Step::Token),
+            ),
+            (
+                format!("{SCRT}/iamessage/v1/conversation"),
+                Some(Step::Conversation),
+            ),
+            (
+                format!("{SCRT}/iamessage/v1/conversation/abc/message"),
+                Some(Step::Message),
+            ),
+            (
+                format!("{SCRT}/iamessage/v1/queries/conversation/list"),
+                Some(Step::ConversationList),
+            ),
+            (format!("{SCRT}/eventrouter/v1/sse"), Some(Step::Events)),
+            (format!("{SITE}/?lwc.mode=prod"), Some(Step::ChatFrame)),
+            ("https://www.acme-shop.test/app.js".to_string(), None),
+        ];
+        for (url, want) in rows {
+            assert_eq!(classify(&url), want, "{url}");
+        }
+    }
+
+    /// Each row: what the page shows → the stage and the finding code. Shapes from the facts'
+    /// observed behaviours (unpublished deployment 404, CSP without scrt2, site URL without
+    /// https, failed insert → FAILED_MESSAGES).
+    #[test]
+    fn stage_table() {
+        let ok_conv = |mut v: Vec<ResourceEvidence>, msg: Option<u16>| {
+            v.push(res(
+                &format!("{SCRT}/iamessage/v1/authorization/unauthenticated/accessToken"),
+                Some(200),
+                2000.0,
+            ));
+            v.push(res(
+                &format!("{SCRT}/iamessage/v1/conversation"),
+                Some(201),
+                2100.0,
+            ));
+            if let Some(s) = msg {
+                v.push(res(
+                    &format!("{SCRT}/iamessage/v1/conversation/c1/message"),
+                    Some(s),
+                    2500.0,
+                ));
+            }
+            v
+        };
+        let failed_store = vec![StorageEvidence {
+            key: "00D8c000001Hlt1_WEB_STORAGE".into(),
+            failed_messages: 1,
+            unreadable: false,
+        }];
+        let container_only = DomEvidence {
+            containers: 1,
+            ..Default::default()
+        };
+        let cases: Vec<(&str, PageEvidence, &str, &str)> = vec![
+            ("healthy", page(startup(Some(200)), ready_dom(), vec![], 30_000.0), "page/widget-ready", "healthy"),
+            ("healthy conversation", page(ok_conv(startup(Some(200)), Some(202)), ready_dom(), vec![], 30_000.0), "page/widget-ready", "healthy"),
+            ("insert failed: message kept as failed", page(ok_conv(startup(Some(200)), Some(400)), ready_dom(), failed_store.clone(), 30_000.0), "page/message-not-sent", "messages-not-sent"),
+            ("failed messages from an earlier page view", page(startup(Some(200)), ready_dom(), failed_store, 30_000.0), "page/message-not-sent", "messages-not-sent"),
+            ("unpublished deployment: config 404", page(startup(Some(404)), container_only.clone(), vec![], 30_000.0), "page/request-failed", "config-failed"),
+            ("maintenance: 423", page(startup(Some(423)), container_only.clone(), vec![], 30_000.0), "page/request-failed", "config-failed"),
+            ("CSP connect-src: no scrt2 request seen", page(startup(Some(200)).into_iter().take(2).collect(), container_only.clone(), vec![], 30_000.0), "page/csp-blocked", "startup-requests-blocked"),
+            ("CORS: config requested twice, answers withheld", page({ let mut v = startup(None); v.retain(|e| !e.url.contains("businesshours")); v }, container_only.clone(), vec![], 3_000.0), "page/cors-blocked", "startup-answers-withheld"),
+            ("no status because the browser never shows one: not CORS", page_in(startup(None), container_only.clone(), vec![], 3_000.0, false), "page/widget-starting", "starting"),
+            ("loader never fetched", page(vec![], DomEvidence::default(), vec![], 30_000.0), "page/request-failed", "loader-blocked"),
+            ("loader 404", page(vec![res(&format!("{SITE}/assets/js/bootstrap.min.js"), Some(404), 100.0)], DomEvidence::default(), vec![], 30_000.0), "page/request-failed", "loader-blocked"),
+            ("site URL without https: styles 404 on the shop's host", page(vec![res(&format!("{SITE}/assets/js/bootstrap.min.js"), Some(200), 100.0), res("https://www.acme-shop.test/acme.my.site.com/ESWWebChat1712345678901/assets/styles/bootstrap.min.css", Some(404), 200.0)], container_only.clone(), vec![], 30_000.0), "page/widget-stalled", "styles-failed"),
+            ("init never called", page(vec![res(&format!("{SITE}/assets/js/bootstrap.min.js"), Some(200), 100.0)], DomEvidence::default(), vec![], 30_000.0), "page/widget-stalled", "init-never-called"),
+            ("still starting", page(vec![res(&format!("{SITE}/assets/js/bootstrap.min.js"), Some(200), 100.0)], DomEvidence::default(), vec![], 2_000.0), "page/widget-starting", "starting"),
+            ("loader still downloading", page(vec![], DomEvidence::default(), vec![], 2_000.0), "page/widget-starting", "starting"),
+            ("stalled: answers seen, no button", page(startup(Some(200)), container_only, vec![], 30_000.0), "page/widget-stalled", "stalled-before-ready"),
+            ("business hours closed: button hidden", page(startup(Some(200)), DomEvidence { containers: 1, buttons: 1, ..Default::default() }, vec![], 30_000.0), "page/button-hidden", "button-hidden"),
+            ("token refused after the click", page({ let mut v = startup(Some(200)); v.push(res(&format!("{SCRT}/iamessage/v1/authorization/unauthenticated/accessToken"), Some(401), 2000.0)); v }, ready_dom(), vec![], 30_000.0), "page/request-failed", "stalled-after-click"),
+        ];
+        for (name, ev, code, stage) in cases {
+            let (got_code, got_stage) = code_and_stage(&ev);
+            // Externally tagged: "healthy", or {"config-failed": {"status": 404}}.
+            let stage_tag = match serde_json::to_value(&got_stage).unwrap() {
+                serde_json::Value::String(s) => s,
+                serde_json::Value::Object(m) => m.keys().next().unwrap().clone(),
+                other => panic!("unexpected stage shape {other}"),
+            };
+            assert_eq!(
+                (got_code.as_str(), stage_tag.as_str()),
+                (code, stage),
+                "{name}: {got_stage:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn stalled_names_the_missing_answer() {
+        let mut r = startup(Some(200));
+        r.retain(|e| !e.url.contains("businesshours"));
+        let ev = page(
+            r,
+            DomEvidence {
+                containers: 1,
+                ..Default::default()
+            },
+            vec![],
+            30_000.0,
+        );
+        let (_, stage) = code_and_stage(&ev);
+        assert_eq!(
+            stage,
+            Stage::StalledBeforeReady {
+                missing: vec![Step::BusinessHours, Step::SiteContext]
+            }
+        );
+        let f = finding_for(&stage, &[], &ev);
+        assert!(
+            f.message.contains("business hours, site-context frame"),
+            "{}",
+            f.message
+        );
+    }
+
+    #[test]
+    fn a_full_timing_buffer_is_not_evidence_of_a_missing_loader() {
+        let filler: Vec<ResourceEvidence> = (0..RESOURCE_BUFFER_DEFAULT)
+            .map(|i| {
+                res(
+                    &format!("https://cdn.acme-shop.test/img/{i}.png"),
+                    Some(200),
+                    i as f64,
+                )
+            })
+            .collect();
+        let ev = page(filler, DomEvidence::default(), vec![], 30_000.0);
+        assert_eq!(code_and_stage(&ev).0, "page/timeline-incomplete");
+    }
+
+    #[test]
+    fn legacy_only_pages_get_no_stage() {
+        let ev = PageEvidence {
+            url: "https://x.test/".into(),
+            scripts: vec![ScriptEvidence {
+                index: 1,
+                src: Some("https://service.force.com/embeddedservice/5.0/esw.min.js".into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let r = analyze(&ev);
+        assert_eq!(assess(&ev, &r.loaders, &r.init_calls).1, None);
+    }
+
+    #[test]
+    fn timeline_is_evidence_with_status_and_timing() {
+        let ev = page(
+            startup(Some(404)),
+            DomEvidence {
+                containers: 1,
+                ..Default::default()
+            },
+            vec![],
+            30_000.0,
+        );
+        let r = analyze(&ev);
+        let (t, stage) = assess(&ev, &r.loaders, &r.init_calls);
+        let f = finding_for(&stage.unwrap(), &t, &ev);
+        let config = f
+            .evidence
+            .iter()
+            .find(|e| e.label == "Request: deployment configuration")
+            .unwrap();
+        assert!(
+            config.value.contains("HTTP 404, at 300 ms, took 50 ms"),
+            "{}",
+            config.value
+        );
+        assert_eq!(f.evidence.len(), 4);
+    }
+}
