@@ -50,9 +50,22 @@ fn collects_scripts_in_document_order_with_head_and_body_placement() {
     assert_eq!(ev.scripts[1].src, None);
     assert!(!ev.truncated);
 
+    assert!(ev.page_age_ms.is_some_and(|ms| ms > 0.0));
+
+    // Pin the page's age: the loaders in this fixture were never fetched, and within the
+    // first 10 s that reads as "still starting".
+    let mut ev = ev;
+    ev.page_age_ms = Some(1_000.0);
     let report = messaging_doctor::page::analyze(&ev);
     let codes: Vec<_> = report.findings.iter().map(|f| f.code.as_str()).collect();
-    assert_eq!(codes, vec!["page/snippet-found", "page/duplicate-snippet"]);
+    assert_eq!(
+        codes,
+        vec![
+            "page/snippet-found",
+            "page/duplicate-snippet",
+            "page/widget-starting"
+        ]
+    );
     assert_eq!(
         report.init_calls[0].call.deployment.as_deref(),
         Some("Web_Chat")
@@ -85,6 +98,38 @@ fn counts_widget_dom_markers() {
         ev.dom.chat_frames,
         vec!["https://acme.my.site.com/ESWWebChat1712345678901/?lwc.mode=prod".to_string()]
     );
+}
+
+#[wasm_bindgen_test]
+fn reads_failed_messages_from_session_storage() {
+    let storage = gloo::utils::window().session_storage().unwrap().unwrap();
+    storage
+        .set_item(
+            "00D8c000001Hlt1_WEB_STORAGE",
+            r#"{"FAILED_MESSAGES":[{"id":"a"},{"id":"b"}],"OTHER":1}"#,
+        )
+        .unwrap();
+    storage.set_item("x_WEB_STORAGE", "not json").unwrap();
+    storage.set_item("unrelated", "[]").unwrap();
+    let ev = collect(&fresh_document());
+    let mut got: Vec<_> = ev
+        .storage
+        .iter()
+        .map(|s| (s.key.as_str(), s.failed_messages, s.unreadable))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            ("00D8c000001Hlt1_WEB_STORAGE", 2, false),
+            ("x_WEB_STORAGE", 0, true)
+        ]
+    );
+    assert!(
+        ev.response_status_supported,
+        "Chromium exposes responseStatus"
+    );
+    storage.clear().unwrap();
 }
 
 #[wasm_bindgen_test]
