@@ -169,6 +169,19 @@ pub enum Stage {
     TimelineIncomplete,
 }
 
+impl Stage {
+    /// The widget got as far as its button (whatever happened after).
+    pub fn widget_started(&self) -> bool {
+        matches!(
+            self,
+            Stage::Healthy
+                | Stage::ButtonHidden
+                | Stage::StalledAfterClick { .. }
+                | Stage::MessagesNotSent { .. }
+        )
+    }
+}
+
 /// Browsers keep this many resource timing entries unless the page raises the limit.
 pub const RESOURCE_BUFFER_DEFAULT: usize = 250;
 
@@ -318,7 +331,11 @@ pub fn finding_for(stage: &Stage, t: &[TimelineEntry], ev: &PageEvidence) -> Fin
             Finding::new(
                 "page/message-not-sent",
                 Severity::Error,
-                format!("The chat started but {count} message{} were not sent", if *count == 1 { "" } else { "s" }),
+                if *count == 1 {
+                    "The chat started but a message was not sent".to_string()
+                } else {
+                    format!("The chat started but {count} messages were not sent")
+                },
                 "The widget loaded and the conversation started, but the customer's messages were \
                  kept as failed (\"Not sent\"). The requests from the page succeeded, so the \
                  failure is in the org: most often the MessagingSession record could not be \
@@ -666,6 +683,53 @@ mod tests {
                 "{name}: {got_stage:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_duplicate_whose_widget_started_ranks_below_the_failed_messages() {
+        let mut ev = page(
+            startup(Some(200)),
+            ready_dom(),
+            vec![StorageEvidence {
+                key: "00D8c000001Hlt1_WEB_STORAGE".into(),
+                failed_messages: 1,
+                unreadable: false,
+            }],
+            30_000.0,
+        );
+        ev.scripts.extend(ev.scripts.clone());
+        let d = crate::report::diagnose(Some(&analyze(&ev)));
+        let codes: Vec<_> = d
+            .findings
+            .iter()
+            .map(|f| (f.code.as_str(), f.severity))
+            .collect();
+        assert_eq!(
+            &codes[..2],
+            &[
+                ("page/message-not-sent", Severity::Error),
+                ("page/duplicate-snippet", Severity::Warning)
+            ]
+        );
+        assert!(d.findings[1].message.contains("latent conflict"));
+        // Without a working widget the duplicate stays an error.
+        let mut stalled = page(
+            startup(Some(404)),
+            DomEvidence {
+                containers: 1,
+                ..Default::default()
+            },
+            vec![],
+            30_000.0,
+        );
+        stalled.scripts.extend(stalled.scripts.clone());
+        let r = analyze(&stalled);
+        let dup = r
+            .findings
+            .iter()
+            .find(|f| f.code == "page/duplicate-snippet")
+            .unwrap();
+        assert_eq!(dup.severity, Severity::Error);
     }
 
     #[test]

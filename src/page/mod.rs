@@ -259,6 +259,9 @@ pub fn analyze(ev: &PageEvidence) -> PageReport {
     }
     let (timeline, stage) = lifecycle::assess(ev, &loaders, &init_calls);
     if let Some(stage) = &stage {
+        if stage.widget_started() {
+            demote_latent_duplicate(&mut findings);
+        }
         findings.push(lifecycle::finding_for(stage, &timeline, ev));
     }
     if ev.truncated {
@@ -285,6 +288,21 @@ pub fn analyze(ev: &PageEvidence) -> PageReport {
             resources: ev.resources.len() as u32,
             truncated: ev.truncated,
         },
+    }
+}
+
+/// Facts §2: when the widget still started despite a duplicate snippet, the duplicate is a
+/// latent conflict, not the reason the chat fails; it stays listed, below real causes.
+fn demote_latent_duplicate(findings: &mut [Finding]) {
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.code == "page/duplicate-snippet")
+    {
+        f.severity = Severity::Warning;
+        f.message.push_str(
+            " Here the widget still started, so this is a latent conflict rather than the \
+             reason the chat fails; remove the extra copy anyway.",
+        );
     }
 }
 
