@@ -2094,49 +2094,30 @@ impl<'p, 'a> Interp<'p, 'a> {
 
     fn eval_binary(&mut self, e: &'p Expr, op: &str, l: &'p Expr, r: &'p Expr) -> Val {
         match op {
-            "&&" => {
+            "&&" | "||" => {
+                // The left value that settles the result without the right side:
+                // false for &&, true for ||.
+                let decisive = op == "||";
+                let settles = |t: &Tri| matches!((t, decisive), (Tri::T, true) | (Tri::F, false));
                 let (lt, lf) = self.cond(l);
                 self.facts
                     .extend(lf.split("; ").filter(|s| !s.is_empty()).map(str::to_string));
                 match lt {
-                    Tri::F => Val::Bool(false),
-                    Tri::T => {
-                        let rv = self.eval(r);
-                        Self::bool_val(truthy(&rv))
-                    }
                     Tri::U(w) => {
                         let lc = self.src(l);
-                        self.push_guard(e.line, lc, true, GuardValue::Unknown, w.clone());
+                        self.push_guard(e.line, lc, !decisive, GuardValue::Unknown, w.clone());
                         let rv = self.eval(r);
                         self.guards.pop();
                         match truthy(&rv) {
-                            Tri::F => Val::Bool(false),
-                            Tri::T => Val::Unknown(w),
+                            t if settles(&t) => Val::Bool(decisive),
                             Tri::U(w2) => Val::Unknown(join_why(&w, &w2)),
+                            _ => Val::Unknown(w),
                         }
                     }
-                }
-            }
-            "||" => {
-                let (lt, lf) = self.cond(l);
-                self.facts
-                    .extend(lf.split("; ").filter(|s| !s.is_empty()).map(str::to_string));
-                match lt {
-                    Tri::T => Val::Bool(true),
-                    Tri::F => {
+                    t if settles(&t) => Val::Bool(decisive),
+                    _ => {
                         let rv = self.eval(r);
                         Self::bool_val(truthy(&rv))
-                    }
-                    Tri::U(w) => {
-                        let lc = self.src(l);
-                        self.push_guard(e.line, lc, false, GuardValue::Unknown, w.clone());
-                        let rv = self.eval(r);
-                        self.guards.pop();
-                        match truthy(&rv) {
-                            Tri::T => Val::Bool(true),
-                            Tri::F => Val::Unknown(w),
-                            Tri::U(w2) => Val::Unknown(join_why(&w, &w2)),
-                        }
                     }
                 }
             }

@@ -347,36 +347,23 @@ impl Ev<'_> {
     }
 
     pub(crate) fn and(&mut self, args: &[&Expr]) -> Eval {
-        let mut h = Vec::new();
-        let mut blank = false;
-        for a in args {
-            match self.cond(a) {
-                Eval::Known(v) => match self.truth(&v, "AND") {
-                    Ok(Some(false)) => return boolean(false),
-                    Ok(Some(true)) => {}
-                    Ok(None) => blank = true,
-                    Err(e) => merge_hinges(&mut h, e.hinges()),
-                },
-                Eval::Unknown(more) => merge_hinges(&mut h, &more),
-            }
-        }
-        if !h.is_empty() {
-            Eval::Unknown(h)
-        } else if blank {
-            known(Value::Null)
-        } else {
-            boolean(true)
-        }
+        self.junction(args, false, "AND")
     }
 
     pub(crate) fn or(&mut self, args: &[&Expr]) -> Eval {
+        self.junction(args, true, "OR")
+    }
+
+    /// AND (`decisive` = false) and OR (`decisive` = true): the first argument equal to
+    /// `decisive` settles it; otherwise unknowns, then blanks, decide, else `!decisive`.
+    fn junction(&mut self, args: &[&Expr], decisive: bool, name: &str) -> Eval {
         let mut h = Vec::new();
         let mut blank = false;
         for a in args {
             match self.cond(a) {
-                Eval::Known(v) => match self.truth(&v, "OR") {
-                    Ok(Some(true)) => return boolean(true),
-                    Ok(Some(false)) => {}
+                Eval::Known(v) => match self.truth(&v, name) {
+                    Ok(Some(b)) if b == decisive => return boolean(decisive),
+                    Ok(Some(_)) => {}
                     Ok(None) => blank = true,
                     Err(e) => merge_hinges(&mut h, e.hinges()),
                 },
@@ -388,7 +375,7 @@ impl Ev<'_> {
         } else if blank {
             known(Value::Null)
         } else {
-            boolean(false)
+            boolean(!decisive)
         }
     }
 
