@@ -19,8 +19,9 @@ import { parseArgs } from 'node:util';
 import { startPagesServer, listCases } from '../tests/e2e/lib/pages-server.mjs';
 import { openDriver } from '../tests/e2e/lib/driver.mjs';
 import { startSimulator, SCENARIOS_DIR } from '../tests/e2e/lib/simulator.mjs';
-
-const ORG_ID = '00D8c000001Hlt1'; // the org id in the demo site's snippets
+import {
+  DEMO_SITE, DEMO_ORG_ID as ORG_ID, CHAT_SETTLED, START_AND_SEND, widgetInsertOutcomes,
+} from '../tests/e2e/lib/demo-site.mjs';
 const { values } = parseArgs({
   options: {
     scenario: { type: 'string', default: 'validation-rule' },
@@ -56,7 +57,7 @@ try {
     driver = await openDriver(values.browser, { headless: !keepOpen });
   } else {
     sim = await startSimulator({ orgs: [`acme=${values.scenario}:${ORG_ID}`] });
-    url = `https://www.acme-shop.test${values.page}`;
+    url = `${DEMO_SITE}${values.page}`;
     driver = await openDriver(values.browser, { headless: !keepOpen, simulatorPort: sim.port });
     say(`Org simulator (a local stand-in, not Salesforce): scenario "${values.scenario}", port ${sim.port}`);
   }
@@ -65,23 +66,13 @@ try {
 
   if (sim) {
     // What the customer did: wait for the chat button, open the chat, send a message.
-    const started = await page.waitFor(() => {
-      const names = (window.__chatEvents || []).map((e) => e.name);
-      return names.includes('onEmbeddedMessagingReady') || names.includes('onEmbeddedMessagingInitError') ? names : null;
-    }, { timeoutMs: 15000 }).catch(() => null);
+    const started = await page.waitFor(CHAT_SETTLED, { timeoutMs: 15000 }).catch(() => null);
     if (started && started.includes('onEmbeddedMessagingReady')) {
-      const r = await page.evaluate(async (orgId) => {
-        document.getElementById('embeddedMessagingConversationButton').click();
-        const until = Date.now() + 10000;
-        const has = (n) => window.__chatEvents.some((e) => e.name === n);
-        while (!has('onEmbeddedMessagingConversationStarted') && Date.now() < until) await new Promise((res) => setTimeout(res, 50));
-        if (!has('onEmbeddedMessagingConversationStarted')) return { status: 'conversation did not start' };
-        const sent = await window.embeddedservice_bootstrap.utilAPI.sendTextMessage('Hello, my order is late');
-        const store = JSON.parse(sessionStorage.getItem(`${orgId}_WEB_STORAGE`) || '{}');
-        return { status: sent.status, failed: (store.FAILED_MESSAGES || []).length };
-      }, ORG_ID);
-      say(`The customer opens the chat and sends "Hello, my order is late": ${r.status}` +
-        (r.failed ? ` (${r.failed} message in FAILED_MESSAGES)` : ''));
+      const r = await page.evaluate(START_AND_SEND, ORG_ID);
+      say(r.started
+        ? `The customer opens the chat and sends "Hello, my order is late": ${r.status}` +
+          (r.failed ? ` (${r.failed} message in FAILED_MESSAGES)` : '')
+        : 'The customer clicks the chat button, but the conversation does not start.');
     } else {
       say(`The chat widget did not start on this page (${started ? started.join(', ') : 'no widget event within 15 s'}).`);
     }
@@ -110,8 +101,7 @@ try {
   say(`\nScreenshot of the popup: ${path.relative(process.cwd(), shot)}`);
   if (sim) {
     // The simulator's own record of the insert (its ground truth, not the extension's finding).
-    const outcomes = ((await sim.request('acme.my.salesforce.com', '/__sim/outcomes')).json?.acme ?? [])
-      .filter((o) => o.source === 'widget');
+    const outcomes = await widgetInsertOutcomes(sim);
     const failed = outcomes.find((o) => !o.ok);
     say(failed
       ? `\nSimulator: the ${failed.object} insert failed at "${failed.stage}": ` +

@@ -259,8 +259,7 @@ fn stage(ev: &PageEvidence, t: &[TimelineEntry]) -> Stage {
     if loader.failed() {
         return Stage::LoaderBlocked;
     }
-    if let Some(s) = last(t, Step::Styles).filter(|e| e.failed()) {
-        let _ = s;
+    if last(t, Step::Styles).is_some_and(|e| e.failed()) {
         return Stage::StylesFailed;
     }
     for step in [Step::Config, Step::BusinessHours, Step::Availability] {

@@ -131,9 +131,8 @@ impl LocatedInit {
     /// Where the call is, for evidence: `script #N in <head>, line L`.
     pub fn location(&self) -> String {
         format!(
-            "script #{} in <{}>, line {}",
-            self.script_index,
-            if self.in_head { "head" } else { "body" },
+            "{}, line {}",
+            script_position(self.script_index, self.in_head),
             self.call.line
         )
     }
@@ -195,12 +194,16 @@ pub fn split_url(url: &str) -> Option<(String, &str)> {
     Some((host.to_ascii_lowercase(), path))
 }
 
-fn where_script(s: &ScriptEvidence) -> String {
+/// A script's position for evidence: `script #N in <head>` / `<body>`.
+fn script_position(index: u32, in_head: bool) -> String {
     format!(
-        "script #{} in <{}>",
-        s.index,
-        if s.in_head { "head" } else { "body" }
+        "script #{index} in <{}>",
+        if in_head { "head" } else { "body" }
     )
+}
+
+fn where_script(s: &ScriptEvidence) -> String {
+    script_position(s.index, s.in_head)
 }
 
 /// Runs every page check over the evidence.

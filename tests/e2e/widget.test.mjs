@@ -13,10 +13,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { openDriver, BROWSERS } from './lib/driver.mjs';
 import { startSimulator, SCENARIOS_DIR } from './lib/simulator.mjs';
-
-const ORG_ID = '00D8c000001Hlt1';
-const SITE = 'https://www.acme-shop.test';
-const ADMIN_HOST = 'acme.my.salesforce.com';
+import {
+  DEMO_SITE as SITE, DEMO_ORG_ID as ORG_ID, CHAT_EVENTS as EVENTS, CHAT_SETTLED as SETTLED,
+  START_AND_SEND, widgetInsertOutcomes,
+} from './lib/demo-site.mjs';
 
 // Scenario files carry their ground truth: expect.configAvailable / expect.insertOk / causes.
 // In a browser, start-up also fails when the page's origin is missing from the org's CORS
@@ -33,26 +33,6 @@ const scenarios = fs.readdirSync(SCENARIOS_DIR).filter((f) => f.endsWith('.json'
   return { name: f.replace(/\.json$/, ''), expect, startupFails, pageCode };
 }).filter((s) => s.expect.deployment === 'Web_Chat' && s.name !== 'messaging-disabled');
 assert.ok(scenarios.length >= 9, `expected the scenario set, got ${scenarios.map((s) => s.name)}`);
-
-// In the page: the widget's recorded events (from the site's analytics tag).
-const EVENTS = () => (window.__chatEvents || []).map((e) => e.name);
-const SETTLED = () => {
-  const names = (window.__chatEvents || []).map((e) => e.name);
-  return names.includes('onEmbeddedMessagingReady') || names.includes('onEmbeddedMessagingInitError') ? names : null;
-};
-// In the page: start a conversation with the widget's button, then send one message.
-const START_AND_SEND = async (orgId) => {
-  document.getElementById('embeddedMessagingConversationButton').click();
-  const deadline = Date.now() + 10000;
-  const has = (n) => window.__chatEvents.some((e) => e.name === n);
-  while (!has('onEmbeddedMessagingConversationStarted') && !has('onEmbeddedMessagingInitError') && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  if (!has('onEmbeddedMessagingConversationStarted')) return { started: false };
-  const sent = await window.embeddedservice_bootstrap.utilAPI.sendTextMessage('Hello, my order is late');
-  const store = JSON.parse(sessionStorage.getItem(`${orgId}_WEB_STORAGE`) || '{}');
-  return { started: true, status: sent.status, failed: (store.FAILED_MESSAGES || []).length };
-};
 
 // Clicks the extension's icon on the page; returns the finding codes the popup shows.
 async function popupCodes(driver, page) {
@@ -104,8 +84,7 @@ for (const browserName of BROWSERS) {
           const r = await page.evaluate(START_AND_SEND, ORG_ID);
           assert.equal(r.started, true, 'the conversation did not start');
           // The simulator's record of the inserts this conversation caused (end user, session).
-          const outcomes = (await sim.request(ADMIN_HOST, '/__sim/outcomes')).json.acme
-            .filter((o) => o.source === 'widget');
+          const outcomes = await widgetInsertOutcomes(sim);
           assert.ok(outcomes.length >= 1, 'the simulator recorded no insert');
           if (sc.expect.insertOk) {
             assert.equal(r.status, 'Sent');

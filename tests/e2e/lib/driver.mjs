@@ -65,6 +65,21 @@ export const RESCAN = async () => {
 };
 
 /**
+ * Adds `openPopupOn(url)` (open the page, click the icon; closing the popup closes the page
+ * too) to a driver that has openPage and openPopupFor.
+ */
+export function withOpenPopupOn(driver) {
+  driver.openPopupOn = async (url) => {
+    const page = await driver.openPage(url);
+    const popup = await driver.openPopupFor(page);
+    const close = popup.close;
+    popup.close = async () => { await close(); await page.close(); };
+    return popup;
+  };
+  return driver;
+}
+
+/**
  * @param {'chromium'|'firefox'} name
  * @param {{headless?: boolean, simulatorPort?: number}} [opts]  simulatorPort maps the
  *   Salesforce host families and www.acme-shop.test to the org simulator on that port.
@@ -112,14 +127,7 @@ async function chromiumDriver({ headless, simulatorPort }) {
         close: () => popup.close().catch(() => {}),
       };
     },
-    async openPopupOn(url) {
-      const page = await driver.openPage(url);
-      const popup = await driver.openPopupFor(page);
-      const close = popup.close;
-      popup.close = async () => { await close(); await page.close(); };
-      return popup;
-    },
     close: () => c.close(),
   };
-  return driver;
+  return withOpenPopupOn(driver);
 }

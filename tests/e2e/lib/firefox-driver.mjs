@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { launchFirefox } from './firefox.mjs';
-import { READ_POPUP, READ_FINDINGS, RESCAN, CLICK_EXPORTS } from './driver.mjs';
+import { READ_POPUP, READ_FINDINGS, RESCAN, CLICK_EXPORTS, withOpenPopupOn } from './driver.mjs';
 import { firefoxHostMap } from './simulator.mjs';
 
 // Fixed moz-extension:// host for the test profile.
@@ -52,14 +52,7 @@ export async function firefoxDriver(extensionDir, { headless = true, simulatorPo
         close: () => session.closeTab(popupHandle).catch(() => {}),
       };
     },
-    async openPopupOn(url) {
-      const page = await driver.openPage(url);
-      const popup = await driver.openPopupFor(page);
-      const close = popup.close;
-      popup.close = async () => { await close(); await page.close(); };
-      return popup;
-    },
     close: () => session.quit(),
   };
-  return driver;
+  return withOpenPopupOn(driver);
 }
