@@ -9,10 +9,12 @@
 //! - [`finding`]: the `Finding` shape every check produces (stable code, severity, message,
 //!   evidence, fix, link).
 //! - [`page`]: what the content script found on the customer's page → page findings.
+//! - [`org`]: the org checks (session choice, batched API plan, checks → org findings).
 //! - [`report`]: merges and ranks findings into the list the popup shows.
 
 pub mod analysis;
 pub mod finding;
+pub mod org;
 pub mod page;
 pub mod report;
 pub mod salesforce;

@@ -1,0 +1,260 @@
+//! Org checks: why the org cannot create the MessagingSession behind a chat.
+//!
+//! Pure like the rest of the core. The popup's JS does three things only: list the `sid`
+//! cookies (host + org-id prefix, never the token) for [`session::choose_session`], send the
+//! requests [`plan`] returns to the chosen org's API host with the token, and hand the
+//! exchanges back to [`analyze`]. Everything else — what to ask, how to read the answers,
+//! what they mean — is here and tested natively against recorded answers and the simulator.
+//!
+//! - [`session`]: which logged-in org to check.
+//! - [`api`]: the requests (batched into REST and Tooling composites, ~3 calls per diagnosis)
+//!   and the decoding of composite answers, pagination included.
+//! - [`checks`]: one function per check → findings with evidence, fix and Setup link.
+//! - [`flows`]: record-triggered flow judgement for the checks.
+
+pub mod api;
+pub mod checks;
+pub mod flows;
+pub mod json;
+pub mod session;
+
+use serde::{Deserialize, Serialize};
+
+use crate::finding::Finding;
+use crate::page::PageReport;
+use crate::salesforce::{parse_my_domain_host, HostRole};
+use api::{decode, ApiExchange, ApiRequest, PlanInput};
+
+/// The org being checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrgContext {
+    /// The API host the requests go to, e.g. `acme.my.salesforce.com`.
+    pub api_host: String,
+    /// The org id from the session cookie (15 chars), when known.
+    #[serde(default)]
+    pub org_id: Option<String>,
+}
+
+impl OrgContext {
+    /// The Lightning host of the same org, for Setup links.
+    pub fn lightning_host(&self) -> String {
+        parse_my_domain_host(&self.api_host)
+            .map(|d| d.host_for(HostRole::Lightning))
+            .unwrap_or_else(|| self.api_host.clone())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CheckStatus {
+    /// Nothing wrong found.
+    Passed,
+    /// Found something that blocks or may block the insert.
+    Problem,
+    /// Could not run (its request failed); a finding says why.
+    Failed,
+    /// Not applicable (e.g. no deployment on the page).
+    Skipped,
+}
+
+/// One line of "what was checked" for the popup and the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckResult {
+    pub id: String,
+    pub title: String,
+    pub status: CheckStatus,
+    pub summary: String,
+}
+
+impl CheckResult {
+    pub fn new(id: &str, title: &str, status: CheckStatus, summary: impl Into<String>) -> Self {
+        CheckResult {
+            id: id.into(),
+            title: title.into(),
+            status,
+            summary: summary.into(),
+        }
+    }
+}
+
+/// What the org checks found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrgReport {
+    pub org: OrgInfo,
+    pub checks: Vec<CheckResult>,
+    pub findings: Vec<Finding>,
+    /// API calls made (each composite counts one against the org's allowance).
+    pub api_calls: u32,
+    pub rounds: u32,
+    /// Sum of the calls' round trips as measured by the caller.
+    pub api_ms: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrgInfo {
+    pub api_host: String,
+    pub lightning_host: String,
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub edition: Option<String>,
+    #[serde(default)]
+    pub sandbox: Option<bool>,
+}
+
+fn plan_input(page: Option<&PageReport>) -> PlanInput {
+    let mut deployments: Vec<String> = Vec::new();
+    if let Some(p) = page {
+        for c in &p.init_calls {
+            if let Some(d) = &c.call.deployment {
+                if !deployments.iter().any(|x| x.eq_ignore_ascii_case(d)) {
+                    deployments.push(d.clone());
+                }
+            }
+        }
+    }
+    PlanInput { deployments }
+}
+
+/// The next requests to send (empty: call [`analyze`]).
+pub fn plan(page: Option<&PageReport>, exchanges: &[ApiExchange]) -> Vec<ApiRequest> {
+    api::next_requests(exchanges, &plan_input(page))
+}
+
+/// Codes that describe access to the org as a whole: one finding each, however many checks
+/// ran into it.
+const ACCESS_CODES: [&str; 7] = [
+    "org/session-expired",
+    "org/api-disabled",
+    "org/api-access-control",
+    "org/request-limit",
+    "org/unreachable",
+    "org/messaging-not-enabled",
+    "org/setup-access",
+];
+
+/// Reads every exchange and runs every check. Never fails: a check whose data is missing
+/// reports that as a finding.
+pub fn analyze(
+    org: &OrgContext,
+    page: Option<&PageReport>,
+    exchanges: &[ApiExchange],
+) -> OrgReport {
+    let answers = decode(exchanges);
+    let ctx = checks::Ctx {
+        org,
+        answers: &answers,
+        page,
+    };
+    let mut findings = Vec::new();
+    let checks = vec![
+        checks::required_fields(&ctx, &mut findings),
+        checks::validation_rules(&ctx, &mut findings),
+        checks::flows(&ctx, &mut findings),
+        checks::triggers(&ctx, &mut findings),
+        checks::storage(&ctx, &mut findings),
+        checks::deployment(&ctx, &mut findings),
+        checks::recent_sessions(&ctx, &mut findings),
+    ];
+    let findings = merge_access_findings(findings);
+    let org_row = answers.records("org").and_then(|r| r.first());
+    let info = OrgInfo {
+        api_host: org.api_host.clone(),
+        lightning_host: org.lightning_host(),
+        id: org_row
+            .and_then(|r| json::text(r, "Id"))
+            .or_else(|| org.org_id.clone()),
+        name: org_row.and_then(|r| json::text(r, "Name")),
+        edition: org_row.and_then(|r| json::text(r, "OrganizationType")),
+        sandbox: org_row.and_then(|r| json::flag(r, "IsSandbox")),
+    };
+    let mut report = OrgReport {
+        org: info,
+        checks,
+        findings,
+        api_calls: answers.calls as u32,
+        rounds: answers.rounds as u32,
+        api_ms: answers.ms,
+    };
+    report.findings.push(checked_summary(&report));
+    report
+}
+
+/// Keeps one finding per access code; the requests that hit it become its evidence.
+fn merge_access_findings(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut out: Vec<Finding> = Vec::new();
+    for f in findings {
+        if ACCESS_CODES.contains(&f.code.as_str()) {
+            if let Some(prev) = out.iter_mut().find(|p| p.code == f.code) {
+                for e in f.evidence {
+                    if e.label == "Request" && !prev.evidence.contains(&e) {
+                        prev.evidence.push(e);
+                    }
+                }
+                continue;
+            }
+        }
+        out.push(f);
+    }
+    out
+}
+
+/// The "what was checked" finding: always present, `ok` when every check passed.
+fn checked_summary(r: &OrgReport) -> Finding {
+    use crate::finding::{Evidence, Severity};
+    let passed = r
+        .checks
+        .iter()
+        .filter(|c| c.status == CheckStatus::Passed)
+        .count();
+    let failed = r
+        .checks
+        .iter()
+        .filter(|c| c.status == CheckStatus::Failed)
+        .count();
+    let problems = r
+        .checks
+        .iter()
+        .filter(|c| c.status == CheckStatus::Problem)
+        .count();
+    let org = r.org.name.clone().unwrap_or_else(|| r.org.api_host.clone());
+    let (severity, title) = if problems == 0 && failed == 0 {
+        (
+            Severity::Ok,
+            format!("The org checks found nothing that stops a chat in {org}"),
+        )
+    } else {
+        (
+            Severity::Info,
+            format!("Org checks in {org}: {passed} passed, {problems} found problems, {failed} could not run"),
+        )
+    };
+    let mut f = Finding::new(
+        "org/checks-summary",
+        severity,
+        title,
+        format!(
+            "Checked {} as the user whose session this browser holds, with {} API call(s) (composite requests, read-only). Each line below is one check and its result.",
+            r.org.api_host, r.api_calls
+        ),
+    );
+    for c in &r.checks {
+        let state = match c.status {
+            CheckStatus::Passed => "passed",
+            CheckStatus::Problem => "problem",
+            CheckStatus::Failed => "could not run",
+            CheckStatus::Skipped => "skipped",
+        };
+        f = f.with_evidence(Evidence::new(
+            c.title.clone(),
+            format!("{state} — {}", c.summary),
+        ));
+    }
+    f
+}

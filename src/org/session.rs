@@ -1,0 +1,408 @@
+//! Which logged-in org to check. The JS layer lists the browser's `sid` cookies on Salesforce
+//! API hosts, passing only the host and the org id the cookie value starts with (never the
+//! token); this module picks the org that matches the page (or the Salesforce tab), or says
+//! which orgs are logged in and where to log in.
+
+use serde::{Deserialize, Serialize};
+
+use crate::finding::{Evidence, Finding, Severity};
+use crate::page::PageReport;
+use crate::salesforce::{parse_my_domain_host, HostRole};
+
+/// A `sid` cookie seen in the tab's cookie store. `org_id` is the 15-character prefix of the
+/// cookie value (`00D…!…`); the token itself never reaches the core.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionCandidate {
+    pub host: String,
+    pub org_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum SessionDecision {
+    /// Check this org.
+    Use {
+        host: String,
+        org_id: String,
+        /// Why this org, in words ("matches the snippet's org id 00D…").
+        why: String,
+    },
+    /// Several orgs fit: the admin picks one.
+    Choose { candidates: Vec<SessionCandidate> },
+    /// No usable session: the findings say where to log in.
+    None,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionChoice {
+    pub decision: SessionDecision,
+    pub findings: Vec<Finding>,
+}
+
+/// True for a host whose `sid` can call the API: the My Domain API host family, legacy
+/// instance hosts (`na123.salesforce.com`) and the other API families.
+pub fn is_api_host(host: &str) -> bool {
+    let h = host.trim_start_matches('.').to_ascii_lowercase();
+    if let Some(d) = parse_my_domain_host(&h) {
+        return d.role == HostRole::Api;
+    }
+    (h.ends_with(".salesforce.com")
+        && !h.contains(".my.salesforce-")
+        && !h.ends_with(".vf.force.com"))
+        || h.ends_with(".cloudforce.com")
+        || h.ends_with(".salesforce.mil")
+        || h.ends_with(".sfcrmapps.cn")
+}
+
+fn id15(id: &str) -> Option<&str> {
+    id.get(..15)
+}
+
+/// The API host that belongs to a Salesforce UI or site host (lightning, setup, site, scrt2).
+fn api_host_for(host: &str) -> Option<String> {
+    parse_my_domain_host(host).map(|d| d.host_for(HostRole::Api))
+}
+
+fn host_of(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let host = rest.split(['/', '?', '#', ':']).next()?;
+    Some(host.to_ascii_lowercase())
+}
+
+/// Decides which org to check. `tab_url` is the inspected tab's address; `chosen` is a host
+/// the admin picked earlier from a `Choose` list (honoured when it is still logged in).
+pub fn choose_session(
+    candidates: &[SessionCandidate],
+    page: Option<&PageReport>,
+    tab_url: &str,
+    chosen: Option<&str>,
+) -> SessionChoice {
+    let mut usable: Vec<SessionCandidate> = Vec::new();
+    for c in candidates {
+        let host = c.host.trim_start_matches('.').to_ascii_lowercase();
+        if !is_api_host(&host) || c.org_id.len() < 15 || !c.org_id.starts_with("00D") {
+            continue;
+        }
+        if !usable.iter().any(|u| u.host == host) {
+            usable.push(SessionCandidate {
+                host,
+                org_id: c.org_id[..15].to_string(),
+            });
+        }
+    }
+    let logged_in = |f: Finding| -> Finding {
+        let mut f = f;
+        if usable.is_empty() {
+            f.evidence.push(Evidence::new(
+                "Logged-in orgs",
+                "none found in this browser profile / container",
+            ));
+        }
+        for u in &usable {
+            f.evidence.push(Evidence::new(
+                "Logged-in org",
+                format!("{} at {}", u.org_id, u.host),
+            ));
+        }
+        f
+    };
+
+    if let Some(host) = chosen {
+        if let Some(c) = usable.iter().find(|c| c.host.eq_ignore_ascii_case(host)) {
+            return use_it(c, "you chose this org");
+        }
+    }
+
+    // 1. A Salesforce tab: the org behind that host.
+    if let Some(api) = host_of(tab_url).and_then(|h| {
+        if is_api_host(&h) {
+            Some(h)
+        } else {
+            api_host_for(&h).filter(|_| {
+                parse_my_domain_host(&h)
+                    .map(|d| d.role != HostRole::Site && d.role != HostRole::Scrt2)
+                    .unwrap_or(false)
+            })
+        }
+    }) {
+        if let Some(c) = usable.iter().find(|c| c.host == api) {
+            return use_it(c, "this tab is that org's Salesforce page");
+        }
+    }
+
+    // 2. The page's snippets name org ids (and site hosts → My Domain).
+    let mut wanted: Vec<(String, Option<String>)> = Vec::new(); // (org id 15, api host from site URL)
+    if let Some(p) = page {
+        for c in &p.init_calls {
+            let Some(org) = c.call.org_id.as_deref().and_then(id15) else {
+                continue;
+            };
+            let api = c
+                .call
+                .site_url
+                .as_deref()
+                .and_then(host_of)
+                .and_then(|h| api_host_for(&h));
+            if !wanted.iter().any(|(o, _)| o == org) {
+                wanted.push((org.to_string(), api));
+            }
+        }
+    }
+    if !wanted.is_empty() {
+        let mut matches: Vec<&SessionCandidate> = Vec::new();
+        for (org, api) in &wanted {
+            let same_org: Vec<&SessionCandidate> =
+                usable.iter().filter(|c| &c.org_id == org).collect();
+            // Prefer the host named by the site URL when one org has several hosts.
+            let best = same_org
+                .iter()
+                .find(|c| Some(&c.host) == api.as_ref())
+                .or_else(|| same_org.first());
+            if let Some(b) = best {
+                matches.push(b);
+            }
+        }
+        return match matches.len() {
+            1 => use_it(
+                matches[0],
+                &format!(
+                    "its org id {} matches the page's snippet",
+                    matches[0].org_id
+                ),
+            ),
+            0 => {
+                let (org, api) = &wanted[0];
+                let login = api
+                    .clone()
+                    .map(|h| format!("https://{h}/"))
+                    .unwrap_or_else(|| "https://login.salesforce.com/".to_string());
+                let stale = usable.iter().find(|c| Some(&c.host) == api.as_ref());
+                let message = match stale {
+                    Some(s) => format!(
+                        "The page's snippet belongs to org {org}, but the session at {} is for org {}. The cookie may be left over from before a sandbox refresh or a My Domain change. Log in to {login} again, then click Run.",
+                        s.host, s.org_id
+                    ),
+                    None => format!(
+                        "The page's snippet belongs to org {org}, and this browser is not logged into that org. The org checks use your own Salesforce session: log in at {login} in this browser (same profile{}) and click Run again.",
+                        ", same container if you use Firefox containers"
+                    ),
+                };
+                SessionChoice {
+                    decision: SessionDecision::None,
+                    findings: vec![logged_in(
+                        Finding::new(
+                            "org/not-logged-in",
+                            Severity::Warning,
+                            format!("Log in to org {org} to run the org checks"),
+                            message,
+                        )
+                        .with_evidence(Evidence::new("Snippet org id", org.clone()))
+                        .with_fix(format!("Log in at {login} in this browser."))
+                        .with_fix("Come back to this tab and click Run in Messaging Doctor.")
+                        .with_link("Log in to the org", login),
+                    )],
+                }
+            }
+            _ => SessionChoice {
+                decision: SessionDecision::Choose {
+                    candidates: matches.into_iter().cloned().collect(),
+                },
+                findings: Vec::new(),
+            },
+        };
+    }
+
+    // 3. No snippet to match: the only org, or a choice.
+    match usable.len() {
+        0 => SessionChoice {
+            decision: SessionDecision::None,
+            findings: vec![Finding::new(
+                "org/no-session",
+                Severity::Info,
+                "Log in to Salesforce to run the org checks",
+                "Messaging Doctor found no Salesforce session in this browser, so only the page was checked. The org checks read the org with your own session: log in to the org's Setup in this browser, then click Run.",
+            )
+            .with_fix("Log in to your org (https://<your My Domain>.my.salesforce.com) in this browser profile.")
+            .with_fix("Click Run again in Messaging Doctor.")],
+        },
+        1 => use_it(
+            &usable[0],
+            "it is the only org this browser is logged into (the page names no org)",
+        ),
+        _ => SessionChoice {
+            decision: SessionDecision::Choose { candidates: usable },
+            findings: Vec::new(),
+        },
+    }
+}
+
+fn use_it(c: &SessionCandidate, why: &str) -> SessionChoice {
+    SessionChoice {
+        decision: SessionDecision::Use {
+            host: c.host.clone(),
+            org_id: c.org_id.clone(),
+            why: why.to_string(),
+        },
+        findings: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::page::{analyze, PageEvidence, ScriptEvidence};
+
+    fn cand(host: &str, org: &str) -> SessionCandidate {
+        SessionCandidate {
+            host: host.into(),
+            org_id: org.into(),
+        }
+    }
+
+    fn page_with(org: &str, site: &str) -> PageReport {
+        analyze(&PageEvidence {
+            url: "https://www.acme-shop.test/".into(),
+            scripts: vec![ScriptEvidence {
+                index: 1,
+                inline: Some(format!(
+                    "embeddedservice_bootstrap.init('{org}','Web_Chat','{site}',{{scrt2URL:'https://acme.my.salesforce-scrt.com'}})"
+                )),
+                ..Default::default()
+            }],
+            ..Default::default()
+        })
+    }
+
+    const ACME: &str = "00D8c000001Hlt1";
+    const GLOBEX: &str = "00D8c000009GLBX";
+
+    #[test]
+    fn the_snippets_org_wins_among_several() {
+        let page = page_with(
+            "00D8c000001Hlt1EAA",
+            "https://acme.my.site.com/ESWWebChat1712345678901",
+        );
+        let c = vec![
+            cand("globex--uat.sandbox.my.salesforce.com", GLOBEX),
+            cand("acme.my.salesforce.com", ACME),
+            cand("acme.lightning.force.com", ACME), // UI host: never an API session
+        ];
+        let ch = choose_session(&c, Some(&page), "https://www.acme-shop.test/", None);
+        match ch.decision {
+            SessionDecision::Use { host, org_id, why } => {
+                assert_eq!(host, "acme.my.salesforce.com");
+                assert_eq!(org_id, ACME);
+                assert!(why.contains("matches"), "{why}");
+            }
+            d => panic!("{d:?}"),
+        }
+    }
+
+    #[test]
+    fn no_matching_session_says_where_to_log_in_and_lists_the_others() {
+        let page = page_with(ACME, "https://acme.my.site.com/ESWWebChat1712345678901");
+        let ch = choose_session(
+            &[cand("globex.my.salesforce.com", GLOBEX)],
+            Some(&page),
+            "https://x.test/",
+            None,
+        );
+        assert_eq!(ch.decision, SessionDecision::None);
+        let f = &ch.findings[0];
+        assert_eq!(f.code, "org/not-logged-in");
+        assert_eq!(
+            f.link.as_ref().unwrap().url,
+            "https://acme.my.salesforce.com/"
+        );
+        assert!(
+            f.evidence.iter().any(|e| e.value.contains(GLOBEX)),
+            "{f:#?}"
+        );
+    }
+
+    #[test]
+    fn a_stale_cookie_on_the_right_host_is_explained() {
+        let page = page_with(ACME, "https://acme.my.site.com/ESWWebChat1712345678901");
+        let ch = choose_session(
+            &[cand("acme.my.salesforce.com", "00D8c000001OLD0")],
+            Some(&page),
+            "https://x.test/",
+            None,
+        );
+        assert!(
+            ch.findings[0].message.contains("left over"),
+            "{}",
+            ch.findings[0].message
+        );
+    }
+
+    #[test]
+    fn a_salesforce_tab_uses_its_own_org() {
+        let c = vec![
+            cand("acme.my.salesforce.com", ACME),
+            cand("globex.my.salesforce.com", GLOBEX),
+        ];
+        let ch = choose_session(
+            &c,
+            None,
+            "https://globex.lightning.force.com/lightning/setup/SetupOneHome/home",
+            None,
+        );
+        assert!(
+            matches!(ch.decision, SessionDecision::Use { ref host, .. } if host == "globex.my.salesforce.com")
+        );
+    }
+
+    #[test]
+    fn without_a_snippet_one_org_is_used_and_several_are_offered() {
+        let one = choose_session(
+            &[cand("acme.my.salesforce.com", ACME)],
+            None,
+            "https://x.test/",
+            None,
+        );
+        assert!(matches!(one.decision, SessionDecision::Use { .. }));
+        let c = vec![
+            cand("acme.my.salesforce.com", ACME),
+            cand("globex.my.salesforce.com", GLOBEX),
+        ];
+        let two = choose_session(&c, None, "https://x.test/", None);
+        assert!(
+            matches!(two.decision, SessionDecision::Choose { ref candidates } if candidates.len() == 2)
+        );
+        let picked = choose_session(
+            &c,
+            None,
+            "https://x.test/",
+            Some("globex.my.salesforce.com"),
+        );
+        assert!(
+            matches!(picked.decision, SessionDecision::Use { ref host, .. } if host == "globex.my.salesforce.com")
+        );
+        let none = choose_session(&[], None, "https://x.test/", None);
+        assert_eq!(none.findings[0].code, "org/no-session");
+    }
+
+    #[test]
+    fn api_host_families() {
+        for h in [
+            "acme.my.salesforce.com",
+            "acme--uat.sandbox.my.salesforce.com",
+            "na123.salesforce.com",
+            "x.cloudforce.com",
+        ] {
+            assert!(is_api_host(h), "{h}");
+        }
+        for h in [
+            "acme.lightning.force.com",
+            "acme.my.site.com",
+            "acme.my.salesforce-setup.com",
+            "evil.example",
+            "salesforce.com.evil.example",
+        ] {
+            assert!(!is_api_host(h), "{h}");
+        }
+    }
+}
