@@ -651,8 +651,8 @@ impl Org {
         }
         // Remaining raw records; MessagingEndUser before MessagingSession so names resolve.
         let order = |k: &str| match k {
-            "MessagingEndUser" => 0,
-            "MessagingSession" => 2,
+            "MessagingEndUser" | "PermissionSet" | "CustomPermission" => 0,
+            "MessagingSession" | "PermissionSetAssignment" | "SetupEntityAccess" => 2,
             _ => 1,
         };
         let mut keys: Vec<String> = records.keys().cloned().collect();
@@ -741,12 +741,27 @@ impl Org {
                     .resolve_user(&v)
                     .map(Value::String)
                     .or_else(|| self.group_by_name(&v).map(Value::String)),
+                // Permission sets and custom permissions by name.
+                "PermissionSetId" | "ParentId" => self.id_by_name("PermissionSet", "Name", &v),
+                "SetupEntityId" => self.id_by_name("CustomPermission", "DeveloperName", &v),
                 _ => self.resolve_user(&v).map(Value::String),
             };
             if let Some(id) = resolved {
                 r.insert(k, id);
             }
         }
+    }
+
+    fn id_by_name(&self, table: &str, key: &str, name: &str) -> Option<Value> {
+        self.table(table)?
+            .rows
+            .iter()
+            .find(|x| {
+                x.get(key)
+                    .and_then(|d| d.as_str())
+                    .is_some_and(|d| d.eq_ignore_ascii_case(name))
+            })
+            .and_then(|x| x.get("Id").cloned())
     }
 
     /// The field definitions of a messaging object (describe).

@@ -359,6 +359,44 @@ pub const OBJECTS: &[ObjDef] = &[
         ],
     },
     ObjDef {
+        name: "PermissionSet",
+        prefix: "0PS",
+        rest: true,
+        tooling: false,
+        label: "Permission Set",
+        fields: &["Id", "Name", "Label", "IsOwnedByProfile", "NamespacePrefix"],
+    },
+    ObjDef {
+        name: "PermissionSetAssignment",
+        prefix: "0Pa",
+        rest: true,
+        tooling: false,
+        label: "Permission Set Assignment",
+        fields: &["Id", "AssigneeId", "PermissionSetId", "IsActive"],
+    },
+    ObjDef {
+        name: "CustomPermission",
+        prefix: "0CP",
+        rest: true,
+        tooling: true,
+        label: "Custom Permission",
+        fields: &[
+            "Id",
+            "DeveloperName",
+            "MasterLabel",
+            "NamespacePrefix",
+            "Description",
+        ],
+    },
+    ObjDef {
+        name: "SetupEntityAccess",
+        prefix: "0J0",
+        rest: true,
+        tooling: false,
+        label: "Setup Entity Access",
+        fields: &["Id", "ParentId", "SetupEntityId", "SetupEntityType"],
+    },
+    ObjDef {
         name: "BusinessHours",
         prefix: "01m",
         rest: true,
@@ -475,6 +513,11 @@ pub fn relationship(object: &str, rel: &str) -> Option<(String, &'static str)> {
         "guestuser" => Some(("GuestUserId", "User")),
         "definition" => Some(("DefinitionId", "FlowDefinition")),
         "activeversion" => Some(("ActiveVersionId", "Flow")),
+        "assignee" => Some(("AssigneeId", "User")),
+        "permissionset" => Some(("PermissionSetId", "PermissionSet")),
+        "parent" if object.eq_ignore_ascii_case("SetupEntityAccess") => {
+            Some(("ParentId", "PermissionSet"))
+        }
         _ => None,
     };
     fixed.map(|(f, t)| (f.to_string(), t))

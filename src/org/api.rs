@@ -376,8 +376,16 @@ pub fn first_round() -> Vec<Sub> {
             Rest,
             "SELECT Id, Name, OrganizationType, IsSandbox, InstanceName FROM Organization",
         ),
-        Sub::get("describeSession", Rest, "sobjects/MessagingSession/describe"),
-        Sub::get("describeEndUser", Rest, "sobjects/MessagingEndUser/describe"),
+        Sub::get(
+            "describeSession",
+            Rest,
+            "sobjects/MessagingSession/describe",
+        ),
+        Sub::get(
+            "describeEndUser",
+            Rest,
+            "sobjects/MessagingEndUser/describe",
+        ),
         Sub::get("limits", Rest, "limits"),
         Sub::query(
             "flows",
@@ -398,7 +406,19 @@ pub fn first_round() -> Vec<Sub> {
         Sub::query(
             "automatedUser",
             Rest,
-            "SELECT Id, Name, Alias, UserType, IsActive FROM User WHERE UserType = 'AutomatedProcess'",
+            "SELECT Id, Name, Alias, UserType, IsActive, ProfileId, Profile.Name FROM User WHERE \
+             UserType = 'AutomatedProcess'",
+        ),
+        Sub::query(
+            "automatedPermissionSets",
+            Rest,
+            "SELECT PermissionSetId, PermissionSet.Name, PermissionSet.IsOwnedByProfile FROM \
+             PermissionSetAssignment WHERE Assignee.UserType = 'AutomatedProcess'",
+        ),
+        Sub::query(
+            "customPermissions",
+            Rest,
+            "SELECT Id, DeveloperName, NamespacePrefix FROM CustomPermission",
         ),
         Sub::query(
             "channels",
@@ -521,6 +541,17 @@ pub fn class_names_in(body: &str) -> BTreeSet<String> {
         "adderror",
         "operationtype",
         "accesslevel",
+        "task",
+        "event",
+        "opportunity",
+        "note",
+        "attachment",
+        "contentversion",
+        "group",
+        "recordtype",
+        "organization",
+        "profile",
+        "permissionset",
         "void",
         "sharing",
         "with",
@@ -533,8 +564,9 @@ pub fn class_names_in(body: &str) -> BTreeSet<String> {
         "super",
         "null",
     ];
+    let toks: Vec<_> = lex(body).into_iter().filter(|t| !t.is_trivia()).collect();
     let mut out = BTreeSet::new();
-    for t in lex(body) {
+    for (i, t) in toks.iter().enumerate() {
         if t.kind != TokenKind::Ident {
             continue;
         }
@@ -547,7 +579,26 @@ pub fn class_names_in(body: &str) -> BTreeSet<String> {
         {
             continue;
         }
-        out.insert(s.to_string());
+        let prev = i.checked_sub(1).and_then(|j| toks.get(j));
+        let next = toks.get(i + 1);
+        let prev_text = prev.map(|p| p.text(body).to_ascii_lowercase());
+        // A member access (`x.Name`) is a field or method, not a class.
+        if prev_text.as_deref() == Some(".") {
+            continue;
+        }
+        // Class positions: `Handler.run()`, `new Handler()`, `extends Base`, `Handler h`,
+        // `List<Handler>`.
+        let next_is = |s: &str| next.is_some_and(|n| n.text(body) == s);
+        let type_position = next.is_some_and(|n| n.kind == TokenKind::Ident) || next_is(">");
+        let after_keyword = matches!(
+            prev_text.as_deref(),
+            Some("new") | Some("extends") | Some("implements") | Some("<")
+        );
+        // Apex names classes in PascalCase by convention; `country.startsWith` is a variable.
+        let pascal = s.starts_with(|c: char| c.is_ascii_uppercase());
+        if (next_is(".") && pascal) || type_position || after_keyword {
+            out.insert(s.to_string());
+        }
     }
     out
 }
@@ -621,6 +672,26 @@ fn second_round(a: &Answers, input: &PlanInput) -> Vec<Sub> {
                     &format!("sobjects/EmbeddedServiceConfig/{id}?fields=Id,FullName,Metadata"),
                 ));
             }
+        }
+    }
+    // Custom permissions reachable through the Automated Process user's permission sets.
+    if let Some(assignments) = a.records("automatedPermissionSets") {
+        let ids: Vec<String> = assignments
+            .iter()
+            .filter_map(|r| text(r, "PermissionSetId"))
+            .filter(|i| safe_name(i))
+            .map(|i| format!("'{i}'"))
+            .collect();
+        if !ids.is_empty() {
+            subs.push(Sub::query(
+                "automatedCustomPermissions",
+                Api::Rest,
+                &format!(
+                    "SELECT ParentId, SetupEntityId FROM SetupEntityAccess WHERE \
+                     SetupEntityType = 'CustomPermission' AND ParentId IN ({})",
+                    ids.join(",")
+                ),
+            ));
         }
     }
     // Classes named by the triggers (level 1), then by the classes fetched (levels 2, 3).

@@ -74,6 +74,59 @@ impl Ctx<'_> {
         out
     }
 
+    /// The record the platform inserts, with what the org says about the inserting user: the
+    /// Automated Process user's name, profile and — when its permission sets are known — its
+    /// complete set of custom permissions.
+    pub fn record(&self, object: &str) -> InsertedRecord {
+        let mut r = record_for(object);
+        let Ok(users) = self.records("automatedUser", "the Automated Process user") else {
+            return r;
+        };
+        let Some(u) = users.first() else {
+            return r;
+        };
+        for key in ["Id", "Name", "Alias"] {
+            if let Some(v) = text(u, key) {
+                r.user.insert(key.into(), FieldValue::text(&v));
+            }
+        }
+        match path_text(u, "Profile.Name") {
+            Some(p) => {
+                r.profile.insert("Name".into(), FieldValue::text(&p));
+            }
+            None if u.get("Profile").map(|p| p.is_null()).unwrap_or(false)
+                || (u.get("ProfileId").map(|p| p.is_null()).unwrap_or(false)) =>
+            {
+                r.profile.insert("Name".into(), FieldValue::null());
+            }
+            None => {}
+        }
+        let (Ok(assignments), Ok(perms)) = (
+            self.records("automatedPermissionSets", "permission sets"),
+            self.records("customPermissions", "custom permissions"),
+        ) else {
+            return r;
+        };
+        if assignments.is_empty() {
+            // No permission set at all: no custom permission either.
+            r.permissions_complete = true;
+            return r;
+        }
+        if let Some(access) = self.answers.records("automatedCustomPermissions") {
+            for a in access {
+                let id = text_or_empty(a, "SetupEntityId");
+                if let Some(p) = perms.iter().find(|p| {
+                    text(p, "Id").is_some_and(|pid| pid.get(..15) == id.get(..15) && !id.is_empty())
+                }) {
+                    r.permissions
+                        .insert(text_or_empty(p, "DeveloperName"), true);
+                }
+            }
+            r.permissions_complete = true;
+        }
+        r
+    }
+
     fn stage(&self) -> Option<&Stage> {
         self.page.and_then(|p| p.stage.as_ref())
     }
@@ -429,7 +482,7 @@ pub fn validation_rules(ctx: &Ctx, out: &mut Vec<Finding>) -> CheckResult {
             );
             continue;
         }
-        let record = record_for(&object);
+        let record = ctx.record(&object);
         let v = judge_rule(&formula, true, &record);
         let (code, severity, title) = match &v.verdict {
             RVerdict::Fires => (
@@ -575,7 +628,7 @@ pub fn flows(ctx: &Ctx, out: &mut Vec<Finding>) -> CheckResult {
             )
             .ok()
             .and_then(|b| b.get("Metadata"));
-        let judged = super::flows::judge(fl, meta, &record_for(&object));
+        let judged = super::flows::judge(fl, meta, &ctx.record(&object));
         let link = ctx.setup(&format!(
             "/builder_platform_interaction/flowBuilder.app?flowId={version}"
         ));
@@ -685,7 +738,7 @@ pub fn triggers(ctx: &Ctx, out: &mut Vec<Finding>) -> CheckResult {
             usage_after_update: flag(t, "UsageAfterUpdate").unwrap_or(false),
         };
         let object = text(t, "TableEnumOrId").unwrap_or_else(|| "MessagingSession".into());
-        let v = analyze_trigger(&src, &classes, &record_for(&object));
+        let v = analyze_trigger(&src, &classes, &ctx.record(&object));
         let name = &src.name;
         let (code, severity, title, message) = match &v.verdict {
             TVerdict::Blocks { reason } => (
