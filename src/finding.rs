@@ -78,6 +78,10 @@ pub struct Finding {
     pub fix: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<Link>,
+    /// Why the ranking put this finding where it is, when page and org evidence moved it
+    /// (set by `report::rank_all`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why_ranked: Option<String>,
 }
 
 impl Finding {
@@ -95,6 +99,7 @@ impl Finding {
             evidence: Vec::new(),
             fix: Vec::new(),
             link: None,
+            why_ranked: None,
         }
     }
 

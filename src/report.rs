@@ -1,6 +1,8 @@
 //! Merging and ranking: the one list the popup shows, likely cause first.
 
 use crate::finding::{Finding, Severity};
+use crate::org::{CheckResult, OrgInfo, OrgReport};
+use crate::page::lifecycle::Stage;
 use crate::page::PageReport;
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +18,15 @@ pub struct Diagnosis {
     /// Version of the core that ran in the content script (from its report).
     pub page_core_version: Option<String>,
     pub page_url: Option<String>,
+    /// The org that was checked, when the org checks ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<OrgInfo>,
+    /// What the org checks covered, one line each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<CheckResult>,
+    /// API calls the org checks made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_calls: Option<u32>,
 }
 
 /// Orders findings worst first; among equals, the order the checks produced them (stable).
@@ -24,10 +35,122 @@ pub fn rank(mut findings: Vec<Finding>) -> Vec<Finding> {
     findings
 }
 
+/// Org findings that stop the MessagingSession insert itself.
+pub const INSERT_BLOCKERS: [&str; 7] = [
+    "org/required-field",
+    "org/validation-rule-blocks",
+    "org/flow-blocks",
+    "org/trigger-blocks",
+    "org/storage-full",
+    "org/channel-inactive",
+    "org/messaging-not-enabled",
+];
+
+/// Org findings about the deployment the page starts (its configuration, site, guests).
+const DEPLOYMENT_CAUSES: [&str; 7] = [
+    "org/deployment-not-found",
+    "org/deployment-not-messaging",
+    "org/deployment-disabled",
+    "org/deployment-not-published",
+    "org/site-missing",
+    "org/site-inactive",
+    "org/site-url-mismatch",
+];
+
+/// Findings that say the org could not be (fully) checked: they matter, but they are not the
+/// cause of the chat's problem.
+const ACCESS: [&str; 9] = [
+    "org/session-expired",
+    "org/api-disabled",
+    "org/api-access-control",
+    "org/request-limit",
+    "org/unreachable",
+    "org/setup-access",
+    "org/check-failed",
+    "org/not-logged-in",
+    "org/no-session",
+];
+
+/// Ranks page and org findings together: worst first, moved by what the page shows.
+///
+/// - The page shows the conversation started but messages were not sent (or the window kept
+///   loading after the click): org findings that stop the insert come first, the page's
+///   symptom right after them.
+/// - The page's configuration request failed: the deployment findings come first.
+/// - The browser withheld the start-up answers: the CORS allowlist finding comes first.
+/// - Access problems (expired session, missing permission) rank below every real cause of the
+///   same severity: they say what could not be checked, not what is wrong.
+///
+/// Among equals the order the checks produced them is kept.
+pub fn rank_all(findings: Vec<Finding>, stage: Option<&Stage>) -> Vec<Finding> {
+    let after_start = matches!(
+        stage,
+        Some(Stage::MessagesNotSent { .. }) | Some(Stage::StalledAfterClick { .. })
+    );
+    let config_failed = matches!(stage, Some(Stage::ConfigFailed { .. }));
+    let withheld = matches!(stage, Some(Stage::StartupAnswersWithheld));
+    let mut keyed: Vec<(u32, Finding)> = findings
+        .into_iter()
+        .map(|mut f| {
+            let base = match f.severity {
+                Severity::Error => 100,
+                Severity::Warning => 200,
+                Severity::Info => 300,
+                Severity::Ok => 400,
+            };
+            let code = f.code.as_str();
+            let mut key = base + 50;
+            if after_start && INSERT_BLOCKERS.contains(&code) {
+                key = base;
+                f.why_ranked = Some(
+                    "Ranked first: the page shows the chat started but the message was not sent, which is what happens when the org cannot create the MessagingSession, and this stops that insert.".into(),
+                );
+            } else if after_start && code == "page/message-not-sent" {
+                key = base + 10;
+            } else if config_failed && DEPLOYMENT_CAUSES.contains(&code) {
+                key = base;
+                f.why_ranked = Some(
+                    "Ranked first: the page's configuration request failed, and this explains why the org does not serve the deployment's configuration.".into(),
+                );
+            } else if withheld && code == "org/cors-origin-missing" {
+                key = base;
+                f.why_ranked = Some(
+                    "Ranked first: the browser withheld the messaging service's answers from the page, which is what a missing CORS allowlist entry does.".into(),
+                );
+            } else if ACCESS.contains(&code) {
+                key = base + 90;
+            } else if code.starts_with("page/") && f.severity == Severity::Error && !after_start {
+                // A page fault the admin can see directly ranks ahead of org suspicions.
+                key = base + 20;
+            }
+            (key, f)
+        })
+        .collect();
+    keyed.sort_by_key(|(k, _)| *k);
+    keyed.into_iter().map(|(_, f)| f).collect()
+}
+
 /// Builds the diagnosis from what is known so far (the page report; org findings join later).
 pub fn diagnose(page: Option<&PageReport>) -> Diagnosis {
-    let findings = rank(page.map(|p| p.findings.clone()).unwrap_or_default());
+    diagnose_all(page, None, &[])
+}
+
+/// The diagnosis from the page report, the org report and findings about the session choice.
+pub fn diagnose_all(
+    page: Option<&PageReport>,
+    org: Option<&OrgReport>,
+    session: &[Finding],
+) -> Diagnosis {
+    let mut all: Vec<Finding> = page.map(|p| p.findings.clone()).unwrap_or_default();
+    all.extend(session.iter().cloned());
+    if let Some(o) = org {
+        all.extend(o.findings.iter().cloned());
+    }
+    let findings = rank_all(all, page.and_then(|p| p.stage.as_ref()));
     let headline = match findings.first() {
+        Some(top) if top.severity <= Severity::Warning && ACCESS.contains(&top.code.as_str()) => {
+            format!("Not fully checked: {}", top.title)
+        }
         Some(top) if top.severity <= Severity::Warning => format!("Likely cause: {}", top.title),
         Some(top) => top.title.clone(),
         None => "Nothing was checked yet.".to_string(),
@@ -38,6 +161,9 @@ pub fn diagnose(page: Option<&PageReport>) -> Diagnosis {
         core_version: crate::CORE_VERSION.to_string(),
         page_core_version: page.map(|p| p.core_version.clone()),
         page_url: page.map(|p| p.url.clone()),
+        org: org.map(|o| o.org.clone()),
+        checks: org.map(|o| o.checks.clone()).unwrap_or_default(),
+        api_calls: org.map(|o| o.api_calls),
     }
 }
 
@@ -79,6 +205,62 @@ mod tests {
     }
 
     #[test]
+    fn page_evidence_moves_org_causes_to_the_top_and_says_why() {
+        let f = |code: &str, s| Finding::new(code, s, code, "m");
+        let findings = vec![
+            f("page/message-not-sent", Severity::Error),
+            f("org/setup-access", Severity::Warning),
+            f("org/validation-rule-may-block", Severity::Warning),
+            f("org/required-field", Severity::Error),
+            f("org/cors-origin-missing", Severity::Warning),
+        ];
+        let ranked = rank_all(findings.clone(), Some(&Stage::MessagesNotSent { count: 1 }));
+        let codes: Vec<_> = ranked.iter().map(|f| f.code.as_str()).collect();
+        assert_eq!(
+            codes,
+            vec![
+                "org/required-field",
+                "page/message-not-sent",
+                "org/validation-rule-may-block",
+                "org/cors-origin-missing",
+                "org/setup-access"
+            ]
+        );
+        assert!(ranked[0]
+            .why_ranked
+            .as_deref()
+            .unwrap()
+            .contains("not sent"));
+        // Without page evidence the same findings keep severity order, page fault first.
+        let plain = rank_all(findings.clone(), None);
+        assert_eq!(plain[0].code, "page/message-not-sent");
+        // Withheld answers put the CORS finding first among warnings, ahead of other warnings.
+        let cors = rank_all(findings, Some(&Stage::StartupAnswersWithheld));
+        let warn: Vec<_> = cors
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .map(|f| f.code.as_str())
+            .collect();
+        assert_eq!(warn[0], "org/cors-origin-missing");
+        assert_eq!(*warn.last().unwrap(), "org/setup-access");
+    }
+
+    #[test]
+    fn access_problems_headline_says_not_fully_checked() {
+        let d = diagnose_all(
+            None,
+            None,
+            &[Finding::new(
+                "org/not-logged-in",
+                Severity::Warning,
+                "Log in to org X",
+                "m",
+            )],
+        );
+        assert_eq!(d.headline, "Not fully checked: Log in to org X");
+    }
+
+    #[test]
     fn headline_without_problems_is_the_top_informational_title() {
         let page = analyze(&PageEvidence {
             url: "https://x.example/".into(),
@@ -103,11 +285,15 @@ pub struct ExportedReport {
     pub diagnosis: Diagnosis,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<PageReport>,
+    /// The org checks' own report (checks, findings, API calls), when they ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<OrgReport>,
 }
 
 pub fn export(
     diagnosis: Diagnosis,
     page: Option<PageReport>,
+    org: Option<OrgReport>,
     generated_at: &str,
 ) -> ExportedReport {
     ExportedReport {
@@ -115,6 +301,7 @@ pub fn export(
         generated_at: generated_at.to_string(),
         diagnosis,
         page,
+        org,
     }
 }
 
@@ -162,10 +349,32 @@ pub fn markdown(d: &Diagnosis, generated_at: &str) -> String {
         out.push_str(&format!("- Page: {}\n", md_escape(url)));
     }
     out.push_str(&format!("- Made: {}\n", md_escape(generated_at)));
+    if let Some(org) = &d.org {
+        out.push_str(&format!(
+            "- Org: {} ({}){}\n",
+            md_escape(org.name.as_deref().unwrap_or("?")),
+            md_escape(&org.api_host),
+            d.api_calls
+                .map(|n| format!(", checked with {n} API call(s)"))
+                .unwrap_or_default()
+        ));
+    }
     out.push_str(&format!(
         "- Messaging Doctor core {}\n\n",
         md_escape(&d.core_version)
     ));
+    if !d.checks.is_empty() {
+        out.push_str("| Check | Result |\n|---|---|\n");
+        for c in &d.checks {
+            out.push_str(&format!(
+                "| {} | {:?}: {} |\n",
+                md_escape(&c.title),
+                c.status,
+                md_escape(&c.summary)
+            ));
+        }
+        out.push('\n');
+    }
     for (i, f) in d.findings.iter().enumerate() {
         out.push_str(&format!(
             "### {}. {} — {}\n\n",
@@ -174,6 +383,9 @@ pub fn markdown(d: &Diagnosis, generated_at: &str) -> String {
             md_escape(&f.title)
         ));
         out.push_str(&format!("{}\n\n", md_escape_block(&f.message)));
+        if let Some(why) = &f.why_ranked {
+            out.push_str(&format!("_{}_\n\n", md_escape(why)));
+        }
         if !f.evidence.is_empty() {
             out.push_str("Evidence:\n\n");
             for e in &f.evidence {
@@ -228,6 +440,9 @@ mod export_tests {
             core_version: "0.1.0".into(),
             page_core_version: Some("0.1.0".into()),
             page_url: Some("https://shop.example/".into()),
+            org: None,
+            checks: Vec::new(),
+            api_calls: None,
         }
     }
 
@@ -267,7 +482,7 @@ mod export_tests {
 
     #[test]
     fn export_carries_the_schema_tag_and_round_trips() {
-        let e = export(hostile_diagnosis(), None, "2026-11-25T10:00:00Z");
+        let e = export(hostile_diagnosis(), None, None, "2026-11-25T10:00:00Z");
         let json = serde_json::to_string(&e).unwrap();
         assert!(
             json.starts_with(

@@ -1,13 +1,18 @@
 //! Popup binding: JS values in, JS values out, the core in between.
 //!
-//! The popup hands in what the content script returned (a `PageReport`); `diagnose` returns the
-//! ranked `Diagnosis` the popup renders as text, and `exportReport` the versioned JSON report
-//! and its Markdown form. Deserialising here is also the popup's check that the message from
-//! the page has the expected shape: anything else becomes an error the popup shows, never a
-//! crash.
+//! The popup hands in what the content script returned (a `PageReport`), the session cookies
+//! it listed (host + org-id prefix only), and the API exchanges it made; the core decides which
+//! org to check, what to request, and what the answers mean. Deserialising here is also the
+//! popup's check that every message has the expected shape: anything else becomes an error the
+//! popup shows, never a crash.
 
+use messaging_doctor::finding::Finding;
+use messaging_doctor::org::api::ApiExchange;
+use messaging_doctor::org::session::{choose_session, SessionCandidate};
+use messaging_doctor::org::{analyze, plan, OrgContext, OrgReport};
 use messaging_doctor::page::PageReport;
-use messaging_doctor::report::{diagnose as core_diagnose, export, markdown, ExportedReport};
+use messaging_doctor::report::{diagnose_all, export, markdown, ExportedReport};
+use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 
 fn to_js<T: serde::Serialize>(v: &T) -> Result<JsValue, JsError> {
@@ -16,21 +21,76 @@ fn to_js<T: serde::Serialize>(v: &T) -> Result<JsValue, JsError> {
     v.serialize(&ser).map_err(|e| JsError::new(&e.to_string()))
 }
 
-fn page_from_js(page_report: JsValue) -> Result<Option<PageReport>, JsError> {
-    if page_report.is_null() || page_report.is_undefined() {
+fn opt_from_js<T: DeserializeOwned>(v: JsValue, what: &str) -> Result<Option<T>, JsError> {
+    if v.is_null() || v.is_undefined() {
         return Ok(None);
     }
-    serde_wasm_bindgen::from_value(page_report)
+    serde_wasm_bindgen::from_value(v)
         .map(Some)
-        .map_err(|e| JsError::new(&format!("The page report has an unexpected shape: {e}")))
+        .map_err(|e| JsError::new(&format!("The {what} has an unexpected shape: {e}")))
 }
 
-/// Ranks what is known into the popup's diagnosis. `page_report` may be `null`/`undefined`
-/// when the page could not be scanned.
+fn list_from_js<T: DeserializeOwned>(v: JsValue, what: &str) -> Result<Vec<T>, JsError> {
+    Ok(opt_from_js(v, what)?.unwrap_or_default())
+}
+
+fn page_from_js(page_report: JsValue) -> Result<Option<PageReport>, JsError> {
+    opt_from_js(page_report, "page report")
+}
+
+/// Ranks what is known into the popup's diagnosis. Every argument may be `null`/`undefined`:
+/// the page could not be scanned, the org checks did not run, no session finding.
 #[wasm_bindgen]
-pub fn diagnose(page_report: JsValue) -> Result<JsValue, JsError> {
+pub fn diagnose(
+    page_report: JsValue,
+    org_report: JsValue,
+    session_findings: JsValue,
+) -> Result<JsValue, JsError> {
     let page = page_from_js(page_report)?;
-    to_js(&core_diagnose(page.as_ref()))
+    let org: Option<OrgReport> = opt_from_js(org_report, "org report")?;
+    let session: Vec<Finding> = list_from_js(session_findings, "session finding list")?;
+    to_js(&diagnose_all(page.as_ref(), org.as_ref(), &session))
+}
+
+/// Which logged-in org to check: `candidates` are `{host, orgId}` from the `sid` cookies (the
+/// org-id prefix only, never the token); `chosen` is a host the admin picked, or null.
+#[wasm_bindgen(js_name = chooseSession)]
+pub fn choose_session_js(
+    candidates: JsValue,
+    page_report: JsValue,
+    tab_url: &str,
+    chosen: Option<String>,
+) -> Result<JsValue, JsError> {
+    let c: Vec<SessionCandidate> = list_from_js(candidates, "session list")?;
+    let page = page_from_js(page_report)?;
+    to_js(&choose_session(
+        &c,
+        page.as_ref(),
+        tab_url,
+        chosen.as_deref(),
+    ))
+}
+
+/// The next API requests to send, given the exchanges so far (an empty list: analyse).
+#[wasm_bindgen(js_name = orgPlan)]
+pub fn org_plan(page_report: JsValue, exchanges: JsValue) -> Result<JsValue, JsError> {
+    let page = page_from_js(page_report)?;
+    let ex: Vec<ApiExchange> = list_from_js(exchanges, "exchange list")?;
+    to_js(&plan(page.as_ref(), &ex))
+}
+
+/// Reads the exchanges and runs every org check.
+#[wasm_bindgen(js_name = orgAnalyze)]
+pub fn org_analyze(
+    org: JsValue,
+    page_report: JsValue,
+    exchanges: JsValue,
+) -> Result<JsValue, JsError> {
+    let ctx: OrgContext =
+        opt_from_js(org, "org")?.ok_or_else(|| JsError::new("No org was given to analyse."))?;
+    let page = page_from_js(page_report)?;
+    let ex: Vec<ApiExchange> = list_from_js(exchanges, "exchange list")?;
+    to_js(&analyze(&ctx, page.as_ref(), &ex))
 }
 
 #[derive(serde::Serialize)]
@@ -44,12 +104,19 @@ struct Exported {
 /// The report behind "Export JSON" and "Copy as Markdown". `generated_at` is an ISO 8601
 /// time from the popup (the core has no clock).
 #[wasm_bindgen(js_name = exportReport)]
-pub fn export_report(page_report: JsValue, generated_at: &str) -> Result<JsValue, JsError> {
+pub fn export_report(
+    page_report: JsValue,
+    org_report: JsValue,
+    session_findings: JsValue,
+    generated_at: &str,
+) -> Result<JsValue, JsError> {
     let page = page_from_js(page_report)?;
-    let diagnosis = core_diagnose(page.as_ref());
+    let org: Option<OrgReport> = opt_from_js(org_report, "org report")?;
+    let session: Vec<Finding> = list_from_js(session_findings, "session finding list")?;
+    let diagnosis = diagnose_all(page.as_ref(), org.as_ref(), &session);
     let markdown = markdown(&diagnosis, generated_at);
     to_js(&Exported {
-        report: export(diagnosis, page, generated_at),
+        report: export(diagnosis, page, org, generated_at),
         markdown,
     })
 }

@@ -24,7 +24,7 @@ fn ranks_the_error_first_and_names_it_in_the_headline() {
         r#"[{"code":"page/snippet-found","severity":"ok","title":"Chat code found","message":"m","evidence":[],"fix":[]},
             {"code":"page/duplicate-snippet","severity":"error","title":"Snippet twice","message":"m","evidence":[],"fix":[]}]"#,
     );
-    let d = md_popup_wasm::diagnose(report).unwrap();
+    let d = md_popup_wasm::diagnose(report, JsValue::NULL, JsValue::UNDEFINED).unwrap();
     assert_eq!(
         get(&d, "headline").as_string().as_deref(),
         Some("Likely cause: Snippet twice")
@@ -43,7 +43,7 @@ fn ranks_the_error_first_and_names_it_in_the_headline() {
 #[wasm_bindgen_test]
 fn a_malformed_report_is_an_error_not_a_crash() {
     let bad = JSON::parse(r#"{"findings": 42}"#).unwrap();
-    let err = md_popup_wasm::diagnose(bad).unwrap_err();
+    let err = md_popup_wasm::diagnose(bad, JsValue::NULL, JsValue::NULL).unwrap_err();
     let msg: JsValue = err.into();
     let text = get(&msg, "message").as_string().unwrap();
     assert!(
@@ -54,7 +54,7 @@ fn a_malformed_report_is_an_error_not_a_crash() {
 
 #[wasm_bindgen_test]
 fn no_report_gives_the_nothing_checked_headline() {
-    let d = md_popup_wasm::diagnose(JsValue::NULL).unwrap();
+    let d = md_popup_wasm::diagnose(JsValue::NULL, JsValue::NULL, JsValue::NULL).unwrap();
     assert_eq!(
         get(&d, "headline").as_string().as_deref(),
         Some("Nothing was checked yet.")
@@ -66,7 +66,9 @@ fn export_gives_the_versioned_report_and_escaped_markdown() {
     let report = report_json(
         r#"[{"code":"page/duplicate-snippet","severity":"error","title":"Snippet [twice](javascript:x)","message":"m","evidence":[],"fix":["Keep one."]}]"#,
     );
-    let out = md_popup_wasm::export_report(report, "2026-11-25T10:00:00Z").unwrap();
+    let out =
+        md_popup_wasm::export_report(report, JsValue::NULL, JsValue::NULL, "2026-11-25T10:00:00Z")
+            .unwrap();
     let exported = get(&out, "report");
     assert_eq!(
         get(&exported, "schema").as_string().as_deref(),
@@ -79,4 +81,51 @@ fn export_gives_the_versioned_report_and_escaped_markdown() {
     let md = get(&out, "markdown").as_string().unwrap();
     assert!(md.contains("Snippet \\[twice\\](javascript:x)"), "{md}");
     assert!(md.contains("1. Keep one."), "{md}");
+}
+
+#[wasm_bindgen_test]
+fn org_plan_analyze_and_session_choice_cross_the_boundary() {
+    // First round: one REST and one Tooling composite, POSTed under /services/data.
+    let reqs = md_popup_wasm::org_plan(JsValue::NULL, Array::new().into()).unwrap();
+    let reqs = Array::from(&reqs);
+    assert_eq!(reqs.length(), 2);
+    let first = reqs.get(0);
+    assert_eq!(get(&first, "method").as_string().as_deref(), Some("POST"));
+    assert!(get(&first, "path")
+        .as_string()
+        .unwrap()
+        .starts_with("/services/data/"));
+    // A 401 on both: the analysis reports an expired session, not an exception.
+    let exchanges = Array::new();
+    for r in reqs.iter() {
+        let ex = JSON::parse(r#"{"status":401,"body":"[{\"errorCode\":\"INVALID_SESSION_ID\",\"message\":\"Session expired or invalid\"}]"}"#).unwrap();
+        Reflect::set(&ex, &"request".into(), &r).unwrap();
+        exchanges.push(&ex);
+    }
+    let org =
+        JSON::parse(r#"{"apiHost":"acme.my.salesforce.com","orgId":"00D8c000001Hlt1"}"#).unwrap();
+    let report = md_popup_wasm::org_analyze(org, JsValue::NULL, exchanges.into()).unwrap();
+    let codes: Vec<String> = Array::from(&get(&report, "findings"))
+        .iter()
+        .map(|f| get(&f, "code").as_string().unwrap())
+        .collect();
+    assert_eq!(
+        codes.iter().filter(|c| *c == "org/session-expired").count(),
+        1,
+        "{codes:?}"
+    );
+    // Session choice: the only org is used.
+    let cands =
+        JSON::parse(r#"[{"host":"acme.my.salesforce.com","orgId":"00D8c000001Hlt1"}]"#).unwrap();
+    let choice =
+        md_popup_wasm::choose_session_js(cands, JsValue::NULL, "https://x.test/", None).unwrap();
+    assert_eq!(
+        get(&get(&choice, "decision"), "kind")
+            .as_string()
+            .as_deref(),
+        Some("use")
+    );
+    // A malformed exchange list is an error message, not a crash.
+    let bad = JSON::parse(r#"[{"request":5}]"#).unwrap();
+    assert!(md_popup_wasm::org_plan(JsValue::NULL, bad).is_err());
 }
