@@ -61,6 +61,11 @@ try {
     driver = await openDriver(values.browser, { headless: !keepOpen, simulatorPort: sim.port });
     say(`Org simulator (a local stand-in, not Salesforce): scenario "${values.scenario}", port ${sim.port}`);
   }
+  if (sim) {
+    // The admin is logged into the org's Setup in this browser (the org checks use that session).
+    const setup = await driver.openPage('https://acme.my.salesforce.com/__sim/login');
+    say(`The admin is logged into Setup: ${await setup.evaluate(() => document.title)} (${await setup.evaluate(() => location.host)})`);
+  }
   say(`Customer page: ${url}  (${values.browser}, extension from build/extension)`);
   const page = await driver.openPage(url);
 
@@ -107,7 +112,6 @@ try {
       ? `\nSimulator: the ${failed.object} insert failed at "${failed.stage}": ` +
         `${failed.errors?.[0]?.statusCode ?? ''} ${failed.errors?.[0]?.message ?? failed.cause ?? ''}`.replace(/\s*\n+\s*/g, ' | ').trim()
       : `\nSimulator: ${outcomes.length ? 'the MessagingSession insert succeeded' : 'no insert was attempted'}.`);
-    say('(The org checks that find this from the admin\'s session are the next piece of work.)');
   }
   if (keepOpen) {
     say('The browser stays open; press Ctrl-C to end the demo.');

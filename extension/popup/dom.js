@@ -5,7 +5,7 @@
 
 const SAFE_ATTRS = new Set(['class', 'id', 'role', 'title', 'href', 'target', 'rel', 'type',
   'aria-label', 'aria-live', 'aria-expanded', 'aria-controls', 'tabindex', 'data-testid',
-  'data-code', 'data-severity']);
+  'data-code', 'data-severity', 'data-check', 'aria-hidden']);
 
 /**
  * Creates an element. `attrs` values are set as attributes (only SAFE_ATTRS; `href` only when it

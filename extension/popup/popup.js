@@ -1,8 +1,11 @@
 // Popup glue: find the tab to check, run the page scan there, hand its report to the Rust core
 // (popup wasm) and render the ranked diagnosis as text. Also runs, unchanged, as a full tab
 // (popup.html?tab=<id>) so the admin can keep it open while reproducing.
-import init, { diagnose, exportReport, coreVersion } from './pkg/md_popup.js';
+import init, * as core from './pkg/md_popup.js';
 import { h, replace } from './dom.js';
+import { cookieStoreFor, listSessions, runOrgChecks } from './org.js';
+
+const { diagnose, exportReport, coreVersion, chooseSession, orgAnalyze } = core;
 
 const api = globalThis.browser ?? globalThis.chrome;
 const $ = (id) => document.getElementById(id);
@@ -63,26 +66,55 @@ function renderFinding(f) {
   return h('li', { class: 'md-finding', 'data-code': f.code, 'data-severity': f.severity, 'data-testid': 'finding' },
     h('h3', {}, h('span', { class: 'md-badge' }, f.severity.toUpperCase()), f.title),
     h('p', {}, f.message),
+    f.whyRanked ? h('p', { class: 'md-why', 'data-testid': 'why-ranked' }, f.whyRanked) : null,
     evidence, fix, link,
     h('div', { class: 'md-code' }, f.code));
 }
 
-function render(diagnosis, scan) {
-  $('status').hidden = true;
+/** What the popup knows; the export buttons read it when clicked. */
+const state = { page: null, scan: null, org: null, session: [], chosen: null };
+
+function renderChecks(checks) {
+  if (!checks.length) return null;
+  return h('details', { class: 'md-checks', 'data-testid': 'checks' },
+    h('summary', {}, 'What the org checks covered'),
+    h('ul', {}, checks.map((c) => h('li', { 'data-check': c.id },
+      h('span', { class: `md-check md-check-${c.status}` }, c.status), ` ${c.title}: ${c.summary}`))));
+}
+
+function render() {
+  const diagnosis = diagnose(state.page, state.org, state.session);
   const headline = $('headline');
   headline.hidden = false;
   headline.textContent = diagnosis.headline;
   replace($('findings'), diagnosis.findings.map(renderFinding));
-  $('footer').textContent =
-    `Core ${diagnosis.coreVersion} ranked this in the popup; the page was read by core ` +
-    `${diagnosis.pageCoreVersion ?? '?'} (${scan.engine}) in the page's content script in ` +
-    `${scan.ms.toFixed(1)} ms.`;
+  replace($('checks'), renderChecks(diagnosis.checks ?? []));
+  const parts = [`Core ${diagnosis.coreVersion}.`];
+  if (state.scan) {
+    parts.push(`Page read by core ${diagnosis.pageCoreVersion ?? '?'} (${state.scan.engine}) in ${state.scan.ms.toFixed(1)} ms.`);
+  }
+  if (state.org) {
+    parts.push(`Org ${state.org.org.name ?? state.org.org.apiHost} checked with ${state.org.apiCalls} API call(s) in ${state.org.apiMs} ms.`);
+  }
+  $('footer').textContent = parts.join(' ');
+  $('actions').hidden = false;
 }
 
-/** Wires "Copy as Markdown" and "Export JSON" to the report of this scan. */
-function enableExport(report) {
+function setProgress(text) {
+  const p = $('status');
+  p.hidden = false;
+  replace(p, h('span', { class: 'md-spinner', 'aria-hidden': 'true' }), ` ${text}`);
+}
+
+function doneProgress() {
+  $('status').hidden = true;
+  document.body.dataset.state = 'done';
+}
+
+/** Wires "Copy as Markdown" and "Export JSON" to what the popup knows at click time. */
+function enableExport() {
   const status = $('action-status');
-  const make = () => exportReport(report, new Date().toISOString());
+  const make = () => exportReport(state.page, state.org, state.session, new Date().toISOString());
   $('copy-md').addEventListener('click', async () => {
     try {
       await navigator.clipboard.writeText(make().markdown);
@@ -101,11 +133,58 @@ function enableExport(report) {
     setTimeout(() => URL.revokeObjectURL(url), 10000);
     status.textContent = 'Saved the report as JSON.';
   });
-  $('actions').hidden = false;
+}
+
+/** Offers the logged-in orgs as buttons; picking one runs the org checks for it. */
+function renderChoice(candidates, tab, storeId) {
+  replace($('org-choice'), h('div', { class: 'md-choice', role: 'group', 'aria-label': 'Choose the org to check', 'data-testid': 'org-choice' },
+    h('p', {}, 'You are logged into several orgs. Which one runs this chat?'),
+    candidates.map((c) => {
+      const b = h('button', { type: 'button', class: 'md-button', 'data-testid': 'choose-org' }, `${c.orgId} — ${c.host}`);
+      b.addEventListener('click', () => {
+        state.chosen = c.host;
+        replace($('org-choice'));
+        checkOrg(tab, storeId);
+      });
+      return b;
+    })));
+}
+
+/** Finds the session, runs the org checks, re-renders. Never throws. */
+async function checkOrg(tab, storeId) {
+  delete document.body.dataset.state;
+  try {
+    setProgress('Looking for your Salesforce session…');
+    const sessions = await listSessions(storeId);
+    const choice = chooseSession(sessions, state.page, tab.url ?? '', state.chosen);
+    state.session = choice.findings;
+    state.org = null;
+    const d = choice.decision;
+    if (d.kind === 'choose') {
+      render();
+      renderChoice(d.candidates, tab, storeId);
+      doneProgress();
+      return;
+    }
+    if (d.kind === 'use') {
+      $('org-target').textContent = `Org: ${d.orgId} at ${d.host} (${d.why})`;
+      const exchanges = await runOrgChecks(core, d, storeId, state.page, (label) => setProgress(`${label}…`));
+      setProgress('Judging the answers…');
+      state.org = orgAnalyze({ apiHost: d.host, orgId: d.orgId }, state.page, exchanges);
+    }
+  } catch (e) {
+    state.session = [{
+      code: 'org/check-failed', severity: 'warning', title: 'The org checks stopped',
+      message: `The org checks stopped with an unexpected error: ${e.message ?? e}. The page findings above are complete.`,
+      evidence: [], fix: ['Click Run again; if it keeps failing, copy the report into a support case.'],
+    }];
+  }
+  render();
+  doneProgress();
 }
 
 function renderError(message) {
-  replace($('status'), h('div', { class: 'md-error-box', 'data-testid': 'error' }, message));
+  replace($('page-error'), h('div', { class: 'md-error-box', 'data-testid': 'error' }, message));
 }
 
 async function main() {
@@ -116,6 +195,7 @@ async function main() {
     tab = await targetTab();
   } catch (e) {
     renderError(String(e.message ?? e));
+    document.body.dataset.state = 'done';
     return;
   }
   $('target').textContent = tab.url ? `Page: ${tab.url}` : `Tab ${tab.id}`;
@@ -128,23 +208,31 @@ async function main() {
       window.close();
     });
   }
-  let scan;
+  enableExport();
+  const storeId = await cookieStoreFor(tab);
+  $('rerun').addEventListener('click', () => runAll(tab, storeId));
+  await runAll(tab, storeId);
+}
+
+/** The page scan, then the org checks. */
+async function runAll(tab, storeId) {
+  delete document.body.dataset.state;
+  $('rerun').disabled = true;
+  setProgress('Reading this page…');
+  state.page = null;
+  state.scan = null;
   try {
-    scan = await scanTab(tab.id);
+    const scan = await scanTab(tab.id);
+    if (!scan.ok) throw new Error(`The page scan failed: ${scan.error}`);
+    state.scan = scan;
+    state.page = scan.report;
+    render();
   } catch (e) {
+    state.session = [];
     renderError(explainInjectionError(e));
-    return;
   }
-  if (!scan.ok) {
-    renderError(`The page scan failed: ${scan.error}`);
-    return;
-  }
-  try {
-    render(diagnose(scan.report), scan);
-    enableExport(scan.report);
-  } catch (e) {
-    renderError(`The page report could not be read: ${e.message ?? e}`);
-  }
+  await checkOrg(tab, storeId);
+  $('rerun').disabled = false;
 }
 
 main();

@@ -15,11 +15,14 @@ export const BROWSERS = (process.env.MD_BROWSERS ?? 'chromium,firefox').split(',
 export const READ_POPUP = () => {
   const headline = document.getElementById('headline');
   const error = document.querySelector('[data-testid=error]');
+  if (document.body.dataset.state !== 'done') return null;
   if ((!headline || headline.hidden) && !error) return null;
   return {
     headline: headline && !headline.hidden ? headline.textContent : '',
     codes: [...document.querySelectorAll('[data-testid=finding]')].map((li) => li.dataset.code),
     footer: document.getElementById('footer').textContent,
+    orgTarget: document.getElementById('org-target').textContent,
+    checks: [...document.querySelectorAll('[data-check]')].map((li) => li.textContent),
     error: error ? error.textContent : null,
   };
 };
@@ -112,10 +115,18 @@ async function chromiumDriver({ headless, simulatorPort }) {
     /** Clicks the toolbar action on that page; returns the popup. */
     async openPopupFor(pageHandle) {
       const popup = await c.openPopup(pageHandle.raw);
+      const consoleLines = [];
+      popup.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
+      popup.on('pageerror', (e) => consoleLines.push(`pageerror: ${e.message}`));
       return {
-        async waitForResult() {
-          const handle = await popup.waitForFunction(READ_POPUP, { timeout: 15000 });
-          return handle.jsonValue();
+        async waitForResult({ timeoutMs = 30000 } = {}) {
+          try {
+            const handle = await popup.waitForFunction(READ_POPUP, { timeout: timeoutMs });
+            return await handle.jsonValue();
+          } catch (e) {
+            const text = await popup.evaluate(() => document.body.innerText).catch(() => '?');
+            throw new Error(`${e.message}\nPopup shows:\n${text}\nPopup console:\n${consoleLines.join('\n')}`);
+          }
         },
         rescan: () => popup.evaluate(RESCAN),
         clickExports: () => popup.evaluate(CLICK_EXPORTS),
