@@ -4,7 +4,10 @@
 //! - [`formula`]: Salesforce formula lexer, parser and three-valued evaluator (validation
 //!   rules, flow entry formulas).
 //! - [`apex`]: Apex lexer and trigger analyser.
+//! - [`flow`]: record-triggered flow analyser (start, entry conditions, the create path's
+//!   Custom Errors and elements that can fail).
 
 pub mod apex;
+pub mod flow;
 pub mod formula;
 pub mod record;

@@ -490,6 +490,14 @@ const STANDARD_OBJECTS: &[&str] = &[
     "socialpost",
 ];
 
+/// A lookup that can be empty on an existing record (owner and audit lookups are always set).
+fn lookup_may_be_empty(rel: &str) -> bool {
+    !matches!(
+        rel.to_ascii_lowercase().as_str(),
+        "owner" | "createdby" | "lastmodifiedby"
+    )
+}
+
 fn is_sobject_type(name: &str) -> bool {
     let l = name.rsplit('.').next().unwrap_or(name).to_ascii_lowercase();
     STANDARD_OBJECTS.contains(&l.as_str())
@@ -836,6 +844,25 @@ impl<'p, 'a> Interp<'p, 'a> {
     }
 
     // ----- scopes ------------------------------------------------------------------------------
+
+    /// Whether a guard on the current path requires `e != null` (as written).
+    fn checked_not_null(&self, e: &Expr) -> bool {
+        let squash = |t: &str| -> String { t.chars().filter(|c| !c.is_whitespace()).collect() };
+        let want = format!("{}!=null", squash(&self.src(e)));
+        self.guards
+            .iter()
+            .any(|g| g.required && squash(&g.cond).contains(&want))
+    }
+
+    /// The record type held by a local declared as a collection of records
+    /// (`Map<Id, MessagingEndUser> m` → `MessagingEndUser`).
+    fn sobject_element(&self, t: &Expr) -> Option<String> {
+        let ExprKind::Name(n) = &t.kind else {
+            return None;
+        };
+        let el = self.lookup_local(n)?.ty.as_ref()?.element()?;
+        is_sobject_type(&el.name).then(|| el.name.clone())
+    }
 
     fn lookup_local(&self, name: &str) -> Option<&Local> {
         let f = self.frames.last()?;
@@ -1921,7 +1948,41 @@ impl<'p, 'a> Interp<'p, 'a> {
                 }
             }
         }
+        // Relationship traversal on another record (`endUser.Contact.MailingCountry`): the
+        // related record is null when the lookup is empty.
+        if let ExprKind::Field(bb, rel) = &b.kind {
+            let nested_record =
+                matches!(&bb.kind, ExprKind::Field(bbb, _) if self.peek_record(bbb));
+            if !f.eq_ignore_ascii_case("class") && !nested_record && lookup_may_be_empty(rel) {
+                let base = self.eval(bb);
+                if let (Val::SObject(obj), false) = (&base, self.checked_not_null(b)) {
+                    let note = format!(
+                        "`{}` reads a field through the lookup `{rel}` of a {obj} record: when that lookup is empty (no related record), `{}` is null: NullPointerException",
+                        self.src(e),
+                        self.src(b)
+                    );
+                    self.site(
+                        e.line,
+                        SiteKind::NullDereference,
+                        Risk::May(note.clone()),
+                        note,
+                        Some("NullPointerException"),
+                    );
+                    return Val::Unknown(format!(
+                        "`{}` (a field of the {obj}'s related record)",
+                        self.src(e)
+                    ));
+                }
+                let bv = self.field_of(b, rel, base);
+                return self.field_of(e, f, bv);
+            }
+        }
         let bv = self.eval(b);
+        self.field_of(e, f, bv)
+    }
+
+    /// Field `f` of the value `bv` (the evaluated base of `e`).
+    fn field_of(&mut self, e: &'p Expr, f: &str, bv: Val) -> Val {
         if f.eq_ignore_ascii_case("class") {
             return match bv {
                 Val::Type(t) => Val::Type(t),
@@ -3117,6 +3178,12 @@ impl<'p, 'a> Interp<'p, 'a> {
             _ => {
                 for a in args {
                     self.eval(a);
+                }
+                // `map.get(k)` / `list.get(i)` on a local declared as a collection of records.
+                if lname == "get" {
+                    if let Some(obj) = self.sobject_element(t) {
+                        return Val::SObject(obj);
+                    }
                 }
                 // Methods that change a local collection make its contents unknown.
                 if matches!(lname.as_str(), "add" | "addall" | "put" | "putall") {

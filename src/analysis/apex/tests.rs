@@ -991,3 +991,45 @@ fn super_calls_resolve_to_the_parent() {
     let v = run(trigger, &[parent, child]);
     assert!(assert_blocks(&v).contains("from parent"));
 }
+
+// ===== relationship fields of other records =====================================================
+
+const ROUTING_TRIGGER: &str = "trigger MessagingSessionRouting on MessagingSession (before insert) {\n    MessagingSessionRoutingHandler.assignRegion(Trigger.new);\n}\n";
+
+fn routing_handler(body: &str) -> String {
+    format!(
+        "public class MessagingSessionRoutingHandler {{\n    public static void assignRegion(List<MessagingSession> sessions) {{\n        Set<Id> endUserIds = new Set<Id>();\n        for (MessagingSession s : sessions) {{ endUserIds.add(s.MessagingEndUserId); }}\n        Map<Id, MessagingEndUser> endUsers = new Map<Id, MessagingEndUser>(\n            [SELECT Id, ContactId, Contact.MailingCountry, Owner.Name FROM MessagingEndUser WHERE Id IN :endUserIds]);\n        for (MessagingSession s : sessions) {{\n{body}\n        }}\n    }}\n}}\n"
+    )
+}
+
+#[test]
+fn a_lookup_of_a_queried_record_may_be_empty() {
+    // The simulator's two-causes scenario: a guest end user has no Contact, so line 8 throws.
+    let cls = routing_handler(
+        "            String country = endUsers.get(s.MessagingEndUserId).Contact.MailingCountry;\n            s.Region__c = country.startsWith('US') ? 'AMER' : 'EMEA';",
+    );
+    let v = run(ROUTING_TRIGGER, &[&cls]);
+    let c = conditions(&v);
+    assert!(
+        c.contains("through the lookup `Contact` of a MessagingEndUser record"),
+        "{c}"
+    );
+    let site = v
+        .evidence
+        .iter()
+        .find(|s| s.kind == SiteKind::NullDereference)
+        .expect("null dereference site");
+    assert_eq!(site.line, 8);
+    assert_eq!(site.source, "MessagingSessionRoutingHandler");
+}
+
+#[test]
+fn a_checked_or_always_set_lookup_is_not_flagged() {
+    let checked = routing_handler(
+        "            MessagingEndUser eu = endUsers.get(s.MessagingEndUserId);\n            if (eu.Contact != null) {\n                s.Region__c = eu.Contact.MailingCountry;\n            }",
+    );
+    assert_unlikely(&run(ROUTING_TRIGGER, &[&checked]));
+    let owner =
+        routing_handler("            s.Region__c = endUsers.get(s.MessagingEndUserId).Owner.Name;");
+    assert_unlikely(&run(ROUTING_TRIGGER, &[&owner]));
+}
