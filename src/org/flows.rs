@@ -1,10 +1,11 @@
-//! Record-triggered flows judged for the org checks. Until the flow analyser lands
-//! (`analysis::flow`), an active flow that runs on create is listed for review with what its
-//! definition shows (Custom Error elements, elements without a fault path).
+//! Record-triggered flows judged for the org checks: the FlowDefinitionView row and the
+//! version's Metadata go through the flow analyser (`analysis::flow`) against the inserted
+//! record; the verdict becomes a finding's parts.
 
 use serde_json::Value;
 
-use super::json::{array, text, text_or_empty};
+use super::json::{clip, flag, number, text, text_or_empty};
+use crate::analysis::flow::{analyze_flow, FlowSource, Outcome, Verdict};
 use crate::analysis::record::InsertedRecord;
 use crate::finding::{Evidence, Severity};
 
@@ -20,64 +21,119 @@ pub struct FlowJudgement {
     pub fix: Vec<String>,
 }
 
-const FAILABLE: [&str; 6] = [
-    "recordCreates",
-    "recordUpdates",
-    "recordLookups",
-    "recordDeletes",
-    "actionCalls",
-    "subflows",
-];
-
-pub fn judge(flow: &Value, metadata: Option<&Value>, _record: &InsertedRecord) -> FlowJudgement {
-    let label = text(flow, "Label").unwrap_or_else(|| text_or_empty(flow, "ApiName"));
-    let Some(meta) = metadata else {
-        return FlowJudgement {
-            severity: Some(Severity::Warning),
-            code: "org/flow-review",
-            title: "Review flow {label}: its definition could not be read".into(),
-            message: format!("The active flow {label} runs when a MessagingSession is created, but its definition could not be read, so it was not judged. Check its Custom Error elements and fault paths by hand."),
-            summary: "definition not readable".into(),
-            evidence: Vec::new(),
-            fix: vec!["Open the flow and check every path a new record takes.".into()],
-        };
-    };
-    let mut evidence = Vec::new();
-    for e in array(meta, "customErrors") {
-        evidence.push(Evidence::new(
-            "Custom Error element",
-            text_or_empty(e, "name"),
-        ));
+fn source_of(row: &Value) -> FlowSource {
+    FlowSource {
+        api_name: text_or_empty(row, "ApiName"),
+        label: text(row, "Label").unwrap_or_else(|| text_or_empty(row, "ApiName")),
+        is_active: flag(row, "IsActive").unwrap_or(false),
+        process_type: text(row, "ProcessType"),
+        trigger_type: text(row, "TriggerType"),
+        record_trigger_type: text(row, "RecordTriggerType"),
+        trigger_order: number(row, "TriggerOrder").map(|n| n as i64),
+        active_version_id: text(row, "ActiveVersionId"),
     }
-    for kind in FAILABLE {
-        for e in array(meta, kind) {
-            if e.get("faultConnector").map(|c| c.is_null()).unwrap_or(true) {
-                evidence.push(Evidence::new(
-                    "No fault path",
-                    format!("{} ({kind})", text_or_empty(e, "name")),
-                ));
+}
+
+pub fn judge(flow: &Value, metadata: Option<&Value>, record: &InsertedRecord) -> FlowJudgement {
+    let src = source_of(flow);
+    let label = src.label.clone();
+    let v = analyze_flow(&src, metadata, record);
+    let after = matches!(v.timing, crate::analysis::flow::Timing::AfterSave);
+    let rollback = if after {
+        " It runs after the save, and a failure there rolls the insert back too."
+    } else {
+        ""
+    };
+    let (severity, code, title, message) = match &v.verdict {
+        Verdict::Blocks { reason } => (
+            Severity::Error,
+            "org/flow-blocks",
+            "Flow {label} stops every new chat".to_string(),
+            format!("The active flow {label} runs when a chat's record is created and stops the save: {reason}.{rollback} {}", v.summary),
+        ),
+        Verdict::MayBlock { conditions } => (
+            Severity::Warning,
+            "org/flow-may-block",
+            "Flow {label} may stop new chats".to_string(),
+            format!("The active flow {label} stops the save if {}.{rollback} {}", conditions.join("; or if "), v.summary),
+        ),
+        Verdict::CannotSee { what } => (
+            Severity::Warning,
+            "org/flow-review",
+            "Review flow {label}: part of it could not be judged".to_string(),
+            format!("The active flow {label} runs when a chat's record is created, but Messaging Doctor could not judge {}. Check it by hand, or capture a debug log of a failing chat.", what.join(", ")),
+        ),
+        Verdict::Unlikely | Verdict::NotOnInsert { .. } => {
+            return FlowJudgement {
+                severity: None,
+                code: "",
+                title: String::new(),
+                message: String::new(),
+                summary: v.summary,
+                evidence: Vec::new(),
+                fix: Vec::new(),
             }
         }
+    };
+    let mut evidence = vec![Evidence::new(
+        "Entry condition",
+        format!("{} — {:?}", clip(&v.entry.condition, 400), v.entry.state),
+    )];
+    for c in v.entry.clauses.iter().take(6) {
+        evidence.push(Evidence::new("Entry clause", clip(c, 300)));
     }
-    if evidence.is_empty() {
-        return FlowJudgement {
-            severity: None,
-            code: "",
-            title: String::new(),
-            message: String::new(),
-            summary: "no Custom Error element and every element that can fail has a fault path"
-                .into(),
-            evidence,
-            fix: Vec::new(),
-        };
+    if !v.path.is_empty() {
+        let steps: Vec<String> = v
+            .path
+            .iter()
+            .take(30)
+            .map(|p| {
+                if p.note.is_empty() {
+                    p.label.clone()
+                } else {
+                    format!("{} ({})", p.label, clip(&p.note, 120))
+                }
+            })
+            .collect();
+        evidence.push(Evidence::new("Path", steps.join(" → ")));
+    }
+    for e in v
+        .evidence
+        .iter()
+        .filter(|e| matches!(e.outcome, Outcome::Blocks | Outcome::MayBlock))
+        .take(8)
+    {
+        evidence.push(
+            Evidence::new(
+                format!("{:?}", e.element_type),
+                format!(
+                    "{} — {}{}",
+                    e.label,
+                    e.why,
+                    if e.conditions.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (when {})", e.conditions.join("; "))
+                    }
+                ),
+            )
+            .at(format!("element {}", e.element)),
+        );
+    }
+    for u in &v.unseen {
+        evidence.push(Evidence::new("Not judged", u.clone()));
     }
     FlowJudgement {
-        severity: Some(Severity::Warning),
-        code: "org/flow-review",
-        title: "Review flow {label}".into(),
-        message: format!("The active flow {label} runs when a MessagingSession is created and has elements that can stop the save. Check whether the chat's record reaches them."),
-        summary: "has elements that can stop the save".into(),
+        severity: Some(severity),
+        code,
+        title,
+        message,
+        summary: v.summary,
         evidence,
-        fix: vec!["Make the flow skip records the platform creates for a chat (entry condition on Origin), or add fault paths.".into()],
+        fix: vec![
+            "Add an entry condition that skips records the platform creates for a chat (e.g. Origin does not equal InboundInitiated), or move the check to an update-only flow.".into(),
+            "Give every element that can fail (Create/Update/Get Records, actions, subflows) a fault path that does not end in a Custom Error.".into(),
+            "Save as a new version and activate it.".into(),
+        ],
     }
 }
