@@ -49,6 +49,7 @@ log "assemble build/extension"
 cp manifest.json "$OUT/"
 mkdir -p "$OUT/popup/pkg" "$OUT/content" "$OUT/background" "$OUT/icons"
 cp extension/popup/*.html extension/popup/*.js extension/popup/*.css "$OUT/popup/"
+node scripts/slds-tokens.mjs "$OUT/popup/slds-tokens.css" >/dev/null
 cp "$GEN/popup/md_popup.js" "$GEN/popup/md_popup_bg.wasm" "$OUT/popup/pkg/"
 cp extension/background/*.js "$OUT/background/"
 cp extension/icons/*.png "$OUT/icons/"
