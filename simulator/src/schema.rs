@@ -359,6 +359,20 @@ pub const OBJECTS: &[ObjDef] = &[
         ],
     },
     ObjDef {
+        name: "CustomField",
+        prefix: "00N",
+        rest: false,
+        tooling: true,
+        label: "Custom Field",
+        fields: &[
+            "Id",
+            "DeveloperName",
+            "TableEnumOrId",
+            "NamespacePrefix",
+            "Description",
+        ],
+    },
+    ObjDef {
         name: "PermissionSet",
         prefix: "0PS",
         rest: true,

@@ -195,6 +195,18 @@ fn check_scenario(name: &str) {
                 "{name}: no stated cause {causes:?} is an error finding\n{shown}"
             );
         }
+        if name == "required-field" {
+            let f = probs
+                .iter()
+                .find(|f| f.code == "org/required-field")
+                .unwrap();
+            assert!(
+                f.evidence
+                    .iter()
+                    .any(|e| e.label == "Last changed" && e.value.contains(" by ")),
+                "{name}: the required field does not say who changed it last\n{f:#?}"
+            );
+        }
         if causes.is_empty() {
             assert!(
                 probs.iter().all(|f| f.severity > Severity::Error),

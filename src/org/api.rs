@@ -674,6 +674,33 @@ fn second_round(a: &Answers, input: &PlanInput) -> Vec<Sub> {
             }
         }
     }
+    // Who last changed the custom fields that block the insert (only when some do).
+    let mut blocking: Vec<String> = Vec::new();
+    for reference in ["describeSession", "describeEndUser"] {
+        if let Some(ans) = a.get(reference).filter(|x| x.ok()) {
+            for f in array(&ans.body, "fields") {
+                if super::checks::required_without_default(f) && flag(f, "custom") == Some(true) {
+                    let name = text(f, "name").unwrap_or_default();
+                    let dev = name.trim_end_matches("__c").to_string();
+                    if safe_name(&dev) && !blocking.contains(&dev) {
+                        blocking.push(dev);
+                    }
+                }
+            }
+        }
+    }
+    if !blocking.is_empty() {
+        let list: Vec<String> = blocking.iter().map(|n| format!("'{n}'")).collect();
+        subs.push(Sub::query(
+            "customFields",
+            Api::Tooling,
+            &format!(
+                "SELECT Id, DeveloperName, TableEnumOrId, LastModifiedDate, LastModifiedBy.Name \
+                 FROM CustomField WHERE TableEnumOrId IN {OBJECT_LIST} AND DeveloperName IN ({})",
+                list.join(",")
+            ),
+        ));
+    }
     // Custom permissions reachable through the Automated Process user's permission sets.
     if let Some(assignments) = a.records("automatedPermissionSets") {
         let ids: Vec<String> = assignments

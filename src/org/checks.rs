@@ -314,6 +314,17 @@ fn object_setup_path(object: &str, page: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // 1. Required fields
 
+/// A describe field that must be given a value on insert and has no default: not nillable,
+/// createable, not defaulted on create, not a checkbox, no default value or formula.
+pub fn required_without_default(field: &Value) -> bool {
+    flag(field, "nillable") == Some(false)
+        && flag(field, "createable") == Some(true)
+        && flag(field, "defaultedOnCreate") != Some(true)
+        && text_or_empty(field, "type") != "boolean"
+        && text(field, "defaultValueFormula").is_none()
+        && text(field, "defaultValue").is_none()
+}
+
 pub fn required_fields(ctx: &Ctx, out: &mut Vec<Finding>) -> CheckResult {
     let mut problems = 0;
     let mut defaulted: Vec<String> = Vec::new();
@@ -370,6 +381,25 @@ pub fn required_fields(ctx: &Ctx, out: &mut Vec<Finding>) -> CheckResult {
                 "nillable = false, createable = true, defaultedOnCreate = false, no default value",
             ))
             .with_evidence(Evidence::new("Custom field", if custom { "yes" } else { "no" }));
+            let dev = name.trim_end_matches("__c");
+            if let Some(cf) = ctx.answers.records("customFields").and_then(|rows| {
+                rows.iter().find(|r| {
+                    text_or_empty(r, "DeveloperName").eq_ignore_ascii_case(dev)
+                        && text_or_empty(r, "TableEnumOrId").eq_ignore_ascii_case(object)
+                })
+            }) {
+                f = f.with_evidence(
+                    Evidence::new(
+                        "Last changed",
+                        format!(
+                            "{} by {}",
+                            text(cf, "LastModifiedDate").unwrap_or_else(|| "?".into()),
+                            path_text(cf, "LastModifiedBy.Name").unwrap_or_else(|| "?".into())
+                        ),
+                    )
+                    .at(format!("CustomField {}", text_or_empty(cf, "Id"))),
+                );
+            }
             if custom {
                 f = f
                     .with_fix(format!("Open {object} › Fields & Relationships › {label} and untick \"Required\"; enforce it on the page layout instead if people must fill it."))
