@@ -19,6 +19,9 @@ TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 FEATURES="--enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals"
 log() { printf '\033[1;34m[build]\033[0m %s\n' "$*"; }
 
+# The shipped Wasm is built for size (opt-level z, ~10 % smaller than s: the engines run once per
+# diagnosis on small inputs); native release builds and benchmarks keep opt-level s.
+export CARGO_PROFILE_RELEASE_OPT_LEVEL=z
 log "cargo build (wasm32, release): popup"
 cargo build -q -p md-popup-wasm --target wasm32-unknown-unknown --release
 log "cargo build (wasm32, target-cpu=mvp, release): content script"
