@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use super::api::{Answers, ApiError};
+use super::api::{Answers, ApiError, SubAnswer};
 use super::json::{array, clip, flag, number, path_text, text, text_or_empty};
 use super::{CheckResult, CheckStatus, OrgContext};
 use crate::analysis::apex::{analyze_trigger, ClassSource, TriggerSource, Verdict as TVerdict};
@@ -30,28 +30,26 @@ impl Ctx<'_> {
         format!("https://{}{}", self.org.lightning_host(), path)
     }
 
-    /// A sub-request's answer, or why there is none: a finding the caller adds.
-    fn records(&self, reference: &str, what: &str) -> Result<&[Value], Finding> {
+    /// A sub-request's 2xx answer, or why there is none: a finding the caller adds.
+    fn answer(&self, reference: &str, what: &str) -> Result<&SubAnswer, Finding> {
         if let Some(f) = self.answers.failed.get(reference) {
             return Err(failure_finding(self, what, &f.error, f.detail.as_deref()));
         }
         match self.answers.get(reference) {
-            Some(a) if a.ok() => Ok(a.records.as_slice()),
+            Some(a) if a.ok() => Ok(a),
             Some(a) => Err(failure_finding(self, what, &a.error(), None)),
             None => Err(not_asked(what)),
         }
     }
 
+    /// A query's records (every page read).
+    fn records(&self, reference: &str, what: &str) -> Result<&[Value], Finding> {
+        self.answer(reference, what).map(|a| a.records.as_slice())
+    }
+
     /// A non-query sub-request's body.
     fn body(&self, reference: &str, what: &str) -> Result<&Value, Finding> {
-        if let Some(f) = self.answers.failed.get(reference) {
-            return Err(failure_finding(self, what, &f.error, f.detail.as_deref()));
-        }
-        match self.answers.get(reference) {
-            Some(a) if a.ok() => Ok(&a.body),
-            Some(a) => Err(failure_finding(self, what, &a.error(), None)),
-            None => Err(not_asked(what)),
-        }
+        self.answer(reference, what).map(|a| &a.body)
     }
 
     /// The page's init calls' deployment names, org ids and site URLs.
