@@ -417,6 +417,8 @@ struct Attempt {
     line: u64,
     rows: Option<u64>,
     dml_closed: bool,
+    /// An after-insert trigger on the object ran: the record was saved (for `CodeUnits`).
+    after_insert: bool,
     c: Collector,
 }
 
@@ -449,7 +451,7 @@ impl Ev<'_> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum LineKind {
     Blank,
-    Event { known: bool },
+    Event,
     Marker,
     Header,
     Preamble,
@@ -590,8 +592,16 @@ impl LogParser {
         if !self.partial.is_empty() || self.partial_full {
             let line = std::mem::take(&mut self.partial);
             let full = self.partial_full;
-            let kind = self.process_line(&line, full);
-            if matches!(kind, LineKind::Garbled | LineKind::Event { known: false }) {
+            let cut = match self.process_line(&line, full) {
+                LineKind::Garbled => true,
+                // A known event name is a complete line as far as the log can tell.
+                LineKind::Event => {
+                    let p = &self.pending;
+                    !is_known_event(p.raw.get(p.name_start..p.name_end).unwrap_or(""))
+                }
+                _ => false,
+            };
+            if cut {
                 self.summary.truncation.cut_mid_line = true;
             }
         }
@@ -616,6 +626,7 @@ impl LogParser {
                 line: self.orphan.evidence.first().map(|e| e.line).unwrap_or(0),
                 rows: None,
                 dml_closed: false,
+                after_insert: false,
                 c: std::mem::take(&mut self.orphan),
             };
             inserts.push(decide(a, cut, self.apex_off));
@@ -661,8 +672,7 @@ impl LogParser {
             p.full = false;
             self.seen_event = true;
             self.summary.counts.events += 1;
-            let known = is_known_event(&line[ns..ne]);
-            return LineKind::Event { known };
+            return LineKind::Event;
         }
         if let Some(after) = line.strip_prefix("*** Skipped") {
             self.dispatch();
@@ -683,7 +693,7 @@ impl LogParser {
             self.summary_evidence(self.line_no, line);
             return LineKind::Marker;
         }
-        if let Some((version, levels)) = parse_header(line) {
+        if let Some((version, levels)) = parse_header(line).filter(|_| !self.seen_event) {
             self.dispatch();
             if self.summary.api_version.is_none() {
                 self.summary.api_version = Some(version.to_string());
@@ -894,6 +904,7 @@ impl LogParser {
             line,
             rows: None,
             dml_closed: false,
+            after_insert: false,
             c: Collector::default(),
         });
         Some(self.attempts.len() - 1)
@@ -920,6 +931,9 @@ impl LogParser {
         }
         // The platform's own insert shows no DML line: a top-level insert-time unit on a
         // tracked object opens an attempt.
+        let after_insert = trigger
+            .as_ref()
+            .is_some_and(|t| t.2.eq_ignore_ascii_case("AfterInsert"));
         let insert_object = match &trigger {
             Some(t) if t.2.to_ascii_lowercase().contains("insert") => tracked(t.1),
             Some(_) => None,
@@ -937,6 +951,7 @@ impl LogParser {
                 }
                 if let Some(c) = self.implicit.and_then(|i| self.attempts.get_mut(i)) {
                     c.c.push_evidence(ev.line, ev.text);
+                    c.after_insert |= after_insert;
                 }
             }
         }
@@ -1468,6 +1483,7 @@ fn decide(a: Attempt, log_cut: bool, apex_off: bool) -> InsertAttempt {
         line,
         rows,
         dml_closed,
+        after_insert,
         mut c,
     } = a;
     let strong: Vec<&LogCause> = c
@@ -1493,7 +1509,8 @@ fn decide(a: Attempt, log_cut: bool, apex_off: bool) -> InsertAttempt {
     } else {
         match scope {
             AttemptScope::Dml if dml_closed => InsertOutcome::Succeeded,
-            AttemptScope::CodeUnits => InsertOutcome::Succeeded,
+            // Without a DML line only an after-insert trigger shows the record was saved.
+            AttemptScope::CodeUnits if after_insert => InsertOutcome::Succeeded,
             _ => InsertOutcome::Unknown,
         }
     };

@@ -606,3 +606,28 @@ fn shuffled_fragments_do_not_panic_and_chunking_agrees() {
         assert_eq!(parse_byte_chunks(&input, &mut rng, 17), whole);
     }
 }
+
+#[test]
+fn platform_insert_without_dml_line_succeeds_only_when_saved() {
+    let before = "\
+01:00:00.1 (1)|EXECUTION_STARTED
+01:00:00.1 (2)|CODE_UNIT_STARTED|[EXTERNAL]|01q000000000001AAA|Guard on MessagingSession trigger event BeforeInsert|__sfdc_trigger/Guard
+01:00:00.1 (3)|CODE_UNIT_FINISHED|Guard on MessagingSession trigger event BeforeInsert|__sfdc_trigger/Guard
+";
+    let s = parse_log(&format!("{before}01:00:00.1 (9)|EXECUTION_FINISHED\n"));
+    assert_eq!(s.inserts[0].scope, AttemptScope::CodeUnits);
+    assert_eq!(
+        s.inserts[0].outcome,
+        InsertOutcome::Unknown,
+        "nothing shows the save"
+    );
+    let s = parse_log(&format!(
+        "{before}01:00:00.1 (4)|CODE_UNIT_STARTED|[EXTERNAL]|01q000000000002AAA|Audit on MessagingSession trigger event AfterInsert|__sfdc_trigger/Audit
+01:00:00.1 (5)|CODE_UNIT_FINISHED|Audit on MessagingSession trigger event AfterInsert|__sfdc_trigger/Audit
+01:00:00.1 (9)|EXECUTION_FINISHED
+"
+    ));
+    assert_eq!(s.inserts.len(), 1);
+    assert_eq!(s.inserts[0].outcome, InsertOutcome::Succeeded);
+    assert_eq!(s.inserts[0].finding_code(), "capture/insert-ok");
+}
