@@ -6,6 +6,8 @@
 //! it is tested natively with `cargo test`.
 //!
 //! Map:
+//! - [`capture`]: live capture — the streaming Apex debug-log parser that names why an insert of
+//!   MessagingSession / MessagingEndUser failed.
 //! - [`finding`]: the `Finding` shape every check produces (stable code, severity, message,
 //!   evidence, fix, link).
 //! - [`page`]: what the content script found on the customer's page → page findings.
@@ -13,6 +15,7 @@
 //! - [`report`]: merges and ranks findings into the list the popup shows.
 
 pub mod analysis;
+pub mod capture;
 pub mod finding;
 pub mod org;
 pub mod page;
