@@ -258,3 +258,136 @@ fn checked_summary(r: &OrgReport) -> Finding {
     }
     f
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Severity;
+
+    fn ctx() -> OrgContext {
+        OrgContext {
+            api_host: "acme.my.salesforce.com".into(),
+            org_id: Some("00D8c000001Hlt1".into()),
+        }
+    }
+
+    /// The first round answered with one status and error for the REST call and another for
+    /// the Tooling call.
+    fn first_round(rest: (u16, &str), tooling: (u16, &str)) -> Vec<ApiExchange> {
+        let reqs = plan(None, &[]);
+        reqs.into_iter()
+            .map(|r| {
+                let (status, body) = if r.path.contains("tooling") {
+                    tooling
+                } else {
+                    rest
+                };
+                ApiExchange {
+                    request: r,
+                    status,
+                    body: body.to_string(),
+                    error: None,
+                    ms: Some(5),
+                }
+            })
+            .collect()
+    }
+
+    fn err(code: &str) -> String {
+        format!(r#"[{{"errorCode":"{code}","message":"m"}}]"#)
+    }
+
+    #[test]
+    fn each_access_problem_is_one_explained_finding() {
+        for (status, code, expect) in [
+            (401, "INVALID_SESSION_ID", "org/session-expired"),
+            (403, "API_DISABLED_FOR_ORG", "org/api-disabled"),
+            (403, "REQUEST_LIMIT_EXCEEDED", "org/request-limit"),
+            (403, "OAUTH_APP_BLOCKED", "org/api-access-control"),
+        ] {
+            let body = err(code);
+            let r = analyze(&ctx(), None, &first_round((status, &body), (status, &body)));
+            let hits: Vec<_> = r.findings.iter().filter(|f| f.code == expect).collect();
+            assert_eq!(hits.len(), 1, "{code}: {:#?}", r.findings);
+            assert!(hits[0].severity == Severity::Error);
+            assert!(!hits[0].fix.is_empty());
+            // Merged: the requests it hit are listed as evidence.
+            assert!(
+                hits[0]
+                    .evidence
+                    .iter()
+                    .filter(|e| e.label == "Request")
+                    .count()
+                    >= 3,
+                "{code}"
+            );
+            assert!(
+                r.findings.iter().all(|f| f.code != "org/check-failed"),
+                "{code}"
+            );
+            assert!(
+                r.checks
+                    .iter()
+                    .all(|c| c.status == CheckStatus::Failed || c.status == CheckStatus::Skipped),
+                "{code}: {:#?}",
+                r.checks
+            );
+        }
+    }
+
+    #[test]
+    fn tooling_refused_still_runs_the_rest_checks() {
+        let rest_ok = serde_json::json!({"compositeResponse": [
+            {"referenceId": "limits", "httpStatusCode": 200, "body": {"DataStorageMB": {"Max": 100, "Remaining": -3}}},
+        ]})
+        .to_string();
+        let r = analyze(
+            &ctx(),
+            None,
+            &first_round(
+                (200, &rest_ok),
+                (403, &err("INSUFFICIENT_ACCESS_OR_READONLY")),
+            ),
+        );
+        assert!(
+            r.findings.iter().any(|f| f.code == "org/storage-full"),
+            "{:#?}",
+            r.findings
+        );
+        assert_eq!(
+            r.findings
+                .iter()
+                .filter(|f| f.code == "org/setup-access")
+                .count(),
+            1
+        );
+        let storage = r.checks.iter().find(|c| c.id == "storage").unwrap();
+        assert_eq!(storage.status, CheckStatus::Problem);
+        let rules = r
+            .checks
+            .iter()
+            .find(|c| c.id == "validation-rules")
+            .unwrap();
+        assert_eq!(rules.status, CheckStatus::Failed);
+    }
+
+    #[test]
+    fn unreadable_and_missing_answers_are_findings_not_panics() {
+        for (status, body) in [
+            (200, "{not json"),
+            (200, "[]"),
+            (500, "<html>oops</html>"),
+            (0, ""),
+        ] {
+            let r = analyze(&ctx(), None, &first_round((status, body), (status, body)));
+            assert!(
+                r.findings
+                    .iter()
+                    .any(|f| f.code == "org/check-failed" || f.code == "org/unreachable"),
+                "{status} {body}: {:#?}",
+                r.findings
+            );
+            assert_eq!(r.findings.last().unwrap().code, "org/checks-summary");
+        }
+    }
+}
