@@ -241,21 +241,24 @@ fn read_string(src: &str, start: usize) -> (Option<String>, usize) {
 }
 
 /// `s` starts at the `u` or `x` of an escape. Returns the char and the bytes consumed after `\`.
+/// Only well-formed hex digits are consumed; a malformed escape consumes just its letter, so the
+/// reader never lands inside a multi-byte character or swallows a closing quote.
 fn read_escape(s: &str) -> (Option<char>, usize) {
-    let b = s.as_bytes();
-    if b[0] == b'x' {
-        let hex = s.get(1..3).and_then(|h| u32::from_str_radix(h, 16).ok());
-        return (hex.and_then(char::from_u32), 3.min(s.len()));
+    let (digits, used) = match s.as_bytes() {
+        [b'x', ..] => (s.get(1..3), 3),
+        [b'u', b'{', ..] => match s.find('}') {
+            Some(close) => (s.get(2..close), close + 1),
+            None => (None, 1),
+        },
+        _ => (s.get(1..5), 5),
+    };
+    let value = digits
+        .filter(|h| !h.is_empty() && h.len() <= 8 && h.bytes().all(|c| c.is_ascii_hexdigit()))
+        .and_then(|h| u32::from_str_radix(h, 16).ok());
+    match value {
+        Some(v) => (char::from_u32(v), used),
+        None => (None, 1),
     }
-    if b.get(1) == Some(&b'{') {
-        if let Some(close) = s.find('}') {
-            let v = u32::from_str_radix(&s[2..close], 16).ok();
-            return (v.and_then(char::from_u32), close + 1);
-        }
-        return (None, 1);
-    }
-    let v = s.get(1..5).and_then(|h| u32::from_str_radix(h, 16).ok());
-    (v.and_then(char::from_u32), 5.min(s.len()))
 }
 
 /// An argument of a call: a string literal, an object literal's string-valued keys, or other code.
@@ -600,6 +603,8 @@ mod tests {
             "/* never closed",
             "é embeddedservice_bootstrap . init ( 'ü' ) ",
             "a / b / embeddedservice_bootstrap.init('x')",
+            // Found by the snippet_parser fuzz target: an escape followed by a multi-byte char.
+            "embeddedservice_bootstrap.init('\\x\u{360}', '\\u0\u{360}', '\\u{\u{360}}')",
         ] {
             let _ = find_init_calls(src);
         }
@@ -607,5 +612,10 @@ mod tests {
         assert_eq!(c[0].org_id.as_deref(), Some("\u{fffd}"));
         assert_eq!(c[0].deployment.as_deref(), Some("B"));
         assert_eq!(c[0].site_url, None);
+        // A malformed escape keeps the rest of the literal, and its closing quote.
+        let c = find_init_calls("embeddedservice_bootstrap.init('\\u{'+x+'}', '\\xé', 'B')");
+        assert_eq!(c[0].org_id, None);
+        assert_eq!(c[0].deployment.as_deref(), Some("\u{fffd}é"));
+        assert_eq!(c[0].site_url.as_deref(), Some("B"));
     }
 }
