@@ -204,12 +204,8 @@ pub fn assess(
             })
         })
         .collect();
-    let miaw = loaders
-        .iter()
-        .any(|l| l.family != super::snippet::Family::LegacyChat)
-        || inits
-            .iter()
-            .any(|i| i.call.family != super::snippet::Family::LegacyChat);
+    let miaw = loaders.iter().any(|l| l.family.is_messaging())
+        || inits.iter().any(|i| i.call.family.is_messaging());
     // No timing evidence at all (not from a browser): nothing to say about the life cycle.
     let no_evidence = ev.page_age_ms.is_none() && ev.resources.is_empty();
     if !miaw || no_evidence {
