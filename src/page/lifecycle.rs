@@ -13,7 +13,7 @@
 //! failed request once, so a widget that has not shown its button [`STALL_AFTER_MS`] after its
 //! loader arrived is stalled.
 
-use super::{split_url, Loader, LocatedInit, PageEvidence};
+use super::{split_url, DomEvidence, Loader, LocatedInit, PageEvidence, ResourceEvidence};
 use crate::finding::{Evidence, Finding, Severity};
 use serde::{Deserialize, Serialize};
 
@@ -185,13 +185,42 @@ impl Stage {
 /// Browsers keep this many resource timing entries unless the page raises the limit.
 pub const RESOURCE_BUFFER_DEFAULT: usize = 250;
 
+/// The document whose widget is followed: the page itself, or the same-origin frame that
+/// carries the widget (its own resource timing, DOM and time origin).
+#[derive(Debug, Clone, Copy)]
+pub struct WidgetDoc<'a> {
+    pub resources: &'a [ResourceEvidence],
+    pub dom: &'a DomEvidence,
+    pub page_age_ms: Option<f64>,
+}
+
+impl<'a> WidgetDoc<'a> {
+    pub fn page(ev: &'a PageEvidence) -> Self {
+        WidgetDoc {
+            resources: &ev.resources,
+            dom: &ev.dom,
+            page_age_ms: ev.page_age_ms,
+        }
+    }
+}
+
 /// The timeline and the stage, from the evidence and the loaders/init calls already found.
 pub fn assess(
     ev: &PageEvidence,
     loaders: &[Loader],
     inits: &[LocatedInit],
 ) -> (Vec<TimelineEntry>, Option<Stage>) {
-    let timeline: Vec<TimelineEntry> = ev
+    assess_in(ev, WidgetDoc::page(ev), loaders, inits)
+}
+
+/// [`assess`] for the widget of one document of the page.
+pub fn assess_in(
+    ev: &PageEvidence,
+    doc: WidgetDoc<'_>,
+    loaders: &[Loader],
+    inits: &[LocatedInit],
+) -> (Vec<TimelineEntry>, Option<Stage>) {
+    let timeline: Vec<TimelineEntry> = doc
         .resources
         .iter()
         .filter_map(|r| {
@@ -207,11 +236,11 @@ pub fn assess(
     let miaw = loaders.iter().any(|l| l.family.is_messaging())
         || inits.iter().any(|i| i.call.family.is_messaging());
     // No timing evidence at all (not from a browser): nothing to say about the life cycle.
-    let no_evidence = ev.page_age_ms.is_none() && ev.resources.is_empty();
+    let no_evidence = doc.page_age_ms.is_none() && doc.resources.is_empty();
     if !miaw || no_evidence {
         return (timeline, None);
     }
-    let stage = stage(ev, &timeline);
+    let stage = stage(ev, doc, &timeline);
     (timeline, Some(stage))
 }
 
@@ -219,7 +248,7 @@ fn last(t: &[TimelineEntry], step: Step) -> Option<&TimelineEntry> {
     t.iter().rev().find(|e| e.step == step)
 }
 
-fn stage(ev: &PageEvidence, t: &[TimelineEntry]) -> Stage {
+fn stage(ev: &PageEvidence, doc: WidgetDoc<'_>, t: &[TimelineEntry]) -> Stage {
     let failed_messages: u32 = ev.storage.iter().map(|s| s.failed_messages).sum();
     let started = last(t, Step::Conversation);
     if failed_messages > 0 || last(t, Step::Message).is_some_and(|m| m.failed()) {
@@ -235,14 +264,14 @@ fn stage(ev: &PageEvidence, t: &[TimelineEntry]) -> Stage {
             };
         }
     }
-    if ev.dom.buttons > 0 {
-        if started.is_some() || ev.dom.buttons_visible > 0 {
+    if doc.dom.buttons > 0 {
+        if started.is_some() || doc.dom.buttons_visible > 0 {
             return Stage::Healthy;
         }
         return Stage::ButtonHidden;
     }
-    let buffer_full = ev.resources.len() >= RESOURCE_BUFFER_DEFAULT;
-    let age = ev.page_age_ms.unwrap_or(f64::MAX);
+    let buffer_full = doc.resources.len() >= RESOURCE_BUFFER_DEFAULT;
+    let age = doc.page_age_ms.unwrap_or(f64::MAX);
     let Some(loader) = last(t, Step::Loader) else {
         return if buffer_full {
             Stage::TimelineIncomplete
@@ -280,7 +309,7 @@ fn stage(ev: &PageEvidence, t: &[TimelineEntry]) -> Stage {
     if buffer_full && !(asked(Step::Config) && asked(Step::BusinessHours)) {
         return Stage::TimelineIncomplete;
     }
-    if !asked(Step::Styles) && !asked(Step::Config) && ev.dom.containers == 0 {
+    if !asked(Step::Styles) && !asked(Step::Config) && doc.dom.containers == 0 {
         return Stage::InitNeverCalled;
     }
     if !asked(Step::Config) && !asked(Step::BusinessHours) {
@@ -293,7 +322,7 @@ fn stage(ev: &PageEvidence, t: &[TimelineEntry]) -> Stage {
         Step::SiteContext,
     ]
     .into_iter()
-    .filter(|s| !(asked(*s) || *s == Step::SiteContext && ev.dom.site_context_frames > 0))
+    .filter(|s| !(asked(*s) || *s == Step::SiteContext && doc.dom.site_context_frames > 0))
     .collect();
     Stage::StalledBeforeReady { missing }
 }

@@ -429,18 +429,12 @@ pub fn analyze(ev: &PageEvidence) -> PageReport {
     let (timeline, stage) = match &widget_doc {
         None => lifecycle::assess(ev, &loaders, &init_calls),
         Some((f, own)) => {
-            let view = PageEvidence {
-                url: f.url.clone(),
-                resources: f.resources.clone(),
-                dom: f.dom.clone(),
+            let doc = lifecycle::WidgetDoc {
+                resources: &f.resources,
+                dom: &f.dom,
                 page_age_ms: f.page_age_ms,
-                storage: ev.storage.clone(),
-                response_status_supported: ev.response_status_supported,
-                csp_violations: ev.csp_violations.clone(),
-                csp_reports_readable: ev.csp_reports_readable,
-                ..Default::default()
             };
-            lifecycle::assess(&view, &own.loaders, &own.inits)
+            lifecycle::assess_in(ev, doc, &own.loaders, &own.inits)
         }
     };
     if let Some(stage) = &stage {
@@ -669,13 +663,13 @@ pub fn classify_duplicates(
     if has(Family::MiawV1) && has(Family::EnhancedV2) {
         kinds.push(DuplicateKind::V1AndV2);
     }
-    let mut names: Vec<&str> = web_inits
+    // Two different names (no sort: a sort monomorphisation costs kilobytes in the content
+    // script).
+    let mut names = web_inits
         .iter()
-        .filter_map(|i| i.call.deployment.as_deref())
-        .collect();
-    names.sort_unstable();
-    names.dedup();
-    if names.len() > 1 {
+        .filter_map(|i| i.call.deployment.as_deref());
+    let first_name = names.next();
+    if names.any(|n| Some(n) != first_name) {
         kinds.push(DuplicateKind::TwoDeployments);
     }
     if components > 0 && !web_inits.is_empty() {
@@ -745,9 +739,12 @@ fn duplicate_finding(
             "The chat is started (init) more than once on this page".to_string()
         }
     };
-    let message = kinds
-        .iter()
-        .map(|k| match k {
+    let mut message = String::new();
+    for k in &kinds {
+        if !message.is_empty() {
+            message.push(' ');
+        }
+        message.push_str(match k {
             DuplicateKind::V1AndV2 => "The page carries both the Messaging for Web v1 bootstrap and the Enhanced Chat v2 loader. v2 replaces the embeddedservice_bootstrap object with its own, so the two snippets start the same widget twice or break each other.",
             DuplicateKind::TwoDeployments => "The page starts more than one Embedded Service deployment. The loader runs only the first init it sees and silently ignores the rest, and the site and chat hosts of different snippets can end up mixed, so the widget may load the wrong deployment or fail to start.",
             DuplicateKind::ComponentAndSnippet => "The Experience Cloud site has the Embedded Messaging component and also a chat snippet (in the head markup or page code): each starts the widget, so the page gets two widgets or the second start is rejected.",
@@ -755,9 +752,8 @@ fn duplicate_finding(
             DuplicateKind::LegacyAndMessaging => "The retired Embedded Service Chat (esw.min.js, embedded_svc.init) is still on the page next to Messaging for Web: visitors can get two chat buttons, and the legacy chat no longer works (retired 14 February 2026). (The legacy Channel Menu loading Messaging for Web itself is fine; this is the legacy chat snippet.)",
             DuplicateKind::SameSnippetTwice => "The same Embedded Service deployment snippet is on the page more than once. Each copy defines initEmbeddedMessaging and loads the bootstrap again; the loader rejects the second load and init, and with one copy in <head> and one in <body> init can fail so that no chat button appears.",
             DuplicateKind::InitCalledTwice => "The loader is on the page once, but init runs more than once (two init calls, or initEmbeddedMessaging run from two places such as the loader's onload and a load listener). The loader rejects the second init (\"Attempted to initialize bootstrap multiple times\"); an older loader builds a second widget, and repeated inits count against the rate limits.",
-        })
-        .collect::<Vec<_>>()
-        .join(" ");
+        });
+    }
     let mut f = Finding::new("page/duplicate-snippet", Severity::Error, title, message);
     let legacy = kinds.contains(&DuplicateKind::LegacyAndMessaging);
     for l in loaders
