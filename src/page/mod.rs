@@ -80,6 +80,10 @@ impl FrameEvidence {
     }
 }
 
+/// Most CSP violation reports the collector keeps (Chromium buffers about as many): when this
+/// many were read, older ones may be gone, so their absence proves nothing.
+pub const CSP_REPORTS_KEPT: usize = 100;
+
 /// One CSP violation report (`csp-violation`), as the browser gave it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -238,8 +242,11 @@ pub fn classify_loader(url: &str) -> Option<Family> {
     if path.ends_with("/assets/js/bootstrap.min.js") || path.ends_with("/assets/js/bootstrap.js") {
         return Some(Family::MiawV1);
     }
+    // `init.js` is a common name: only on a Salesforce site host, or under an ESW site path
+    // (`/ESW<Name><13 digits>/…`, also on a custom domain).
     let sf_site = host.ends_with(".site.com") || host.ends_with(".force.com");
-    if sf_site && path.ends_with("/assets/js/init.js") {
+    let esw_path = path.starts_with("/ESW");
+    if (sf_site || esw_path) && path.ends_with("/assets/js/init.js") {
         return Some(Family::EnhancedV2);
     }
     if path.contains("/embeddedservice/menu/")
@@ -845,6 +852,14 @@ mod tests {
                 Some(Family::EnhancedV2),
             ),
             ("https://cdn.example.com/assets/js/init.js", None),
+            (
+                "https://chat.acme.com/ESWAgent1712345678901/assets/js/init.js",
+                Some(Family::EnhancedV2),
+            ),
+            (
+                "https://acme.my.salesforce.com/embeddedservice/menu/fab.min.js",
+                Some(Family::LegacyMenu),
+            ),
             (
                 "https://service.force.com/embeddedservice/5.0/esw.min.js",
                 Some(Family::LegacyChat),

@@ -11,7 +11,8 @@
 
 use messaging_doctor::page::{
     analyze, CspViolation, DomEvidence, FrameEvidence, PageEvidence, ResourceEvidence,
-    ScriptEvidence, StorageEvidence, EXPERIENCE_COMPONENT_TAG, MAX_INLINE_SCRIPT_BYTES,
+    ScriptEvidence, StorageEvidence, CSP_REPORTS_KEPT, EXPERIENCE_COMPONENT_TAG,
+    MAX_INLINE_SCRIPT_BYTES,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -139,14 +140,17 @@ fn collect_frames(doc: &Document, depth: u32, out: &mut Vec<FrameEvidence>, budg
         let index = out.len() as u32 + 1;
         let inner = frame.content_document();
         let Some(inner) = inner else {
-            let src = frame.src();
+            let mut url = frame.src();
+            if url.is_empty() {
+                url = if frame.has_attribute("srcdoc") {
+                    "about:srcdoc (sandboxed)".into()
+                } else {
+                    "about:blank".into()
+                };
+            }
             out.push(FrameEvidence {
                 index,
-                url: if src.is_empty() {
-                    "(no src)".into()
-                } else {
-                    src
-                },
+                url,
                 inspectable: false,
                 ..Default::default()
             });
@@ -172,13 +176,20 @@ fn collect_frames(doc: &Document, depth: u32, out: &mut Vec<FrameEvidence>, budg
     }
 }
 
-/// The page's past CSP violations, where the browser keeps them for an observer created late
-/// (Chromium: a buffered `ReportingObserver` of type `csp-violation`). Returns whether they
-/// could be read at all, and those naming a blocked URL.
+/// The page's past CSP violations, where the browser keeps them for an observer created late:
+/// Chromium hands a buffered `ReportingObserver` of type `csp-violation` the page's earlier
+/// reports (measured: Chromium 156). Firefox 153 has `ReportingObserver` but hands it none
+/// (measured), so there the reports count as unreadable and CSP blocking stays inferred;
+/// Chromium is told apart by `navigator.userAgentData`, which Firefox does not have. Returns
+/// whether the reports could be read, and the reports.
 fn collect_csp_reports() -> (bool, Vec<CspViolation>) {
     let global = js_sys::global();
     let get = |o: &JsValue, k: &str| js_sys::Reflect::get(o, &JsValue::from_str(k)).ok();
-    let Some(ctor) = get(&global, "ReportingObserver").filter(|c| c.is_function()) else {
+    let chromium = get(&global, "navigator")
+        .and_then(|n| get(&n, "userAgentData"))
+        .is_some_and(|d| d.is_object());
+    let Some(ctor) = get(&global, "ReportingObserver").filter(|c| c.is_function() && chromium)
+    else {
         return (false, Vec::new());
     };
     let ctor: js_sys::Function = ctor.unchecked_into();
@@ -205,7 +216,7 @@ fn collect_csp_reports() -> (bool, Vec<CspViolation>) {
     call("disconnect");
     let mut out = Vec::new();
     if let Some(records) = records.and_then(|r| r.dyn_into::<js_sys::Array>().ok()) {
-        for report in records.iter().take(100) {
+        for report in records.iter().take(CSP_REPORTS_KEPT) {
             let Some(body) = get(&report, "body") else {
                 continue;
             };
