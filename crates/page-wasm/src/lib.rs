@@ -18,6 +18,81 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, HtmlIFrameElement, HtmlScriptElement, PerformanceResourceTiming, Window};
 
+/// Keeps wasm-bindgen's cached memory views valid under wasm2js.
+///
+/// With real WebAssembly, `memory.grow` detaches the old `ArrayBuffer`, and wasm-bindgen's glue
+/// notices (`byteLength === 0` / `buffer.detached`) and makes new views. wasm2js grows memory by
+/// copying into a new `ArrayBuffer` and leaves the old one attached, so the glue kept writing
+/// strings into the stale copy: any page whose scripts made the allocator grow memory (one
+/// inline script of ~50 KB was enough) ended the scan with `abort`. The allocator below notices
+/// a growth and detaches the previous buffer (a transfer), which is exactly what the glue
+/// checks for. Measured with wasm-bindgen 0.2.130 and binaryen 132's wasm2js.
+#[cfg(target_arch = "wasm32")]
+mod memory_growth {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen(inline_js = "let last = null;\n\
+        export function md_memory_seen(memory) {\n\
+          const now = memory.buffer;\n\
+          if (last !== null && last !== now && last.byteLength !== 0) {\n\
+            try { structuredClone(last, { transfer: [last] }); } catch (e) { /* real Wasm: already detached */ }\n\
+          }\n\
+          last = now;\n\
+        }")]
+    extern "C" {
+        fn md_memory_seen(memory: &JsValue);
+    }
+
+    /// Records the buffer in use, and detaches the previous one if memory grew since.
+    pub fn seen() {
+        md_memory_seen(&wasm_bindgen::memory());
+    }
+
+    pub struct Guarded;
+
+    fn after(pages_before: usize) {
+        if core::arch::wasm32::memory_size(0) != pages_before {
+            seen();
+        }
+    }
+
+    // SAFETY: every call is forwarded to the system allocator unchanged; the guard only reads
+    // the memory size and calls into JS, which allocates nothing in Wasm memory.
+    unsafe impl GlobalAlloc for Guarded {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            let before = core::arch::wasm32::memory_size(0);
+            let p = unsafe { System.alloc(layout) };
+            after(before);
+            p
+        }
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            let before = core::arch::wasm32::memory_size(0);
+            let p = unsafe { System.alloc_zeroed(layout) };
+            after(before);
+            p
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            unsafe { System.dealloc(ptr, layout) }
+        }
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            let before = core::arch::wasm32::memory_size(0);
+            let p = unsafe { System.realloc(ptr, layout, new_size) };
+            after(before);
+            p
+        }
+    }
+
+    #[global_allocator]
+    static ALLOC: Guarded = Guarded;
+
+    /// Runs when the module is instantiated: records the first buffer.
+    #[wasm_bindgen(start)]
+    fn start() {
+        seen();
+    }
+}
+
 /// Most script elements read from one page (frames included).
 pub const MAX_SCRIPTS: usize = 5_000;
 /// Most inline script bytes read from one page in total (frames included).
