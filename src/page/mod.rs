@@ -202,8 +202,10 @@ impl LocatedInit {
 /// A place that runs the snippet's wrapper function (`initEmbeddedMessaging`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WrapperRun {
-    /// `script #N in <body>, line L` or `onload of script #N in <body>`.
+    /// `script #N in <body>, line L` or `onload attribute of script #N in <body>`.
     pub location: String,
+    /// The script text or attribute it is in (`script #N in <body>` / `onload attribute of …`).
+    pub source: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -323,8 +325,10 @@ impl Inventory {
             if let Some(onload) = &s.onload {
                 let runs = snippet::read_script(onload).wrapper_runs.len();
                 for _ in 0..runs {
+                    let location = format!("onload attribute of {place}");
                     self.wrapper_runs.push(WrapperRun {
-                        location: format!("onload attribute of {place}"),
+                        source: location.clone(),
+                        location,
                     });
                 }
             }
@@ -334,6 +338,7 @@ impl Inventory {
                 for line in read.wrapper_runs {
                     self.wrapper_runs.push(WrapperRun {
                         location: format!("{place}, line {line}"),
+                        source: place.clone(),
                     });
                 }
                 for call in read.calls {
@@ -695,11 +700,36 @@ pub fn classify_duplicates(
     if !explained {
         if web_loaders.len() > 1 {
             kinds.push(DuplicateKind::SameSnippetTwice);
-        } else if web_inits.len() > 1 || wrapper_runs.len() > 1 {
+        } else if init_sources(&web_inits) > 1 || wrapper_sources(wrapper_runs) > 1 {
             kinds.push(DuplicateKind::InitCalledTwice);
         }
     }
     kinds
+}
+
+/// How many different scripts or `onload` attributes run the wrapper. Two runs in one script
+/// are often alternatives (`if (document.readyState === 'complete') initEmbeddedMessaging();
+/// else addEventListener('load', initEmbeddedMessaging)`), so they count once.
+fn wrapper_sources(runs: &[WrapperRun]) -> usize {
+    let mut seen: Vec<&str> = Vec::new();
+    for r in runs {
+        if !seen.contains(&r.source.as_str()) {
+            seen.push(&r.source);
+        }
+    }
+    seen.len()
+}
+
+/// How many different scripts hold init calls (two calls in one script may be alternatives).
+fn init_sources(inits: &[&LocatedInit]) -> usize {
+    let mut seen: Vec<(u32, Option<&str>)> = Vec::new();
+    for i in inits {
+        let key = (i.script_index, i.frame.as_deref());
+        if !seen.contains(&key) {
+            seen.push(key);
+        }
+    }
+    seen.len()
 }
 
 fn duplicate_finding(
@@ -1061,13 +1091,15 @@ mod tests {
             ("same snippet twice", vec![script(1, true, WRAPPER), src_script(2, V1, Some("initEmbeddedMessaging()")), script(3, false, WRAPPER), src_script(4, V1, Some("initEmbeddedMessaging()"))], vec![SameSnippetTwice]),
             ("onload and a load listener run the wrapper twice", vec![script(1, false, &format!("{WRAPPER}\nwindow.addEventListener('load', initEmbeddedMessaging);")), src_script(2, V1, Some("initEmbeddedMessaging()"))], vec![InitCalledTwice]),
             ("the wrapper called again by page code", vec![script(1, false, WRAPPER), src_script(2, V1, Some("initEmbeddedMessaging()")), script(3, false, "document.addEventListener('DOMContentLoaded', function () { if (window.initEmbeddedMessaging) { window.initEmbeddedMessaging(); } });")], vec![InitCalledTwice]),
-            ("two init calls of one deployment, one loader", vec![script(1, false, &format!("{WRAPPER}\nembeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://acme.my.site.com/ESWWeb1712345678901',{{}});")), src_script(2, V1, Some("initEmbeddedMessaging()"))], vec![InitCalledTwice]),
+            ("init calls of one deployment in two scripts, one loader", vec![script(1, false, WRAPPER), src_script(2, V1, Some("initEmbeddedMessaging()")), script(3, false, "embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://acme.my.site.com/ESWWeb1712345678901',{});")], vec![InitCalledTwice]),
+            ("two init calls in one script (branches), one loader", vec![script(1, false, "function initEmbeddedMessaging(){ if (fr) { embeddedservice_bootstrap.settings.language='fr'; embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://acme.my.site.com/ESWWeb1712345678901',{}); } else { embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://acme.my.site.com/ESWWeb1712345678901',{}); } }"), src_script(2, V1, Some("initEmbeddedMessaging()"))], vec![]),
             ("v1 and v2 loaders", vec![script(1, false, WRAPPER), src_script(2, V1, Some("initEmbeddedMessaging()")), script(3, false, "agentforce_messaging.init('00DHu00000abcde','Web_Chat','https://acme.my.site.com/ESWAgent1712345678901',{scrt2URL:'https://acme.my.salesforce-scrt.com'})"), src_script(4, V2, None)], vec![V1AndV2]),
             ("legacy chat and messaging", vec![src_script(1, legacy_loader, None), script(2, false, LEGACY), script(3, false, WRAPPER), src_script(4, V1, Some("initEmbeddedMessaging()"))], vec![LegacyAndMessaging]),
             ("legacy chat alone", vec![src_script(1, legacy_loader, None), script(2, false, LEGACY)], vec![]),
             ("legacy Channel Menu loading messaging itself", vec![src_script(1, menu_loader, None), script(2, false, MENU), src_script(3, V1, None)], vec![]),
             ("Channel Menu, its esw.min.js and the messaging bootstrap it loaded", vec![src_script(1, menu_loader, None), script(2, false, MENU), src_script(3, legacy_loader, None), src_script(4, V1, None)], vec![]),
             ("Channel Menu plus the page's own messaging snippet twice", vec![script(1, false, MENU), script(2, false, WRAPPER), src_script(3, V1, Some("initEmbeddedMessaging()")), script(4, false, WRAPPER), src_script(5, "https://acme.my.site.com/ESWWeb1712345678901/assets/js/bootstrap.min.js?v=2", Some("initEmbeddedMessaging()"))], vec![SameSnippetTwice]),
+            ("run from one place in one of two branches", vec![script(1, false, &format!("{WRAPPER}\nif (document.readyState === 'complete') {{ initEmbeddedMessaging(); }} else {{ window.addEventListener('load', initEmbeddedMessaging); }}"))], vec![]),
             ("a wrapper that is defined and tested but run once", vec![script(1, false, &format!("{WRAPPER}\nif (typeof initEmbeddedMessaging === 'function' && initEmbeddedMessaging) {{ console.log(initEmbeddedMessaging.name); }}\nwindow.initEmbeddedMessaging = initEmbeddedMessaging;")), src_script(2, V1, Some("initEmbeddedMessaging()"))], vec![]),
         ];
         for (name, scripts, want) in rows {
