@@ -13,7 +13,9 @@
 //! failed request once, so a widget that has not shown its button [`STALL_AFTER_MS`] after its
 //! loader arrived is stalled.
 
-use super::{split_url, Loader, LocatedInit, PageEvidence};
+use super::{
+    split_url, CspViolation, DomEvidence, Loader, LocatedInit, PageEvidence, ResourceEvidence,
+};
 use crate::finding::{Evidence, Finding, Severity};
 use serde::{Deserialize, Serialize};
 
@@ -185,13 +187,42 @@ impl Stage {
 /// Browsers keep this many resource timing entries unless the page raises the limit.
 pub const RESOURCE_BUFFER_DEFAULT: usize = 250;
 
+/// The document whose widget is followed: the page itself, or the same-origin frame that
+/// carries the widget (its own resource timing, DOM and time origin).
+#[derive(Debug, Clone, Copy)]
+pub struct WidgetDoc<'a> {
+    pub resources: &'a [ResourceEvidence],
+    pub dom: &'a DomEvidence,
+    pub page_age_ms: Option<f64>,
+}
+
+impl<'a> WidgetDoc<'a> {
+    pub fn page(ev: &'a PageEvidence) -> Self {
+        WidgetDoc {
+            resources: &ev.resources,
+            dom: &ev.dom,
+            page_age_ms: ev.page_age_ms,
+        }
+    }
+}
+
 /// The timeline and the stage, from the evidence and the loaders/init calls already found.
 pub fn assess(
     ev: &PageEvidence,
     loaders: &[Loader],
     inits: &[LocatedInit],
 ) -> (Vec<TimelineEntry>, Option<Stage>) {
-    let timeline: Vec<TimelineEntry> = ev
+    assess_in(ev, WidgetDoc::page(ev), loaders, inits)
+}
+
+/// [`assess`] for the widget of one document of the page.
+pub fn assess_in(
+    ev: &PageEvidence,
+    doc: WidgetDoc<'_>,
+    loaders: &[Loader],
+    inits: &[LocatedInit],
+) -> (Vec<TimelineEntry>, Option<Stage>) {
+    let timeline: Vec<TimelineEntry> = doc
         .resources
         .iter()
         .filter_map(|r| {
@@ -204,18 +235,14 @@ pub fn assess(
             })
         })
         .collect();
-    let miaw = loaders
-        .iter()
-        .any(|l| l.family != super::snippet::Family::LegacyChat)
-        || inits
-            .iter()
-            .any(|i| i.call.family != super::snippet::Family::LegacyChat);
+    let miaw = loaders.iter().any(|l| l.family.is_messaging())
+        || inits.iter().any(|i| i.call.family.is_messaging());
     // No timing evidence at all (not from a browser): nothing to say about the life cycle.
-    let no_evidence = ev.page_age_ms.is_none() && ev.resources.is_empty();
+    let no_evidence = doc.page_age_ms.is_none() && doc.resources.is_empty();
     if !miaw || no_evidence {
         return (timeline, None);
     }
-    let stage = stage(ev, &timeline);
+    let stage = stage(ev, doc, &timeline);
     (timeline, Some(stage))
 }
 
@@ -223,7 +250,7 @@ fn last(t: &[TimelineEntry], step: Step) -> Option<&TimelineEntry> {
     t.iter().rev().find(|e| e.step == step)
 }
 
-fn stage(ev: &PageEvidence, t: &[TimelineEntry]) -> Stage {
+fn stage(ev: &PageEvidence, doc: WidgetDoc<'_>, t: &[TimelineEntry]) -> Stage {
     let failed_messages: u32 = ev.storage.iter().map(|s| s.failed_messages).sum();
     let started = last(t, Step::Conversation);
     if failed_messages > 0 || last(t, Step::Message).is_some_and(|m| m.failed()) {
@@ -239,14 +266,14 @@ fn stage(ev: &PageEvidence, t: &[TimelineEntry]) -> Stage {
             };
         }
     }
-    if ev.dom.buttons > 0 {
-        if started.is_some() || ev.dom.buttons_visible > 0 {
+    if doc.dom.buttons > 0 {
+        if started.is_some() || doc.dom.buttons_visible > 0 {
             return Stage::Healthy;
         }
         return Stage::ButtonHidden;
     }
-    let buffer_full = ev.resources.len() >= RESOURCE_BUFFER_DEFAULT;
-    let age = ev.page_age_ms.unwrap_or(f64::MAX);
+    let buffer_full = doc.resources.len() >= RESOURCE_BUFFER_DEFAULT;
+    let age = doc.page_age_ms.unwrap_or(f64::MAX);
     let Some(loader) = last(t, Step::Loader) else {
         return if buffer_full {
             Stage::TimelineIncomplete
@@ -284,7 +311,7 @@ fn stage(ev: &PageEvidence, t: &[TimelineEntry]) -> Stage {
     if buffer_full && !(asked(Step::Config) && asked(Step::BusinessHours)) {
         return Stage::TimelineIncomplete;
     }
-    if !asked(Step::Styles) && !asked(Step::Config) && ev.dom.containers == 0 {
+    if !asked(Step::Styles) && !asked(Step::Config) && doc.dom.containers == 0 {
         return Stage::InitNeverCalled;
     }
     if !asked(Step::Config) && !asked(Step::BusinessHours) {
@@ -297,7 +324,7 @@ fn stage(ev: &PageEvidence, t: &[TimelineEntry]) -> Stage {
         Step::SiteContext,
     ]
     .into_iter()
-    .filter(|s| !(asked(*s) || *s == Step::SiteContext && ev.dom.site_context_frames > 0))
+    .filter(|s| !(asked(*s) || *s == Step::SiteContext && doc.dom.site_context_frames > 0))
     .collect();
     Stage::StalledBeforeReady { missing }
 }
@@ -314,6 +341,7 @@ fn timeline_evidence(f: Finding, t: &[TimelineEntry]) -> Finding {
 /// The finding for a stage, with the timeline as evidence. `Healthy` and `Starting` give an
 /// informational finding so the admin sees what was checked.
 pub fn finding_for(stage: &Stage, t: &[TimelineEntry], ev: &PageEvidence) -> Finding {
+    let csp = salesforce_violations(ev);
     let storage_evidence = |f: Finding| {
         ev.storage.iter().fold(f, |f, s| {
             f.with_evidence(Evidence::new(
@@ -371,16 +399,29 @@ pub fn finding_for(stage: &Stage, t: &[TimelineEntry], ev: &PageEvidence) -> Fin
         .with_fix("In Setup, open Embedded Service Deployments, open the deployment and click Publish; wait a few minutes and reload the page.")
         .with_fix("Compare the snippet's org id and deployment API name with the deployment's Code Snippet.")
         .with_link("Embedded Service Deployments (Setup)", "/lightning/setup/EmbeddedServiceDeployments/home"),
-        Stage::StartupRequestsBlocked => Finding::new(
-            "page/csp-blocked",
-            Severity::Error,
-            "The widget's requests to the messaging service were never sent",
-            "The widget started (its container is on the page) but the browser never sent its \
-             configuration and business-hours requests to the messaging (scrt2) host. This is what \
-             a page Content-Security-Policy without that host in connect-src, or an ad blocker, does.",
-        )
-        .with_fix("Add the scrt2 host (https://<My Domain>.my.salesforce-scrt.com) to the page's Content-Security-Policy connect-src, and the site host to script-src, style-src and frame-src.")
-        .with_fix("Try the page in a private window without extensions to rule out an ad blocker."),
+        Stage::StartupRequestsBlocked => {
+            let observed = !csp.is_empty();
+            Finding::new(
+                "page/csp-blocked",
+                Severity::Error,
+                if observed {
+                    "The page's Content-Security-Policy blocked the widget's requests"
+                } else {
+                    "The widget's requests to the messaging service were never sent"
+                },
+                if observed {
+                    "The widget started (its container is on the page), but the browser reported \
+                     that the page's Content-Security-Policy blocked its requests to Salesforce \
+                     (listed below), so it never got its configuration and business hours."
+                } else {
+                    "The widget started (its container is on the page) but the browser never sent its \
+                     configuration and business-hours requests to the messaging (scrt2) host. This is what \
+                     a page Content-Security-Policy without that host in connect-src, or an ad blocker, does."
+                },
+            )
+            .with_fix("Add the scrt2 host (https://<My Domain>.my.salesforce-scrt.com) to the page's Content-Security-Policy connect-src, and the site host to script-src, style-src and frame-src.")
+            .with_fix("Try the page in a private window without extensions to rule out an ad blocker.")
+        }
         Stage::StartupAnswersWithheld => Finding::new(
             "page/cors-blocked",
             Severity::Error,
@@ -391,6 +432,14 @@ pub fn finding_for(stage: &Stage, t: &[TimelineEntry], ev: &PageEvidence) -> Fin
         )
         .with_fix("In Setup, open CORS and add this website's origin (for example https://www.example.com) to the allowlist; add every domain the chat runs on.")
         .with_link("CORS (Setup)", "/lightning/setup/CorsWhitelistEntries/home"),
+        Stage::LoaderBlocked if csp.iter().any(|v| classify(&v.blocked_url) == Some(Step::Loader)) => Finding::new(
+            "page/csp-blocked",
+            Severity::Error,
+            "The page's Content-Security-Policy blocked the chat loader",
+            "The browser reported that the page's Content-Security-Policy refused the chat loader \
+             (bootstrap.min.js), so nothing of the chat can start.",
+        )
+        .with_fix("Add the deployment's site host (https://<My Domain>.my.site.com) to the page's Content-Security-Policy script-src, style-src and frame-src, and the scrt2 host to connect-src."),
         Stage::LoaderBlocked => Finding::new(
             "page/request-failed",
             Severity::Error,
@@ -469,14 +518,78 @@ pub fn finding_for(stage: &Stage, t: &[TimelineEntry], ev: &PageEvidence) -> Fin
              on the page.",
         ),
     };
-    timeline_evidence(f, t)
+    let f = timeline_evidence(f, t);
+    if matches!(
+        stage,
+        Stage::Healthy | Stage::Starting | Stage::ButtonHidden
+    ) && csp.is_empty()
+    {
+        return f;
+    }
+    csp_evidence(f, stage, &csp, ev)
+}
+
+/// Hosts whose blocking stops the widget: the site, scrt2, My Domain and legacy chat hosts.
+fn is_salesforce_url(url: &str) -> bool {
+    let Some((host, _)) = split_url(url) else {
+        return false;
+    };
+    [
+        ".salesforce-scrt.com",
+        ".site.com",
+        ".force.com",
+        ".salesforce.com",
+        ".salesforceliveagent.com",
+    ]
+    .iter()
+    .any(|d| host.ends_with(d))
+        || classify(url).is_some()
+}
+
+/// The CSP violations the browser reported for Salesforce URLs (the widget's loader, styles,
+/// frames and requests).
+pub fn salesforce_violations(ev: &PageEvidence) -> Vec<&CspViolation> {
+    ev.csp_violations
+        .iter()
+        .filter(|v| is_salesforce_url(&v.blocked_url))
+        .collect()
+}
+
+/// Says whether CSP blocking was observed (the browser reported violations, listed) or can only
+/// be inferred (requests that never happened), for every stage where it matters.
+fn csp_evidence(
+    mut f: Finding,
+    stage: &Stage,
+    csp: &[&CspViolation],
+    ev: &PageEvidence,
+) -> Finding {
+    for v in csp.iter().take(10) {
+        f = f.with_evidence(Evidence::new(
+            "CSP violation (reported by the browser)",
+            format!("{} blocked {}", v.directive, v.blocked_url),
+        ));
+    }
+    let blocked_stage = matches!(stage, Stage::StartupRequestsBlocked | Stage::LoaderBlocked);
+    let how = if !csp.is_empty() {
+        "observed: the browser reported the violations above"
+    } else if !blocked_stage {
+        return f;
+    } else if ev.csp_reports_readable && ev.csp_violations.len() < super::CSP_REPORTS_KEPT {
+        "not observed: the browser reported no Content-Security-Policy violation for Salesforce \
+         hosts on this page, so an ad blocker, another extension or the network is the likelier cause"
+    } else {
+        "inferred: this browser does not let Messaging Doctor read the page's past \
+         Content-Security-Policy violations, so CSP is inferred from requests that never happened"
+    };
+    f.with_evidence(Evidence::new("CSP blocking", how))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::page::{
-        analyze, DomEvidence, PageEvidence, ResourceEvidence, ScriptEvidence, StorageEvidence,
+        analyze, CspViolation, DomEvidence, PageEvidence, ResourceEvidence, ScriptEvidence,
+        StorageEvidence,
     };
 
     const SITE: &str = "https://acme.my.site.com/ESWWebChat1712345678901";
@@ -814,5 +927,93 @@ mod tests {
             config.value
         );
         assert_eq!(f.evidence.len(), 4);
+    }
+
+    #[test]
+    fn csp_blocking_says_whether_it_was_observed_or_inferred() {
+        let container_only = DomEvidence {
+            containers: 1,
+            ..Default::default()
+        };
+        let blocked = |readable: bool, violations: Vec<CspViolation>| {
+            let mut ev = page(
+                startup(Some(200)).into_iter().take(2).collect(),
+                container_only.clone(),
+                vec![],
+                30_000.0,
+            );
+            ev.csp_reports_readable = readable;
+            ev.csp_violations = violations;
+            analyze(&ev)
+                .findings
+                .into_iter()
+                .find(|f| f.code == "page/csp-blocked")
+                .expect("csp-blocked")
+        };
+        let how = |f: &Finding| {
+            f.evidence
+                .iter()
+                .find(|e| e.label == "CSP blocking")
+                .map(|e| e.value.clone())
+                .unwrap()
+        };
+        let observed = blocked(
+            true,
+            vec![
+                CspViolation {
+                    blocked_url: format!(
+                        "{SCRT}/embeddedservice/v1/embedded-service-config?orgId=x"
+                    ),
+                    directive: "connect-src".into(),
+                },
+                // Not Salesforce: not listed.
+                CspViolation {
+                    blocked_url: "https://fonts.example.com/x.woff".into(),
+                    directive: "font-src".into(),
+                },
+            ],
+        );
+        assert!(
+            observed.title.contains("Content-Security-Policy blocked"),
+            "{}",
+            observed.title
+        );
+        assert!(how(&observed).starts_with("observed"));
+        let listed: Vec<_> = observed
+            .evidence
+            .iter()
+            .filter(|e| e.label == "CSP violation (reported by the browser)")
+            .collect();
+        assert_eq!(listed.len(), 1);
+        assert!(listed[0]
+            .value
+            .starts_with("connect-src blocked https://acme.my.salesforce-scrt.com/"));
+
+        let quiet = blocked(true, vec![]);
+        assert!(how(&quiet).starts_with("not observed"));
+        assert!(quiet.title.contains("never sent"));
+        let unknown = blocked(false, vec![]);
+        assert!(how(&unknown).starts_with("inferred"));
+    }
+
+    #[test]
+    fn a_loader_refused_by_csp_is_csp_blocked_not_a_failed_request() {
+        let mut ev = page(vec![], DomEvidence::default(), vec![], 30_000.0);
+        ev.csp_reports_readable = true;
+        ev.csp_violations = vec![CspViolation {
+            blocked_url: format!("{SITE}/assets/js/bootstrap.min.js"),
+            directive: "script-src-elem".into(),
+        }];
+        let r = analyze(&ev);
+        let f = r
+            .findings
+            .iter()
+            .find(|f| f.code == "page/csp-blocked")
+            .unwrap();
+        assert!(f.title.contains("blocked the chat loader"));
+        // Without the report it stays a failed request, and CSP is only one of the causes.
+        ev.csp_violations.clear();
+        let r = analyze(&ev);
+        assert!(r.findings.iter().any(|f| f.code == "page/request-failed"));
     }
 }

@@ -10,7 +10,7 @@ pub mod snippet;
 
 use crate::finding::{Evidence, Finding, Severity};
 use serde::{Deserialize, Serialize};
-use snippet::{find_init_calls, Family, InitCall};
+use snippet::{Family, InitCall};
 
 /// Caps the collector applies; restated here so the core can say what was left out.
 pub const MAX_INLINE_SCRIPT_BYTES: usize = 512 * 1024;
@@ -39,6 +39,57 @@ pub struct PageEvidence {
     /// had its answer withheld (CORS) or failed on the network.
     #[serde(default)]
     pub response_status_supported: bool,
+    /// The page's frames (not the widget's own), same-origin ones with what they hold.
+    #[serde(default)]
+    pub frames: Vec<FrameEvidence>,
+    /// Content-Security-Policy violations the browser reported for this page (where it keeps
+    /// them for a late observer: Chromium's buffered `ReportingObserver`).
+    #[serde(default)]
+    pub csp_violations: Vec<CspViolation>,
+    /// Whether the collector could read the page's past CSP violations at all. When false, a
+    /// CSP block can only be inferred from requests that never happened.
+    #[serde(default)]
+    pub csp_reports_readable: bool,
+}
+
+/// A frame of the page (`<iframe>`/`<frame>`), other than the chat widget's own frames.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FrameEvidence {
+    /// 1-based position among the frames read, in document order (nested frames after their
+    /// parent).
+    pub index: u32,
+    /// The frame document's URL (same-origin) or its `src` (cross-origin).
+    pub url: String,
+    /// Same-origin: its document was read. Cross-origin frames cannot be inspected.
+    pub inspectable: bool,
+    #[serde(default)]
+    pub scripts: Vec<ScriptEvidence>,
+    #[serde(default)]
+    pub resources: Vec<ResourceEvidence>,
+    #[serde(default)]
+    pub dom: DomEvidence,
+    /// `performance.now()` of the frame's own window (its own time origin).
+    #[serde(default)]
+    pub page_age_ms: Option<f64>,
+}
+
+impl FrameEvidence {
+    fn label(&self) -> String {
+        format!("frame #{} ({})", self.index, self.url)
+    }
+}
+
+/// Most CSP violation reports the collector keeps (Chromium buffers about as many): when this
+/// many were read, older ones may be gone, so their absence proves nothing.
+pub const CSP_REPORTS_KEPT: usize = 100;
+
+/// One CSP violation report (`csp-violation`), as the browser gave it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CspViolation {
+    pub blocked_url: String,
+    pub directive: String,
 }
 
 /// One `<orgId>_WEB_STORAGE` entry of the page's session storage.
@@ -67,6 +118,9 @@ pub struct ScriptEvidence {
     pub inline: Option<String>,
     #[serde(default)]
     pub in_head: bool,
+    /// The element's `onload` attribute (the v1 snippet's `onload="initEmbeddedMessaging()"`).
+    #[serde(default)]
+    pub onload: Option<String>,
 }
 
 /// A resource timing entry (what the browser fetched, even if the element is gone since).
@@ -105,6 +159,10 @@ pub struct DomEvidence {
     /// `#embeddedMessagingSiteContextFrame` elements.
     #[serde(default)]
     pub site_context_frames: u32,
+    /// `<experience_messaging-embedded-messaging>` elements: the Experience Cloud Embedded
+    /// Messaging component (`experience_messaging:embeddedMessaging`).
+    #[serde(default)]
+    pub experience_components: u32,
 }
 
 /// A loader script on the page.
@@ -123,6 +181,9 @@ pub struct Loader {
 pub struct LocatedInit {
     pub script_index: u32,
     pub in_head: bool,
+    /// The same-origin frame the script is in (`frame #K (url)`); absent for the page itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frame: Option<String>,
     #[serde(flatten)]
     pub call: InitCall,
 }
@@ -132,10 +193,19 @@ impl LocatedInit {
     pub fn location(&self) -> String {
         format!(
             "{}, line {}",
-            script_position(self.script_index, self.in_head),
+            script_position(self.script_index, self.in_head, self.frame.as_deref()),
             self.call.line
         )
     }
+}
+
+/// A place that runs the snippet's wrapper function (`initEmbeddedMessaging`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrapperRun {
+    /// `script #N in <body>, line L` or `onload attribute of script #N in <body>`.
+    pub location: String,
+    /// The script text or attribute it is in (`script #N in <body>` / `onload attribute of …`).
+    pub source: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -162,6 +232,9 @@ pub struct ScanStats {
     pub inline_bytes: u64,
     pub resources: u32,
     pub truncated: bool,
+    /// Frames seen (same-origin ones were read too).
+    #[serde(default)]
+    pub frames: u32,
 }
 
 /// Which loader family a script URL is, if any.
@@ -171,9 +244,17 @@ pub fn classify_loader(url: &str) -> Option<Family> {
     if path.ends_with("/assets/js/bootstrap.min.js") || path.ends_with("/assets/js/bootstrap.js") {
         return Some(Family::MiawV1);
     }
+    // `init.js` is a common name: only on a Salesforce site host, or under an ESW site path
+    // (`/ESW<Name><13 digits>/…`, also on a custom domain).
     let sf_site = host.ends_with(".site.com") || host.ends_with(".force.com");
-    if sf_site && path.ends_with("/assets/js/init.js") {
+    let esw_path = path.starts_with("/ESW");
+    if (sf_site || esw_path) && path.ends_with("/assets/js/init.js") {
         return Some(Family::EnhancedV2);
+    }
+    if path.contains("/embeddedservice/menu/")
+        && (path.ends_with("/fab.min.js") || path.ends_with("/fab.js"))
+    {
+        return Some(Family::LegacyMenu);
     }
     if path.contains("/embeddedservice/")
         && (path.ends_with("/esw.min.js") || path.ends_with("/esw.js"))
@@ -194,64 +275,161 @@ pub fn split_url(url: &str) -> Option<(String, &str)> {
     Some((host.to_ascii_lowercase(), path))
 }
 
-/// A script's position for evidence: `script #N in <head>` / `<body>`.
-fn script_position(index: u32, in_head: bool) -> String {
-    format!(
+/// A script's position for evidence: `script #N in <head>` / `<body>`, and its frame.
+fn script_position(index: u32, in_head: bool, frame: Option<&str>) -> String {
+    let mut out = format!(
         "script #{index} in <{}>",
         if in_head { "head" } else { "body" }
-    )
+    );
+    if let Some(frame) = frame {
+        out.push_str(" of ");
+        out.push_str(frame);
+    }
+    out
 }
 
-fn where_script(s: &ScriptEvidence) -> String {
-    script_position(s.index, s.in_head)
+/// The tag of the Experience Cloud component's element.
+pub const EXPERIENCE_COMPONENT_TAG: &str = "experience_messaging-embedded-messaging";
+
+/// One document of the page: the page itself or a same-origin frame.
+struct Doc<'a> {
+    frame: Option<String>,
+    scripts: &'a [ScriptEvidence],
+    resources: &'a [ResourceEvidence],
+    dom: &'a DomEvidence,
+}
+
+/// What the documents hold, in document order.
+#[derive(Default)]
+struct Inventory {
+    loaders: Vec<Loader>,
+    inits: Vec<LocatedInit>,
+    wrapper_runs: Vec<WrapperRun>,
+    inline_bytes: u64,
+}
+
+impl Inventory {
+    fn read(&mut self, doc: &Doc<'_>) {
+        let frame = doc.frame.as_deref();
+        for s in doc.scripts {
+            let place = script_position(s.index, s.in_head, frame);
+            if let Some(src) = &s.src {
+                if let Some(family) = classify_loader(src) {
+                    self.loaders.push(Loader {
+                        family,
+                        url: src.clone(),
+                        origin: place.clone(),
+                    });
+                }
+            }
+            if let Some(onload) = &s.onload {
+                let runs = snippet::read_script(onload).wrapper_runs.len();
+                for _ in 0..runs {
+                    let location = format!("onload attribute of {place}");
+                    self.wrapper_runs.push(WrapperRun {
+                        source: location.clone(),
+                        location,
+                    });
+                }
+            }
+            if let Some(text) = &s.inline {
+                self.inline_bytes += text.len() as u64;
+                let read = snippet::read_script(text);
+                for line in read.wrapper_runs {
+                    self.wrapper_runs.push(WrapperRun {
+                        location: format!("{place}, line {line}"),
+                        source: place.clone(),
+                    });
+                }
+                for call in read.calls {
+                    self.inits.push(LocatedInit {
+                        script_index: s.index,
+                        in_head: s.in_head,
+                        frame: doc.frame.clone(),
+                        call,
+                    });
+                }
+            }
+        }
+        // A loader the browser fetched whose element is gone (tag managers remove theirs).
+        for r in doc.resources {
+            if let Some(family) = classify_loader(&r.url) {
+                if !self.loaders.iter().any(|l| l.url == r.url) {
+                    let mut origin =
+                        "fetched by the page (resource timing); no <script> element now"
+                            .to_string();
+                    if let Some(frame) = frame {
+                        origin = format!(
+                            "fetched by {frame} (resource timing); no <script> element now"
+                        );
+                    }
+                    self.loaders.push(Loader {
+                        family,
+                        url: r.url.clone(),
+                        origin,
+                    });
+                }
+            }
+        }
+        for n in 1..=doc.dom.experience_components {
+            self.loaders.push(Loader {
+                family: Family::ExperienceComponent,
+                url: format!("<{EXPERIENCE_COMPONENT_TAG}> element"),
+                origin: match frame {
+                    Some(f) => format!("component #{n} in {f}"),
+                    None => format!("component #{n} on the page"),
+                },
+            });
+        }
+    }
+
+    fn has_messaging(&self) -> bool {
+        self.loaders.iter().any(|l| l.family.is_messaging())
+            || self.inits.iter().any(|i| i.call.family.is_messaging())
+    }
 }
 
 /// Runs every page check over the evidence.
 pub fn analyze(ev: &PageEvidence) -> PageReport {
-    let mut loaders = Vec::new();
-    let mut init_calls = Vec::new();
-    let mut inline_bytes = 0u64;
-    for s in &ev.scripts {
-        if let Some(src) = &s.src {
-            if let Some(family) = classify_loader(src) {
-                loaders.push(Loader {
-                    family,
-                    url: src.clone(),
-                    origin: where_script(s),
-                });
-            }
-        }
-        if let Some(text) = &s.inline {
-            inline_bytes += text.len() as u64;
-            for call in find_init_calls(text) {
-                init_calls.push(LocatedInit {
-                    script_index: s.index,
-                    in_head: s.in_head,
-                    call,
-                });
-            }
-        }
-    }
-    // A loader the browser fetched whose element is gone (tag managers remove theirs).
-    for r in &ev.resources {
-        if let Some(family) = classify_loader(&r.url) {
-            if !loaders.iter().any(|l| l.url == r.url) {
-                loaders.push(Loader {
-                    family,
-                    url: r.url.clone(),
-                    origin: "fetched by the page (resource timing); no <script> element now"
-                        .to_string(),
-                });
-            }
+    let main = Doc {
+        frame: None,
+        scripts: &ev.scripts,
+        resources: &ev.resources,
+        dom: &ev.dom,
+    };
+    let mut inv = Inventory::default();
+    inv.read(&main);
+    // The document whose widget the life cycle follows: the page's own, or else the first
+    // same-origin frame that carries Messaging for Web.
+    let mut widget_doc: Option<(&FrameEvidence, Inventory)> = None;
+    let page_has_widget = inv.has_messaging() || ev.dom.containers > 0;
+    for f in ev.frames.iter().filter(|f| f.inspectable) {
+        let doc = Doc {
+            frame: Some(f.label()),
+            scripts: &f.scripts,
+            resources: &f.resources,
+            dom: &f.dom,
+        };
+        let mut own = Inventory::default();
+        own.read(&doc);
+        inv.read(&doc);
+        if !page_has_widget && widget_doc.is_none() && own.has_messaging() {
+            widget_doc = Some((f, own));
         }
     }
+    let Inventory {
+        loaders,
+        inits: init_calls,
+        wrapper_runs,
+        inline_bytes,
+    } = inv;
 
     let mut findings = Vec::new();
     if loaders.is_empty() && init_calls.is_empty() {
         findings.push(no_widget_finding(ev));
     } else {
-        findings.extend(inventory_findings(&loaders, &init_calls));
-        if let Some(f) = duplicate_finding(&loaders, &init_calls) {
+        findings.extend(inventory_findings(ev, &loaders, &init_calls));
+        if let Some(f) = duplicate_finding(&loaders, &init_calls, &wrapper_runs) {
             findings.push(f);
         }
         findings.extend(
@@ -260,7 +438,17 @@ pub fn analyze(ev: &PageEvidence) -> PageReport {
                 .filter_map(|i| sanity::finding_for(&i.call, &i.location())),
         );
     }
-    let (timeline, stage) = lifecycle::assess(ev, &loaders, &init_calls);
+    let (timeline, stage) = match &widget_doc {
+        None => lifecycle::assess(ev, &loaders, &init_calls),
+        Some((f, own)) => {
+            let doc = lifecycle::WidgetDoc {
+                resources: &f.resources,
+                dom: &f.dom,
+                page_age_ms: f.page_age_ms,
+            };
+            lifecycle::assess_in(ev, doc, &own.loaders, &own.inits)
+        }
+    };
     if let Some(stage) = &stage {
         if stage.widget_started() {
             demote_latent_duplicate(&mut findings);
@@ -286,10 +474,15 @@ pub fn analyze(ev: &PageEvidence) -> PageReport {
         stage,
         findings,
         stats: ScanStats {
-            scripts: ev.scripts.len() as u32,
+            scripts: ev.scripts.len() as u32
+                + ev.frames
+                    .iter()
+                    .map(|f| f.scripts.len() as u32)
+                    .sum::<u32>(),
             inline_bytes,
             resources: ev.resources.len() as u32,
             truncated: ev.truncated,
+            frames: ev.frames.len() as u32,
         },
     }
 }
@@ -310,7 +503,7 @@ fn demote_latent_duplicate(findings: &mut [Finding]) {
 }
 
 fn no_widget_finding(ev: &PageEvidence) -> Finding {
-    Finding::new(
+    let f = Finding::new(
         "page/no-chat-widget",
         Severity::Info,
         "No Salesforce chat snippet on this page",
@@ -321,26 +514,73 @@ fn no_widget_finding(ev: &PageEvidence) -> Finding {
     .with_evidence(Evidence::new(
         "Scripts read",
         format!("{} script elements", ev.scripts.len()),
-    ))
-    .with_fix("Open the page where the chat button should appear and run the check there.")
-    .with_fix(
-        "If the snippet is added by a tag manager, make sure its tag fires on this page and for \
-         this visitor (consent banners often hold it back).",
-    )
+    ));
+    frame_evidence(f, ev)
+        .with_fix("Open the page where the chat button should appear and run the check there.")
+        .with_fix(
+            "If the snippet is added by a tag manager, make sure its tag fires on this page and for \
+             this visitor (consent banners often hold it back).",
+        )
+}
+
+/// Most frames listed one by one in evidence.
+const FRAMES_LISTED: usize = 10;
+
+/// Evidence lines for the page's frames: which were read, which could not be (cross-origin).
+fn frame_evidence(mut f: Finding, ev: &PageEvidence) -> Finding {
+    let read = ev.frames.iter().filter(|f| f.inspectable).count();
+    if read > 0 {
+        f = f.with_evidence(Evidence::new(
+            "Frames read",
+            format!("{read} same-origin frame(s): their scripts were scanned too"),
+        ));
+    }
+    let closed: Vec<&FrameEvidence> = ev.frames.iter().filter(|f| !f.inspectable).collect();
+    for fr in closed.iter().take(FRAMES_LISTED) {
+        f = f.with_evidence(
+            Evidence::new(
+                "Frame not inspectable (another site)",
+                format!(
+                    "{}: the browser keeps other sites' frames closed to extensions here, so chat code inside it is not listed",
+                    fr.url
+                ),
+            )
+            .at(format!("frame #{}", fr.index)),
+        );
+    }
+    if closed.len() > FRAMES_LISTED {
+        f = f.with_evidence(Evidence::new(
+            "Frames not inspectable",
+            format!("and {} more", closed.len() - FRAMES_LISTED),
+        ));
+    }
+    f
 }
 
 fn describe_call(c: &InitCall) -> String {
     let field = |v: &Option<String>| v.clone().unwrap_or_else(|| "(set at run time)".into());
-    format!(
-        "{}: org {}, deployment {}, site {}",
-        c.family.label(),
-        field(&c.org_id),
-        field(&c.deployment),
-        field(&c.site_url)
-    )
+    match c.family {
+        Family::LegacyMenu => format!(
+            "{}: org {}, menu {}",
+            c.family.label(),
+            field(&c.org_id),
+            field(&c.deployment)
+        ),
+        _ => format!(
+            "{}: org {}, deployment {}, site {}",
+            c.family.label(),
+            field(&c.org_id),
+            field(&c.deployment),
+            field(&c.site_url)
+        ),
+    }
 }
 
-fn inventory_findings(loaders: &[Loader], inits: &[LocatedInit]) -> Vec<Finding> {
+fn inventory_findings(
+    ev: &PageEvidence,
+    loaders: &[Loader],
+    inits: &[LocatedInit],
+) -> Vec<Finding> {
     let mut f = Finding::new(
         "page/snippet-found",
         Severity::Ok,
@@ -361,23 +601,147 @@ fn inventory_findings(loaders: &[Loader], inits: &[LocatedInit]) -> Vec<Finding>
     for i in inits {
         f = f.with_evidence(Evidence::new("Init call", describe_call(&i.call)).at(i.location()));
     }
-    vec![f]
+    if menu_loads_messaging(loaders, inits) {
+        f = f.with_evidence(Evidence::new(
+            "Channel Menu",
+            "The legacy Channel Menu on this page loads Messaging for Web itself (a menu with a \
+             messaging channel): expected, not a duplicate.",
+        ));
+    }
+    vec![frame_evidence(f, ev)]
 }
 
-fn duplicate_finding(loaders: &[Loader], inits: &[LocatedInit]) -> Option<Finding> {
-    let miaw_loaders: Vec<&Loader> = loaders
+/// The legacy Channel Menu is on the page and Messaging for Web was loaded without a snippet of
+/// its own: the menu loaded it (facts §1), which is legitimate.
+fn menu_loads_messaging(loaders: &[Loader], inits: &[LocatedInit]) -> bool {
+    let menu = loaders.iter().any(|l| l.family == Family::LegacyMenu)
+        || inits.iter().any(|i| i.call.family == Family::LegacyMenu);
+    menu && loaders
         .iter()
-        .filter(|l| l.family != Family::LegacyChat)
-        .collect();
-    let miaw_inits: Vec<&LocatedInit> = inits
+        .any(|l| matches!(l.family, Family::MiawV1 | Family::EnhancedV2))
+        && !inits.iter().any(|i| i.call.family.is_messaging())
+}
+
+/// How chat code on one page is doubled. A page can have several at once; the first in this
+/// order names the finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DuplicateKind {
+    /// The v1 bootstrap and the v2 init.js (or their init calls) together.
+    V1AndV2,
+    /// Init calls for two or more different deployment names.
+    TwoDeployments,
+    /// The Experience Cloud component and a snippet (head markup or page code).
+    ComponentAndSnippet,
+    /// The Experience Cloud component placed twice (a page and the theme layout).
+    ComponentTwice,
+    /// Legacy Embedded Service Chat together with Messaging for Web. Not the legacy Channel
+    /// Menu, which may load Messaging for Web itself.
+    LegacyAndMessaging,
+    /// Two loaders of the same snippet.
+    SameSnippetTwice,
+    /// One loader, but init (or the snippet's wrapper) is run more than once.
+    InitCalledTwice,
+}
+
+/// Every way the page's chat code is doubled, in [`DuplicateKind`] order.
+pub fn classify_duplicates(
+    loaders: &[Loader],
+    inits: &[LocatedInit],
+    wrapper_runs: &[WrapperRun],
+) -> Vec<DuplicateKind> {
+    let web_loaders: Vec<&Loader> = loaders
         .iter()
-        .filter(|i| i.call.family != Family::LegacyChat)
+        .filter(|l| matches!(l.family, Family::MiawV1 | Family::EnhancedV2))
         .collect();
-    if miaw_loaders.len() < 2 && miaw_inits.len() < 2 {
-        return None;
+    let web_inits: Vec<&LocatedInit> = inits
+        .iter()
+        .filter(|i| i.call.family.is_messaging())
+        .collect();
+    let components = loaders
+        .iter()
+        .filter(|l| l.family == Family::ExperienceComponent)
+        .count();
+    let menu = loaders.iter().any(|l| l.family == Family::LegacyMenu)
+        || inits.iter().any(|i| i.call.family == Family::LegacyMenu);
+    // esw.min.js alone next to a Channel Menu is the menu's own chat channel.
+    let legacy_chat = inits.iter().any(|i| i.call.family == Family::LegacyChat)
+        || (!menu && loaders.iter().any(|l| l.family == Family::LegacyChat));
+    let messaging = !web_loaders.is_empty() || !web_inits.is_empty() || components > 0;
+
+    let mut kinds = Vec::new();
+    let has = |f: Family| {
+        web_loaders.iter().any(|l| l.family == f) || web_inits.iter().any(|i| i.call.family == f)
+    };
+    if has(Family::MiawV1) && has(Family::EnhancedV2) {
+        kinds.push(DuplicateKind::V1AndV2);
     }
-    let mut deployments: Vec<String> = miaw_inits
+    // Two different names (no sort: a sort monomorphisation costs kilobytes in the content
+    // script).
+    let mut names = web_inits
         .iter()
+        .filter_map(|i| i.call.deployment.as_deref());
+    let first_name = names.next();
+    if names.any(|n| Some(n) != first_name) {
+        kinds.push(DuplicateKind::TwoDeployments);
+    }
+    if components > 0 && !web_inits.is_empty() {
+        kinds.push(DuplicateKind::ComponentAndSnippet);
+    }
+    if components > 1 {
+        kinds.push(DuplicateKind::ComponentTwice);
+    }
+    if legacy_chat && messaging {
+        kinds.push(DuplicateKind::LegacyAndMessaging);
+    }
+    // Copies of one snippet, when nothing above already explains the second copy.
+    let explained = kinds
+        .iter()
+        .any(|k| *k != DuplicateKind::LegacyAndMessaging);
+    if !explained {
+        if web_loaders.len() > 1 {
+            kinds.push(DuplicateKind::SameSnippetTwice);
+        } else if init_sources(&web_inits) > 1 || wrapper_sources(wrapper_runs) > 1 {
+            kinds.push(DuplicateKind::InitCalledTwice);
+        }
+    }
+    kinds
+}
+
+/// How many different scripts or `onload` attributes run the wrapper. Two runs in one script
+/// are often alternatives (`if (document.readyState === 'complete') initEmbeddedMessaging();
+/// else addEventListener('load', initEmbeddedMessaging)`), so they count once.
+fn wrapper_sources(runs: &[WrapperRun]) -> usize {
+    let mut seen: Vec<&str> = Vec::new();
+    for r in runs {
+        if !seen.contains(&r.source.as_str()) {
+            seen.push(&r.source);
+        }
+    }
+    seen.len()
+}
+
+/// How many different scripts hold init calls (two calls in one script may be alternatives).
+fn init_sources(inits: &[&LocatedInit]) -> usize {
+    let mut seen: Vec<(u32, Option<&str>)> = Vec::new();
+    for i in inits {
+        let key = (i.script_index, i.frame.as_deref());
+        if !seen.contains(&key) {
+            seen.push(key);
+        }
+    }
+    seen.len()
+}
+
+fn duplicate_finding(
+    loaders: &[Loader],
+    inits: &[LocatedInit],
+    wrapper_runs: &[WrapperRun],
+) -> Option<Finding> {
+    let kinds = classify_duplicates(loaders, inits, wrapper_runs);
+    let first = *kinds.first()?;
+    let mut deployments: Vec<String> = inits
+        .iter()
+        .filter(|i| i.call.family.is_messaging())
         .map(|i| {
             i.call
                 .deployment
@@ -387,32 +751,78 @@ fn duplicate_finding(loaders: &[Loader], inits: &[LocatedInit]) -> Option<Findin
         .collect();
     deployments.sort();
     deployments.dedup();
-    let (title, message) =
-        if deployments.len() > 1 {
-            (
-            format!("Two different chat deployments on one page ({})", deployments.join(", ")),
-            "The page starts more than one Embedded Service deployment. The loader runs only the \
-             first init it sees and silently ignores the rest, and the site and chat hosts of \
-             different snippets can end up mixed, so the widget may load the wrong deployment or \
-             fail to start."
-                .to_string(),
-        )
-        } else {
-            (
-                "The chat snippet is on this page more than once".to_string(),
-                "The same Embedded Service deployment snippet is on the page more than once. Each \
-             copy defines initEmbeddedMessaging and loads the bootstrap again; the loader \
-             rejects the second load and init, and with one copy in <head> and one in <body> \
-             init can fail so that no chat button appears."
-                    .to_string(),
-            )
-        };
-    let mut f = Finding::new("page/duplicate-snippet", Severity::Error, title, message);
-    for l in &miaw_loaders {
-        f = f.with_evidence(Evidence::new("Loader", &l.url).at(&l.origin));
+    let title = match first {
+        DuplicateKind::V1AndV2 => {
+            "Both the Messaging for Web (v1) and the Enhanced Chat v2 snippet are on this page"
+                .to_string()
+        }
+        DuplicateKind::TwoDeployments => format!(
+            "Two different chat deployments on one page ({})",
+            deployments.join(", ")
+        ),
+        DuplicateKind::ComponentAndSnippet => {
+            "The Embedded Messaging component and a chat snippet are both on this page".to_string()
+        }
+        DuplicateKind::ComponentTwice => {
+            "The Embedded Messaging component is on this page more than once".to_string()
+        }
+        DuplicateKind::LegacyAndMessaging => {
+            "Legacy Embedded Chat and Messaging for Web are both on this page".to_string()
+        }
+        DuplicateKind::SameSnippetTwice => {
+            "The chat snippet is on this page more than once".to_string()
+        }
+        DuplicateKind::InitCalledTwice => {
+            "The chat is started (init) more than once on this page".to_string()
+        }
+    };
+    let mut message = String::new();
+    for k in &kinds {
+        if !message.is_empty() {
+            message.push(' ');
+        }
+        message.push_str(match k {
+            DuplicateKind::V1AndV2 => "The page carries both the Messaging for Web v1 bootstrap and the Enhanced Chat v2 loader. v2 replaces the embeddedservice_bootstrap object with its own, so the two snippets start the same widget twice or break each other.",
+            DuplicateKind::TwoDeployments => "The page starts more than one Embedded Service deployment. The loader runs only the first init it sees and silently ignores the rest, and the site and chat hosts of different snippets can end up mixed, so the widget may load the wrong deployment or fail to start.",
+            DuplicateKind::ComponentAndSnippet => "The Experience Cloud site has the Embedded Messaging component and also a chat snippet (in the head markup or page code): each starts the widget, so the page gets two widgets or the second start is rejected.",
+            DuplicateKind::ComponentTwice => "The Embedded Messaging component is placed more than once (typically on a page and in the theme layout): each copy starts the widget.",
+            DuplicateKind::LegacyAndMessaging => "The retired Embedded Service Chat (esw.min.js, embedded_svc.init) is still on the page next to Messaging for Web: visitors can get two chat buttons, and the legacy chat no longer works (retired 14 February 2026). (The legacy Channel Menu loading Messaging for Web itself is fine; this is the legacy chat snippet.)",
+            DuplicateKind::SameSnippetTwice => "The same Embedded Service deployment snippet is on the page more than once. Each copy defines initEmbeddedMessaging and loads the bootstrap again; the loader rejects the second load and init, and with one copy in <head> and one in <body> init can fail so that no chat button appears.",
+            DuplicateKind::InitCalledTwice => "The loader is on the page once, but init runs more than once (two init calls, or initEmbeddedMessaging run from two places such as the loader's onload and a load listener). The loader rejects the second init (\"Attempted to initialize bootstrap multiple times\"); an older loader builds a second widget, and repeated inits count against the rate limits.",
+        });
     }
-    for i in &miaw_inits {
+    let mut f = Finding::new("page/duplicate-snippet", Severity::Error, title, message);
+    let legacy = kinds.contains(&DuplicateKind::LegacyAndMessaging);
+    for l in loaders
+        .iter()
+        .filter(|l| l.family.is_messaging() || legacy && l.family == Family::LegacyChat)
+    {
+        let label = match l.family {
+            Family::ExperienceComponent => "Embedded Messaging component",
+            Family::LegacyChat => "Legacy chat loader",
+            _ => "Loader",
+        };
+        f = f.with_evidence(Evidence::new(label, &l.url).at(&l.origin));
+    }
+    for i in inits
+        .iter()
+        .filter(|i| i.call.family.is_messaging() || legacy && i.call.family == Family::LegacyChat)
+    {
         f = f.with_evidence(Evidence::new("Init call", describe_call(&i.call)).at(i.location()));
+    }
+    if kinds.contains(&DuplicateKind::InitCalledTwice) {
+        for r in wrapper_runs {
+            f = f
+                .with_evidence(Evidence::new("Runs initEmbeddedMessaging", "here").at(&r.location));
+        }
+    }
+    for k in &kinds {
+        f = match k {
+            DuplicateKind::V1AndV2 => f.with_fix("Keep the snippet of the version the deployment uses now (Setup › Embedded Service Deployments › the deployment › Code Snippet) and remove the other."),
+            DuplicateKind::LegacyAndMessaging => f.with_fix("Remove the legacy Embedded Service Chat snippet (the esw.min.js script and its embedded_svc.init block); keep the Messaging for Web snippet."),
+            DuplicateKind::InitCalledTwice => f.with_fix("Run initEmbeddedMessaging from one place only: keep the loader tag's onload=\"initEmbeddedMessaging()\" and remove the other calls (load listeners, a second init, a tag that fires again on route changes)."),
+            _ => f,
+        };
     }
     Some(
         f.with_fix("Keep exactly one copy of the snippet (the loader script and its initEmbeddedMessaging block) on the page; remove the others from the page template, CMS block or tag manager.")
@@ -436,6 +846,7 @@ mod tests {
                 "function initEmbeddedMessaging(){{embeddedservice_bootstrap.init('00DHu00000abcde','{dep}','https://acme.my.site.com/ESW{dep}1712345678901',{{scrt2URL:'https://acme.my.salesforce-scrt.com'}})}}"
             )),
             in_head: false,
+            onload: None,
         }
     }
 
@@ -447,6 +858,7 @@ mod tests {
             ),
             inline: None,
             in_head,
+            onload: Some("initEmbeddedMessaging()".into()),
         }
     }
 
@@ -470,6 +882,14 @@ mod tests {
                 Some(Family::EnhancedV2),
             ),
             ("https://cdn.example.com/assets/js/init.js", None),
+            (
+                "https://chat.acme.com/ESWAgent1712345678901/assets/js/init.js",
+                Some(Family::EnhancedV2),
+            ),
+            (
+                "https://acme.my.salesforce.com/embeddedservice/menu/fab.min.js",
+                Some(Family::LegacyMenu),
+            ),
             (
                 "https://service.force.com/embeddedservice/5.0/esw.min.js",
                 Some(Family::LegacyChat),
@@ -601,5 +1021,346 @@ mod tests {
         assert_eq!(out["initCalls"][0]["inHead"], true);
         assert_eq!(out["initCalls"][0]["orgId"], "00DHu00000abcde");
         assert_eq!(out["initCalls"][0]["siteUrl"], "https://a.my.site.com/E");
+    }
+
+    fn script(index: u32, in_head: bool, text: &str) -> ScriptEvidence {
+        ScriptEvidence {
+            index,
+            inline: Some(text.into()),
+            in_head,
+            ..Default::default()
+        }
+    }
+
+    fn src_script(index: u32, src: &str, onload: Option<&str>) -> ScriptEvidence {
+        ScriptEvidence {
+            index,
+            src: Some(src.into()),
+            onload: onload.map(String::from),
+            ..Default::default()
+        }
+    }
+
+    const V1: &str = "https://acme.my.site.com/ESWWeb1712345678901/assets/js/bootstrap.min.js";
+    const V2: &str = "https://acme.my.site.com/ESWAgent1712345678901/assets/js/init.js";
+    const WRAPPER: &str = "function initEmbeddedMessaging(){try{embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://acme.my.site.com/ESWWeb1712345678901',{scrt2URL:'https://acme.my.salesforce-scrt.com'})}catch(e){}}";
+    const LEGACY: &str = "var initESW=function(g){embedded_svc.init('https://acme.my.salesforce.com','https://acme.my.site.com/help',g,'00DHu00000abcde','Legacy_Snapin',{baseLiveAgentURL:'https://d.la1-c2-ia2.salesforceliveagent.com/chat'})};initESW('https://service.force.com');";
+    const MENU: &str = "var initESW=function(g){embedded_svc.menu.init('https://acme.my.salesforce.com','https://d.la1-c2-ia2.salesforceliveagent.com/chat',g,'00DHu00000abcde','Channel_Menu',{pageName:'Menu_Settings'})};initESW(null);";
+
+    fn page_of(scripts: Vec<ScriptEvidence>) -> PageEvidence {
+        PageEvidence {
+            url: "https://www.example.com/".into(),
+            scripts,
+            ..Default::default()
+        }
+    }
+
+    fn kinds(ev: &PageEvidence) -> Vec<DuplicateKind> {
+        let mut inv = Inventory::default();
+        inv.read(&Doc {
+            frame: None,
+            scripts: &ev.scripts,
+            resources: &ev.resources,
+            dom: &ev.dom,
+        });
+        for f in ev.frames.iter().filter(|f| f.inspectable) {
+            inv.read(&Doc {
+                frame: Some(f.label()),
+                scripts: &f.scripts,
+                resources: &f.resources,
+                dom: &f.dom,
+            });
+        }
+        classify_duplicates(&inv.loaders, &inv.inits, &inv.wrapper_runs)
+    }
+
+    fn dup(r: &PageReport) -> Option<&Finding> {
+        r.findings
+            .iter()
+            .find(|f| f.code == "page/duplicate-snippet")
+    }
+
+    /// Each row: the page's scripts → how its chat code is doubled (empty: not doubled).
+    #[test]
+    fn duplicate_kinds_table() {
+        use DuplicateKind::*;
+        let legacy_loader = "https://service.force.com/embeddedservice/5.0/esw.min.js";
+        let menu_loader = "https://acme.my.salesforce.com/embeddedservice/menu/fab.min.js";
+        let rows: Vec<(&str, Vec<ScriptEvidence>, Vec<DuplicateKind>)> = vec![
+            ("one snippet", vec![script(1, false, WRAPPER), src_script(2, V1, Some("initEmbeddedMessaging()"))], vec![]),
+            ("same snippet twice", vec![script(1, true, WRAPPER), src_script(2, V1, Some("initEmbeddedMessaging()")), script(3, false, WRAPPER), src_script(4, V1, Some("initEmbeddedMessaging()"))], vec![SameSnippetTwice]),
+            ("onload and a load listener run the wrapper twice", vec![script(1, false, &format!("{WRAPPER}\nwindow.addEventListener('load', initEmbeddedMessaging);")), src_script(2, V1, Some("initEmbeddedMessaging()"))], vec![InitCalledTwice]),
+            ("the wrapper called again by page code", vec![script(1, false, WRAPPER), src_script(2, V1, Some("initEmbeddedMessaging()")), script(3, false, "document.addEventListener('DOMContentLoaded', function () { if (window.initEmbeddedMessaging) { window.initEmbeddedMessaging(); } });")], vec![InitCalledTwice]),
+            ("init calls of one deployment in two scripts, one loader", vec![script(1, false, WRAPPER), src_script(2, V1, Some("initEmbeddedMessaging()")), script(3, false, "embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://acme.my.site.com/ESWWeb1712345678901',{});")], vec![InitCalledTwice]),
+            ("two init calls in one script (branches), one loader", vec![script(1, false, "function initEmbeddedMessaging(){ if (fr) { embeddedservice_bootstrap.settings.language='fr'; embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://acme.my.site.com/ESWWeb1712345678901',{}); } else { embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://acme.my.site.com/ESWWeb1712345678901',{}); } }"), src_script(2, V1, Some("initEmbeddedMessaging()"))], vec![]),
+            ("v1 and v2 loaders", vec![script(1, false, WRAPPER), src_script(2, V1, Some("initEmbeddedMessaging()")), script(3, false, "agentforce_messaging.init('00DHu00000abcde','Web_Chat','https://acme.my.site.com/ESWAgent1712345678901',{scrt2URL:'https://acme.my.salesforce-scrt.com'})"), src_script(4, V2, None)], vec![V1AndV2]),
+            ("legacy chat and messaging", vec![src_script(1, legacy_loader, None), script(2, false, LEGACY), script(3, false, WRAPPER), src_script(4, V1, Some("initEmbeddedMessaging()"))], vec![LegacyAndMessaging]),
+            ("legacy chat alone", vec![src_script(1, legacy_loader, None), script(2, false, LEGACY)], vec![]),
+            ("legacy Channel Menu loading messaging itself", vec![src_script(1, menu_loader, None), script(2, false, MENU), src_script(3, V1, None)], vec![]),
+            ("Channel Menu, its esw.min.js and the messaging bootstrap it loaded", vec![src_script(1, menu_loader, None), script(2, false, MENU), src_script(3, legacy_loader, None), src_script(4, V1, None)], vec![]),
+            ("Channel Menu plus the page's own messaging snippet twice", vec![script(1, false, MENU), script(2, false, WRAPPER), src_script(3, V1, Some("initEmbeddedMessaging()")), script(4, false, WRAPPER), src_script(5, "https://acme.my.site.com/ESWWeb1712345678901/assets/js/bootstrap.min.js?v=2", Some("initEmbeddedMessaging()"))], vec![SameSnippetTwice]),
+            ("run from one place in one of two branches", vec![script(1, false, &format!("{WRAPPER}\nif (document.readyState === 'complete') {{ initEmbeddedMessaging(); }} else {{ window.addEventListener('load', initEmbeddedMessaging); }}"))], vec![]),
+            ("a wrapper that is defined and tested but run once", vec![script(1, false, &format!("{WRAPPER}\nif (typeof initEmbeddedMessaging === 'function' && initEmbeddedMessaging) {{ console.log(initEmbeddedMessaging.name); }}\nwindow.initEmbeddedMessaging = initEmbeddedMessaging;")), src_script(2, V1, Some("initEmbeddedMessaging()"))], vec![]),
+        ];
+        for (name, scripts, want) in rows {
+            assert_eq!(kinds(&page_of(scripts)), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn experience_cloud_component_counts_as_a_copy() {
+        use DuplicateKind::*;
+        let with = |n: u32, scripts: Vec<ScriptEvidence>| PageEvidence {
+            dom: DomEvidence {
+                experience_components: n,
+                ..Default::default()
+            },
+            ..page_of(scripts)
+        };
+        // The component alone, with the bootstrap it loaded (resource timing): one copy.
+        let mut alone = with(1, vec![]);
+        alone.resources.push(ResourceEvidence {
+            url: V1.into(),
+            initiator: "script".into(),
+            ..Default::default()
+        });
+        assert_eq!(kinds(&alone), vec![]);
+        let r = analyze(&alone);
+        assert_eq!(codes(&r)[0], "page/snippet-found");
+        assert!(dup(&r).is_none());
+        assert_eq!(r.loaders[1].family, Family::ExperienceComponent);
+        assert!(r.loaders[1].url.contains(EXPERIENCE_COMPONENT_TAG));
+        // Component plus a head-markup snippet.
+        let both = with(
+            1,
+            vec![
+                script(1, true, WRAPPER),
+                src_script(2, V1, Some("initEmbeddedMessaging()")),
+            ],
+        );
+        assert_eq!(kinds(&both), vec![ComponentAndSnippet]);
+        let r = analyze(&both);
+        let d = dup(&r).unwrap();
+        assert!(
+            d.title.contains("Embedded Messaging component"),
+            "{}",
+            d.title
+        );
+        assert!(d
+            .evidence
+            .iter()
+            .any(|e| e.label == "Embedded Messaging component"));
+        // Component on a page and in the theme layout.
+        assert_eq!(kinds(&with(2, vec![])), vec![ComponentTwice]);
+    }
+
+    #[test]
+    fn legacy_plus_messaging_names_both_and_says_the_menu_is_fine() {
+        let r = analyze(&page_of(vec![
+            src_script(
+                1,
+                "https://service.force.com/embeddedservice/5.0/esw.min.js",
+                None,
+            ),
+            script(2, false, LEGACY),
+            script(3, false, WRAPPER),
+            src_script(4, V1, Some("initEmbeddedMessaging()")),
+        ]));
+        let d = dup(&r).unwrap();
+        assert!(d.title.starts_with("Legacy Embedded Chat"), "{}", d.title);
+        assert!(d.evidence.iter().any(|e| e.label == "Legacy chat loader"));
+        assert!(d.evidence.iter().any(|e| e.value.contains(
+            "legacy Embedded Service Chat: org 00DHu00000abcde, deployment Legacy_Snapin"
+        )));
+        assert!(d.fix.iter().any(|f| f.contains("esw.min.js")));
+
+        let menu = analyze(&page_of(vec![
+            script(1, false, MENU),
+            src_script(
+                2,
+                "https://acme.my.salesforce.com/embeddedservice/menu/fab.min.js",
+                None,
+            ),
+            src_script(3, V1, None),
+        ]));
+        assert!(dup(&menu).is_none());
+        let found = &menu.findings[0];
+        assert!(found.evidence.iter().any(|e| e.label == "Channel Menu"));
+        assert!(found.evidence.iter().any(|e| e
+            .value
+            .contains("legacy Channel Menu: org 00DHu00000abcde, menu Channel_Menu")));
+    }
+
+    #[test]
+    fn init_called_twice_lists_where_it_runs() {
+        let r = analyze(&page_of(vec![
+            script(
+                1,
+                false,
+                &format!("{WRAPPER}\nwindow.addEventListener('load', initEmbeddedMessaging);"),
+            ),
+            src_script(2, V1, Some("initEmbeddedMessaging()")),
+        ]));
+        let d = dup(&r).unwrap();
+        assert!(d.title.contains("more than once"), "{}", d.title);
+        let runs: Vec<_> = d
+            .evidence
+            .iter()
+            .filter(|e| e.label == "Runs initEmbeddedMessaging")
+            .filter_map(|e| e.location.as_deref())
+            .collect();
+        assert_eq!(
+            runs,
+            vec![
+                "script #1 in <body>, line 2",
+                "onload attribute of script #2 in <body>"
+            ]
+        );
+    }
+
+    #[test]
+    fn v1_and_v2_title() {
+        let r = analyze(&page_of(vec![
+            script(1, false, WRAPPER),
+            src_script(2, V1, Some("initEmbeddedMessaging()")),
+            src_script(3, V2, None),
+        ]));
+        assert!(dup(&r)
+            .unwrap()
+            .title
+            .contains("v1) and the Enhanced Chat v2"));
+    }
+
+    fn frame(
+        index: u32,
+        url: &str,
+        inspectable: bool,
+        scripts: Vec<ScriptEvidence>,
+    ) -> FrameEvidence {
+        FrameEvidence {
+            index,
+            url: url.into(),
+            inspectable,
+            scripts,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn snippets_in_same_origin_frames_are_found_and_located() {
+        let mut ev = page_of(vec![script(1, false, "console.log(1)")]);
+        ev.frames = vec![
+            frame(
+                1,
+                "https://www.example.com/help/chat.html",
+                true,
+                vec![
+                    script(1, false, WRAPPER),
+                    src_script(2, V1, Some("initEmbeddedMessaging()")),
+                ],
+            ),
+            frame(2, "https://ads.example.net/slot", false, vec![]),
+        ];
+        let r = analyze(&ev);
+        assert_eq!(codes(&r), vec!["page/snippet-found"]);
+        assert_eq!(
+            r.init_calls[0].frame.as_deref(),
+            Some("frame #1 (https://www.example.com/help/chat.html)")
+        );
+        assert_eq!(
+            r.init_calls[0].location(),
+            "script #1 in <body> of frame #1 (https://www.example.com/help/chat.html), line 1"
+        );
+        assert_eq!(
+            r.loaders[0].origin,
+            "script #2 in <body> of frame #1 (https://www.example.com/help/chat.html)"
+        );
+        let ev_lines: Vec<_> = r.findings[0]
+            .evidence
+            .iter()
+            .map(|e| e.label.as_str())
+            .collect();
+        assert!(ev_lines.contains(&"Frames read"), "{ev_lines:?}");
+        assert!(ev_lines.contains(&"Frame not inspectable (another site)"));
+        assert_eq!(r.stats.frames, 2);
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(
+            json["initCalls"][0]["frame"],
+            "frame #1 (https://www.example.com/help/chat.html)"
+        );
+    }
+
+    #[test]
+    fn the_widget_in_a_frame_gets_its_stage_from_the_frame() {
+        let mut ev = page_of(vec![]);
+        ev.page_age_ms = Some(30_000.0);
+        let mut f = frame(
+            1,
+            "https://www.example.com/help/chat.html",
+            true,
+            vec![
+                script(1, false, WRAPPER),
+                src_script(2, V1, Some("initEmbeddedMessaging()")),
+            ],
+        );
+        f.page_age_ms = Some(1_000.0);
+        f.resources.push(ResourceEvidence {
+            url: V1.into(),
+            initiator: "script".into(),
+            status: Some(200),
+            duration_ms: Some(20.0),
+            start_ms: Some(100.0),
+        });
+        ev.frames.push(f);
+        let r = analyze(&ev);
+        // The frame is 1 s old: still starting, not "loader never fetched" from the page's view.
+        assert_eq!(
+            codes(&r),
+            vec!["page/snippet-found", "page/widget-starting"]
+        );
+        assert_eq!(r.timeline.len(), 1);
+    }
+
+    #[test]
+    fn a_snippet_on_the_page_and_one_in_a_frame_are_a_duplicate() {
+        let mut ev = page_of(vec![
+            script(1, false, WRAPPER),
+            src_script(2, V1, Some("initEmbeddedMessaging()")),
+        ]);
+        ev.frames.push(frame(
+            1,
+            "https://www.example.com/inner.html",
+            true,
+            vec![
+                script(1, false, WRAPPER),
+                src_script(2, V1, Some("initEmbeddedMessaging()")),
+            ],
+        ));
+        let r = analyze(&ev);
+        let d = dup(&r).unwrap();
+        assert!(d.evidence.iter().any(|e| e
+            .location
+            .as_deref()
+            .is_some_and(|l| l.contains("of frame #1"))));
+    }
+
+    #[test]
+    fn cross_origin_frames_are_listed_on_a_page_without_chat_code() {
+        let mut ev = page_of(vec![]);
+        ev.frames = (1..=12)
+            .map(|i| frame(i, &format!("https://other{i}.example.net/"), false, vec![]))
+            .collect();
+        let r = analyze(&ev);
+        assert_eq!(codes(&r), vec!["page/no-chat-widget"]);
+        let closed = r.findings[0]
+            .evidence
+            .iter()
+            .filter(|e| e.label.starts_with("Frame not inspectable"))
+            .count();
+        assert_eq!(closed, FRAMES_LISTED);
+        assert!(r.findings[0]
+            .evidence
+            .iter()
+            .any(|e| e.value == "and 2 more"));
     }
 }

@@ -4,7 +4,7 @@
 //! with a changed letter, or a scrt2 URL from another sandbox are accepted and then fail
 //! quietly. Each problem becomes one line of evidence in a `page/invalid-snippet` finding.
 
-use super::snippet::{Family, InitCall};
+use super::snippet::InitCall;
 use crate::finding::{Evidence, Finding, Severity};
 use crate::salesforce::{
     check_org_id, is_valid_api_name, parse_my_domain_host, HostRole, OrgIdProblem,
@@ -25,7 +25,7 @@ fn host_of(url: &str) -> Option<String> {
 /// Every problem in one MIAW/Enhanced Chat init call. Values set at run time are not judged.
 pub fn check_call(call: &InitCall) -> Vec<Problem> {
     let mut out = Vec::new();
-    if call.family == Family::LegacyChat {
+    if !call.family.is_messaging() {
         return out;
     }
     if let Some(org) = &call.org_id {

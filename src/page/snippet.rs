@@ -8,6 +8,12 @@
 //! - `agentforce_messaging.init(…)` (Enhanced Chat v2, same argument order)
 //! - `embedded_svc.init(baseCoreURL, communityURL, gslbBaseURL, orgId, eswConfigDevName, {…})`
 //!   (legacy Embedded Service Chat)
+//! - `embedded_svc.menu.init(baseCoreURL, baseLiveAgentURL, gslbBaseURL, orgId, menuDevName, {…})`
+//!   (legacy Channel Menu, which may load the Messaging for Web bootstrap itself)
+//!
+//! It also finds where the snippet's wrapper function `initEmbeddedMessaging` is run (called,
+//! passed as a callback, assigned to an `onload`), so "init called twice" can be told from
+//! "snippet pasted twice".
 //!
 //! Arguments that are not literals (variables, concatenations) are kept as `None` with their
 //! source text, so the caller can say "set at run time" instead of guessing.
@@ -24,6 +30,12 @@ pub enum Family {
     EnhancedV2,
     /// Legacy Embedded Service Chat (Snap-ins): `embedded_svc` + `esw.min.js`.
     LegacyChat,
+    /// Legacy Channel Menu: `embedded_svc.menu` + `menu/fab.min.js`. It may load the Messaging
+    /// for Web bootstrap itself (a menu with a messaging channel), which is not a duplicate.
+    LegacyMenu,
+    /// The Experience Cloud component `experience_messaging:embeddedMessaging`, seen as its
+    /// `<experience_messaging-embedded-messaging>` element.
+    ExperienceComponent,
 }
 
 impl Family {
@@ -32,9 +44,23 @@ impl Family {
             Family::MiawV1 => "Messaging for Web (v1 bootstrap)",
             Family::EnhancedV2 => "Enhanced Chat v2",
             Family::LegacyChat => "legacy Embedded Service Chat",
+            Family::LegacyMenu => "legacy Channel Menu",
+            Family::ExperienceComponent => "Experience Cloud Embedded Messaging component",
         }
     }
+
+    /// Messaging for Web in any form (v1, v2, the Experience Cloud component): the widget whose
+    /// life cycle the page scan follows, and whose copies must not be doubled.
+    pub fn is_messaging(self) -> bool {
+        matches!(
+            self,
+            Family::MiawV1 | Family::EnhancedV2 | Family::ExperienceComponent
+        )
+    }
 }
+
+/// The name every Messaging for Web v1 snippet gives its wrapper function (facts §1).
+pub const WRAPPER_FUNCTION: &str = "initEmbeddedMessaging";
 
 /// One parsed init call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -241,21 +267,24 @@ fn read_string(src: &str, start: usize) -> (Option<String>, usize) {
 }
 
 /// `s` starts at the `u` or `x` of an escape. Returns the char and the bytes consumed after `\`.
+/// Only well-formed hex digits are consumed; a malformed escape consumes just its letter, so the
+/// reader never lands inside a multi-byte character or swallows a closing quote.
 fn read_escape(s: &str) -> (Option<char>, usize) {
-    let b = s.as_bytes();
-    if b[0] == b'x' {
-        let hex = s.get(1..3).and_then(|h| u32::from_str_radix(h, 16).ok());
-        return (hex.and_then(char::from_u32), 3.min(s.len()));
+    let (digits, used) = match s.as_bytes() {
+        [b'x', ..] => (s.get(1..3), 3),
+        [b'u', b'{', ..] => match s.find('}') {
+            Some(close) => (s.get(2..close), close + 1),
+            None => (None, 1),
+        },
+        _ => (s.get(1..5), 5),
+    };
+    let value = digits
+        .filter(|h| !h.is_empty() && h.len() <= 8 && h.bytes().all(|c| c.is_ascii_hexdigit()))
+        .and_then(|h| u32::from_str_radix(h, 16).ok());
+    match value {
+        Some(v) => (char::from_u32(v), used),
+        None => (None, 1),
     }
-    if b.get(1) == Some(&b'{') {
-        if let Some(close) = s.find('}') {
-            let v = u32::from_str_radix(&s[2..close], 16).ok();
-            return (v.and_then(char::from_u32), close + 1);
-        }
-        return (None, 1);
-    }
-    let v = s.get(1..5).and_then(|h| u32::from_str_radix(h, 16).ok());
-    (v.and_then(char::from_u32), 5.min(s.len()))
 }
 
 /// An argument of a call: a string literal, an object literal's string-valued keys, or other code.
@@ -275,41 +304,117 @@ fn family_of(object: &str) -> Option<Family> {
     }
 }
 
+/// What one script's text holds: init calls, and the places that run the snippet's wrapper.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScriptRead {
+    pub calls: Vec<InitCall>,
+    /// 1-based lines where `initEmbeddedMessaging` is run: called, passed as a callback
+    /// (`addEventListener('load', initEmbeddedMessaging)`) or assigned to an `onload`.
+    pub wrapper_runs: Vec<u32>,
+}
+
 /// Finds every init call of a known chat family in `src`.
 pub fn find_init_calls(src: &str) -> Vec<InitCall> {
+    read_script(src).calls
+}
+
+fn is_punct(t: Option<&Token<'_>>, c: char) -> bool {
+    matches!(t, Some(Token { tok: Tok::Punct(p), .. }) if *p == c)
+}
+
+fn is_ident(t: Option<&Token<'_>>, words: &[&str]) -> bool {
+    matches!(t, Some(Token { tok: Tok::Ident(w), .. }) if words.contains(w))
+}
+
+/// Reads init calls and wrapper runs from one script's text, in one pass of the tokenizer.
+pub fn read_script(src: &str) -> ScriptRead {
     let toks = tokenize(src);
-    let mut calls = Vec::new();
+    let mut out = ScriptRead::default();
     let mut i = 0;
-    while i + 3 < toks.len() {
-        // Matches `<object> . init (` with an optional `window.` prefix before the object.
-        let fam = match &toks[i].tok {
-            Tok::Ident(w) => family_of(w),
-            _ => None,
-        };
-        let is_call = fam.is_some()
-            && toks[i + 1].tok == Tok::Punct('.')
-            && toks[i + 2].tok == Tok::Ident("init")
-            && toks[i + 3].tok == Tok::Punct('(');
+    while i < toks.len() {
         // `x.embedded_svc.init` where x is not window is someone else's object.
         let qualified_elsewhere = i >= 2
-            && toks[i - 1].tok == Tok::Punct('.')
-            && !matches!(toks[i - 2].tok, Tok::Ident("window") | Tok::Ident("self"));
-        if let (Some(family), true, false) = (fam, is_call, qualified_elsewhere) {
-            let (args, next) = read_args(src, &toks, i + 4);
-            calls.push(build_call(family, src, toks[i].start, args));
-            i = next;
-            continue;
+            && is_punct(toks.get(i - 1), '.')
+            && !is_ident(toks.get(i - 2), &["window", "self"]);
+        if let Tok::Ident(w) = toks[i].tok {
+            if w == WRAPPER_FUNCTION && wrapper_run_at(&toks, i) {
+                out.wrapper_runs.push(line_at(src, toks[i].start));
+            }
+            // `<object> . init (`, or `embedded_svc . menu . init (`, with an optional
+            // `window.` prefix before the object.
+            let fam = family_of(w).filter(|_| !qualified_elsewhere);
+            let menu = fam == Some(Family::LegacyChat)
+                && is_punct(toks.get(i + 1), '.')
+                && is_ident(toks.get(i + 2), &["menu"]);
+            let (fam, at) = if menu {
+                (Some(Family::LegacyMenu), i + 2)
+            } else {
+                (fam, i)
+            };
+            let is_call = is_punct(toks.get(at + 1), '.')
+                && is_ident(toks.get(at + 2), &["init"])
+                && is_punct(toks.get(at + 3), '(');
+            if let (Some(family), true) = (fam, is_call) {
+                let (args, next) = read_args(src, &toks, at + 4);
+                out.calls.push(build_call(family, src, toks[i].start, args));
+                i = next;
+                continue;
+            }
         }
         i += 1;
     }
-    calls
+    out
+}
+
+/// Whether the `initEmbeddedMessaging` token at `i` runs the wrapper (rather than defining it,
+/// testing it, or being someone else's property).
+fn wrapper_run_at(toks: &[Token<'_>], i: usize) -> bool {
+    // Step over a `window.` / `self.` prefix; any other object's property is not ours.
+    let mut first = i;
+    if i >= 1 && is_punct(toks.get(i - 1), '.') {
+        if i >= 2 && is_ident(toks.get(i - 2), &["window", "self"]) {
+            first = i - 2;
+        } else {
+            return false;
+        }
+    }
+    let prev = first.checked_sub(1).and_then(|p| toks.get(p));
+    let before_prev = first.checked_sub(2).and_then(|p| toks.get(p));
+    let next = toks.get(i + 1);
+    if is_ident(prev, &["function", "typeof", "var", "let", "const"]) {
+        return false;
+    }
+    // A definition: `initEmbeddedMessaging = function…` (but `==` compares).
+    if is_punct(next, '=') && !is_punct(toks.get(i + 2), '=') {
+        return false;
+    }
+    // Called: `initEmbeddedMessaging()`, `.call(…)`, `.apply(…)`.
+    if is_punct(next, '(') || (is_punct(next, '.') && is_ident(toks.get(i + 2), &["call", "apply"]))
+    {
+        return true;
+    }
+    // Assigned to an onload: `s.onload = initEmbeddedMessaging`.
+    if is_punct(prev, '=')
+        && matches!(before_prev, Some(Token { tok: Tok::Ident(w), .. }) if w.eq_ignore_ascii_case("onload"))
+    {
+        return true;
+    }
+    // Passed as a callback: `addEventListener('load', initEmbeddedMessaging)`,
+    // `setTimeout(initEmbeddedMessaging, 0)`; not `if (initEmbeddedMessaging)`.
+    let opens_call = is_punct(prev, ',')
+        || (is_punct(prev, '(') && !is_ident(before_prev, &["if", "while", "typeof", "return"]));
+    opens_call && (is_punct(next, ')') || is_punct(next, ','))
+}
+
+fn line_at(src: &str, offset: usize) -> u32 {
+    1 + src.as_bytes()[..offset]
+        .iter()
+        .filter(|&&c| c == b'\n')
+        .count() as u32
 }
 
 fn build_call(family: Family, src: &str, offset: usize, args: Vec<Arg>) -> InitCall {
-    let line = 1 + src.as_bytes()[..offset]
-        .iter()
-        .filter(|&&c| c == b'\n')
-        .count() as u32;
+    let line = line_at(src, offset);
     let mut call = InitCall {
         family,
         offset,
@@ -322,8 +427,10 @@ fn build_call(family: Family, src: &str, offset: usize, args: Vec<Arg>) -> InitC
     };
     // Positions of org id / deployment / site URL / options per family.
     let (org, dep, site, opts) = match family {
-        Family::MiawV1 | Family::EnhancedV2 => (0, 1, 2, 3),
+        Family::MiawV1 | Family::EnhancedV2 | Family::ExperienceComponent => (0, 1, 2, 3),
         Family::LegacyChat => (3, 4, 1, 5),
+        // The menu has no site URL argument (its first argument is the org's My Domain).
+        Family::LegacyMenu => (3, 4, usize::MAX, 5),
     };
     for (idx, arg) in args.into_iter().enumerate() {
         match arg {
@@ -332,10 +439,9 @@ fn build_call(family: Family, src: &str, offset: usize, args: Vec<Arg>) -> InitC
             Arg::Str(s) if idx == site => call.site_url = Some(s),
             Arg::Object(pairs) if idx == opts => {
                 for (k, v) in pairs {
-                    let key = if family == Family::LegacyChat {
-                        "baseLiveAgentURL"
-                    } else {
-                        "scrt2URL"
+                    let key = match family {
+                        Family::LegacyChat | Family::LegacyMenu => "baseLiveAgentURL",
+                        _ => "scrt2URL",
                     };
                     if k == key {
                         call.scrt2_url = v;
@@ -600,6 +706,8 @@ mod tests {
             "/* never closed",
             "é embeddedservice_bootstrap . init ( 'ü' ) ",
             "a / b / embeddedservice_bootstrap.init('x')",
+            // Found by the snippet_parser fuzz target: an escape followed by a multi-byte char.
+            "embeddedservice_bootstrap.init('\\x\u{360}', '\\u0\u{360}', '\\u{\u{360}}')",
         ] {
             let _ = find_init_calls(src);
         }
@@ -607,5 +715,60 @@ mod tests {
         assert_eq!(c[0].org_id.as_deref(), Some("\u{fffd}"));
         assert_eq!(c[0].deployment.as_deref(), Some("B"));
         assert_eq!(c[0].site_url, None);
+        // A malformed escape keeps the rest of the literal, and its closing quote.
+        let c = find_init_calls("embeddedservice_bootstrap.init('\\u{'+x+'}', '\\xé', 'B')");
+        assert_eq!(c[0].org_id, None);
+        assert_eq!(c[0].deployment.as_deref(), Some("\u{fffd}é"));
+        assert_eq!(c[0].site_url.as_deref(), Some("B"));
+    }
+
+    #[test]
+    fn legacy_channel_menu_is_its_own_family() {
+        let c = one(
+            "if (window.embedded_svc && window.embedded_svc.menu) { window.embedded_svc.menu.init('https://acme.my.salesforce.com','https://d.la5-c2-ia5.salesforceliveagent.com/chat',gslbBaseURL,'00DHu00000abcde','Channel_Menu',{pageName:'Menu_Settings'}); }",
+        );
+        assert_eq!(c.family, Family::LegacyMenu);
+        assert_eq!(c.org_id.as_deref(), Some(ORG));
+        assert_eq!(c.deployment.as_deref(), Some("Channel_Menu"));
+        assert_eq!(c.site_url, None);
+        assert!(find_init_calls("embedded_svc.menu.settings.language = 'en';").is_empty());
+    }
+
+    /// Each row: script text → the lines where `initEmbeddedMessaging` runs.
+    #[test]
+    fn wrapper_runs_table() {
+        let rows: &[(&str, &[u32])] = &[
+            (
+                "function initEmbeddedMessaging() { embeddedservice_bootstrap.init('a') }",
+                &[],
+            ),
+            ("initEmbeddedMessaging()", &[1]),
+            ("window.initEmbeddedMessaging();", &[1]),
+            ("window.initEmbeddedMessaging = function () {};", &[]),
+            ("var initEmbeddedMessaging = function () {};", &[]),
+            (
+                "\nwindow.addEventListener('load', initEmbeddedMessaging);",
+                &[2],
+            ),
+            ("setTimeout(initEmbeddedMessaging, 100)", &[1]),
+            ("s.onload = initEmbeddedMessaging;", &[1]),
+            (
+                "s.onload = function () { window.initEmbeddedMessaging(); };",
+                &[1],
+            ),
+            ("initEmbeddedMessaging.call(window)", &[1]),
+            (
+                "if (initEmbeddedMessaging) {} if (typeof initEmbeddedMessaging === 'function') {}",
+                &[],
+            ),
+            (
+                "foo.initEmbeddedMessaging(); // initEmbeddedMessaging()",
+                &[],
+            ),
+            ("'initEmbeddedMessaging()'", &[]),
+        ];
+        for (src, want) in rows {
+            assert_eq!(read_script(src).wrapper_runs, *want, "{src}");
+        }
     }
 }

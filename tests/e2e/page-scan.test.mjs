@@ -4,6 +4,10 @@
 // report with Rust (Wasm) and renders it. Checked per case and browser:
 //   - the content script's own result (re-run from the popup's context, as the popup does),
 //   - what the popup shows: headline and the finding codes in ranked order.
+// expected.json keys (tests/pages/README.md): findings, loaders, initCalls, headline, and
+// optionally deployments (the init calls' deployment names, default all Web_Chat), evidence
+// (lines a finding must carry), scanAfterMs (wait before clicking, for the stall threshold) and
+// byBrowser.<name> (keys that differ per browser).
 // Run: scripts/md test (or: node --test tests/e2e/ after scripts/build.sh).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,8 +31,19 @@ for (const browserName of BROWSERS) {
     });
 
     for (const c of cases) {
+      const expected = { ...c.expected, ...(c.expected.byBrowser?.[browserName] ?? {}) };
       test(c.name, async () => {
-        const popup = await driver.openPopupOn(`${server.origin}/${c.name}/`);
+        let popup;
+        if (expected.scanAfterMs) {
+          const page = await driver.openPage(`${server.origin}/${c.name}/`);
+          const age = await page.evaluate(() => performance.now());
+          if (age < expected.scanAfterMs) await new Promise((r) => setTimeout(r, expected.scanAfterMs - age));
+          popup = await driver.openPopupFor(page);
+          const close = popup.close;
+          popup.close = async () => { await close(); await page.close(); };
+        } else {
+          popup = await driver.openPopupOn(`${server.origin}/${c.name}/`);
+        }
         try {
           const shown = await popup.waitForResult();
           assert.equal(shown.error, null, `the popup showed an error: ${shown.error}`);
@@ -40,26 +55,35 @@ for (const browserName of BROWSERS) {
           assert.equal(scan.engine, 'wasm2js');
           assert.match(scan.coreVersion, /^\d+\.\d+\.\d+$/);
           assert.equal(scan.report.url, `${server.origin}/${c.name}/`);
-          assert.equal(scan.report.loaders.length, c.expected.loaders, 'loaders');
-          assert.equal(scan.report.initCalls.length, c.expected.initCalls, 'init calls');
-          for (const call of scan.report.initCalls) {
-            assert.equal(call.orgId, '00DHu00000abcde');
-            assert.equal(call.deployment, 'Web_Chat');
+          assert.equal(scan.report.loaders.length, expected.loaders, 'loaders');
+          assert.equal(scan.report.initCalls.length, expected.initCalls, 'init calls');
+          for (const call of scan.report.initCalls) assert.equal(call.orgId, '00DHu00000abcde');
+          assert.deepEqual(
+            [...new Set(scan.report.initCalls.map((call) => call.deployment))].sort(),
+            expected.deployments ?? (expected.initCalls ? ['Web_Chat'] : []),
+          );
+          for (const want of expected.evidence ?? []) {
+            const finding = scan.report.findings.find((f) => f.code === want.code);
+            assert.ok(finding, `${want.code} missing`);
+            const hit = finding.evidence.find((e) => e.label === want.label
+              && (want.location === undefined || e.location === want.location)
+              && (want.valueStartsWith === undefined || e.value.startsWith(want.valueStartsWith)));
+            assert.ok(hit, `${want.code}: no evidence ${JSON.stringify(want)} in ${JSON.stringify(finding.evidence)}`);
           }
 
           // What the popup shows (ranked by Rust compiled to Wasm, in the popup).
-          assert.deepEqual(shown.codes, c.expected.findings);
-          assert.ok(shown.headline.includes(c.expected.headline), `headline: ${shown.headline}`);
+          assert.deepEqual(shown.codes, expected.findings);
+          assert.ok(shown.headline.includes(expected.headline), `headline: ${shown.headline}`);
           assert.match(shown.footer, /ranked this in the popup; the page was read by core \d+\.\d+\.\d+ \(wasm2js\)/);
 
           // The two export buttons (Markdown for a support case, versioned JSON).
           const exported = await popup.clickExports();
           assert.ok(exported.markdown, 'Copy as Markdown wrote nothing');
           assert.ok(exported.markdown.startsWith('## Messaging Doctor report'));
-          for (const code of c.expected.findings) assert.ok(exported.markdown.includes(`\`${code}\``), code);
+          for (const code of expected.findings) assert.ok(exported.markdown.includes(`\`${code}\``), code);
           const json = JSON.parse(exported.json);
           assert.equal(json.schema, 'messaging-doctor/report@1');
-          assert.deepEqual(json.diagnosis.findings.map((f) => f.code), c.expected.findings);
+          assert.deepEqual(json.diagnosis.findings.map((f) => f.code), expected.findings);
           assert.equal(json.page.url, `${server.origin}/${c.name}/`);
         } finally {
           await popup.close();

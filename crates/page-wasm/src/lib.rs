@@ -10,88 +10,320 @@
 //! `'wasm-unsafe-eval'`), and to plain Wasm for the `wasm-bindgen-test` browser tests.
 
 use messaging_doctor::page::{
-    analyze, DomEvidence, PageEvidence, ResourceEvidence, ScriptEvidence, StorageEvidence,
+    analyze, CspViolation, DomEvidence, FrameEvidence, PageEvidence, ResourceEvidence,
+    ScriptEvidence, StorageEvidence, CSP_REPORTS_KEPT, EXPERIENCE_COMPONENT_TAG,
     MAX_INLINE_SCRIPT_BYTES,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, HtmlScriptElement, PerformanceResourceTiming};
+use web_sys::{Document, HtmlIFrameElement, HtmlScriptElement, PerformanceResourceTiming, Window};
 
-/// Most script elements read from one page.
+/// Keeps wasm-bindgen's cached memory views valid under wasm2js.
+///
+/// With real WebAssembly, `memory.grow` detaches the old `ArrayBuffer`, and wasm-bindgen's glue
+/// notices (`byteLength === 0` / `buffer.detached`) and makes new views. wasm2js grows memory by
+/// copying into a new `ArrayBuffer` and leaves the old one attached, so the glue kept writing
+/// strings into the stale copy: any page whose scripts made the allocator grow memory (one
+/// inline script of ~50 KB was enough) ended the scan with `abort`. The allocator below notices
+/// a growth and detaches the previous buffer (a transfer), which is exactly what the glue
+/// checks for. Measured with wasm-bindgen 0.2.130 and binaryen 132's wasm2js.
+///
+/// Only in the MVP build that becomes the wasm2js content script (`-C target-cpu=mvp`, no
+/// reference types): there wasm-bindgen keeps JS values in a JS array, so the guard's JS call
+/// allocates nothing in Wasm memory. With reference types (the plain Wasm build the
+/// wasm-bindgen tests use) JS values live in a table whose slab the allocator must not
+/// re-enter, and real Wasm needs no guard.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "reference-types")))]
+mod memory_growth {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen(inline_js = "let last = null;\n\
+        export function md_memory_seen(memory) {\n\
+          const now = memory.buffer;\n\
+          if (last !== null && last !== now && last.byteLength !== 0) {\n\
+            try { structuredClone(last, { transfer: [last] }); } catch (e) { /* real Wasm: already detached */ }\n\
+          }\n\
+          last = now;\n\
+        }")]
+    extern "C" {
+        fn md_memory_seen(memory: &JsValue);
+    }
+
+    /// Records the buffer in use, and detaches the previous one if memory grew since.
+    pub fn seen() {
+        md_memory_seen(&wasm_bindgen::memory());
+    }
+
+    pub struct Guarded;
+
+    fn after(pages_before: usize) {
+        if core::arch::wasm32::memory_size(0) != pages_before {
+            seen();
+        }
+    }
+
+    // SAFETY: every call is forwarded to the system allocator unchanged; the guard only reads
+    // the memory size and calls into JS, which allocates nothing in Wasm memory.
+    unsafe impl GlobalAlloc for Guarded {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            let before = core::arch::wasm32::memory_size(0);
+            let p = unsafe { System.alloc(layout) };
+            after(before);
+            p
+        }
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            let before = core::arch::wasm32::memory_size(0);
+            let p = unsafe { System.alloc_zeroed(layout) };
+            after(before);
+            p
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            unsafe { System.dealloc(ptr, layout) }
+        }
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            let before = core::arch::wasm32::memory_size(0);
+            let p = unsafe { System.realloc(ptr, layout, new_size) };
+            after(before);
+            p
+        }
+    }
+
+    #[global_allocator]
+    static ALLOC: Guarded = Guarded;
+
+    /// Runs when the module is instantiated: records the first buffer.
+    #[wasm_bindgen(start)]
+    fn start() {
+        seen();
+    }
+}
+
+/// Most script elements read from one page (frames included).
 pub const MAX_SCRIPTS: usize = 5_000;
-/// Most inline script bytes read from one page in total.
+/// Most inline script bytes read from one page in total (frames included).
 pub const MAX_TOTAL_INLINE_BYTES: usize = 16 * 1024 * 1024;
-/// Most resource timing entries read.
+/// Most resource timing entries read per document.
 pub const MAX_RESOURCES: usize = 5_000;
+/// Most frames read, and how deep frames inside frames are followed.
+pub const MAX_FRAMES: usize = 50;
+pub const MAX_FRAME_DEPTH: u32 = 3;
+
+/// What the caps have left, shared by the page and its frames.
+struct Budget {
+    scripts: usize,
+    bytes: usize,
+    truncated: bool,
+}
 
 /// Reads the evidence from `doc` (and the global performance timeline).
 pub fn collect(doc: &Document) -> PageEvidence {
+    let window = gloo::utils::window();
+    let mut budget = Budget {
+        scripts: MAX_SCRIPTS,
+        bytes: MAX_TOTAL_INLINE_BYTES,
+        truncated: false,
+    };
     let mut ev = PageEvidence {
         url: doc.url().unwrap_or_default(),
         ..Default::default()
     };
+    ev.scripts = collect_scripts(doc, &mut budget);
+    ev.dom = collect_dom(doc, &window);
+    ev.resources = collect_resources(&window);
+    ev.page_age_ms = window.performance().map(|p| p.now());
+    ev.response_status_supported = response_status_supported();
+    ev.storage = collect_storage();
+    collect_frames(doc, 1, &mut ev.frames, &mut budget);
+    (ev.csp_reports_readable, ev.csp_violations) = collect_csp_reports();
+    ev.truncated = budget.truncated;
+    ev
+}
+
+/// The document's script elements in document order. Elements of a frame's document belong to
+/// another JS realm, where `instanceof` checks fail, so elements are cast unchecked: every item
+/// of `document.scripts` is a script element.
+fn collect_scripts(doc: &Document, budget: &mut Budget) -> Vec<ScriptEvidence> {
     let scripts = doc.scripts();
-    let mut total = 0usize;
+    let mut out = Vec::new();
     for i in 0..scripts.length() {
-        if ev.scripts.len() >= MAX_SCRIPTS || total >= MAX_TOTAL_INLINE_BYTES {
-            ev.truncated = true;
+        if budget.scripts == 0 || budget.bytes == 0 {
+            budget.truncated = true;
             break;
         }
         let Some(el) = scripts.item(i) else { continue };
-        let Ok(script) = el.dyn_into::<HtmlScriptElement>() else {
-            continue;
-        };
+        let script: HtmlScriptElement = el.unchecked_into();
         let src = script.src();
         let inline = if src.is_empty() {
             let mut text = script.text().unwrap_or_default();
-            if text.len() > MAX_INLINE_SCRIPT_BYTES {
-                let mut cut = MAX_INLINE_SCRIPT_BYTES;
+            let cap = MAX_INLINE_SCRIPT_BYTES.min(budget.bytes);
+            if text.len() > cap {
+                let mut cut = cap;
                 while !text.is_char_boundary(cut) {
                     cut -= 1;
                 }
                 text.truncate(cut);
-                ev.truncated = true;
+                budget.truncated = true;
             }
-            total += text.len();
+            budget.bytes -= text.len();
             Some(text)
         } else {
             None
         };
+        budget.scripts -= 1;
         let in_head = script.closest("head").ok().flatten().is_some();
-        ev.scripts.push(ScriptEvidence {
+        out.push(ScriptEvidence {
             index: i + 1,
             src: (!src.is_empty()).then_some(src),
             inline,
             in_head,
+            onload: script.get_attribute("onload"),
         });
     }
-    ev.resources = collect_resources();
-    ev.page_age_ms = gloo::utils::window().performance().map(|p| p.now());
-    ev.response_status_supported = response_status_supported();
-    ev.storage = collect_storage();
-    ev.dom = DomEvidence {
+    out
+}
+
+fn collect_dom(doc: &Document, window: &Window) -> DomEvidence {
+    DomEvidence {
         containers: count(doc, "#embedded-messaging, .embedded-messaging"),
         buttons: count(doc, "#embeddedMessagingConversationButton"),
-        buttons_visible: visible_buttons(doc),
+        buttons_visible: visible_buttons(doc, window),
         chat_frames: frame_sources(doc),
         site_context_frames: count(doc, "#embeddedMessagingSiteContextFrame"),
+        experience_components: count(doc, EXPERIENCE_COMPONENT_TAG),
+    }
+}
+
+/// The widget's own frames (chat window, site context, file preview, legacy storage): not
+/// part of the customer's page.
+fn is_widget_frame(id: &str) -> bool {
+    id.starts_with("embeddedMessaging") || id == "esw_storage_iframe"
+}
+
+/// The page's frames in document order, nested frames after their parent. A same-origin
+/// frame's document is read like the page; a cross-origin frame is only listed (the browser
+/// gives no access to its document).
+fn collect_frames(doc: &Document, depth: u32, out: &mut Vec<FrameEvidence>, budget: &mut Budget) {
+    let Ok(list) = doc.query_selector_all("iframe, frame") else {
+        return;
     };
-    ev
+    for i in 0..list.length() {
+        if out.len() >= MAX_FRAMES {
+            budget.truncated = true;
+            return;
+        }
+        let Some(node) = list.item(i) else { continue };
+        // Also `<frame>`: the properties read below exist on both.
+        let frame: HtmlIFrameElement = node.unchecked_into();
+        if is_widget_frame(&frame.id()) {
+            continue;
+        }
+        let index = out.len() as u32 + 1;
+        let inner = frame.content_document();
+        let Some(inner) = inner else {
+            let mut url = frame.src();
+            if url.is_empty() {
+                url = if frame.has_attribute("srcdoc") {
+                    "about:srcdoc (sandboxed)".into()
+                } else {
+                    "about:blank".into()
+                };
+            }
+            out.push(FrameEvidence {
+                index,
+                url,
+                inspectable: false,
+                ..Default::default()
+            });
+            continue;
+        };
+        let window = frame.content_window();
+        let mut ev = FrameEvidence {
+            index,
+            url: inner.url().unwrap_or_default(),
+            inspectable: true,
+            scripts: collect_scripts(&inner, budget),
+            ..Default::default()
+        };
+        if let Some(w) = &window {
+            ev.dom = collect_dom(&inner, w);
+            ev.resources = collect_resources(w);
+            ev.page_age_ms = w.performance().map(|p| p.now());
+        }
+        out.push(ev);
+        if depth < MAX_FRAME_DEPTH {
+            collect_frames(&inner, depth + 1, out, budget);
+        }
+    }
+}
+
+/// The page's past CSP violations, where the browser keeps them for an observer created late:
+/// Chromium hands a buffered `ReportingObserver` of type `csp-violation` the page's earlier
+/// reports (measured: Chromium 156). Firefox 153 has `ReportingObserver` but hands it none
+/// (measured), so there the reports count as unreadable and CSP blocking stays inferred;
+/// Chromium is told apart by `navigator.userAgentData`, which Firefox does not have. Returns
+/// whether the reports could be read, and the reports.
+fn collect_csp_reports() -> (bool, Vec<CspViolation>) {
+    let global = js_sys::global();
+    let get = |o: &JsValue, k: &str| js_sys::Reflect::get(o, &JsValue::from_str(k)).ok();
+    let chromium = get(&global, "navigator")
+        .and_then(|n| get(&n, "userAgentData"))
+        .is_some_and(|d| d.is_object());
+    let Some(ctor) = get(&global, "ReportingObserver").filter(|c| c.is_function() && chromium)
+    else {
+        return (false, Vec::new());
+    };
+    let ctor: js_sys::Function = ctor.unchecked_into();
+    let options = js_sys::Object::new();
+    let types = js_sys::Array::of1(&JsValue::from_str("csp-violation"));
+    let _ = js_sys::Reflect::set(&options, &JsValue::from_str("types"), &types);
+    let _ = js_sys::Reflect::set(&options, &JsValue::from_str("buffered"), &JsValue::TRUE);
+    // The reports are taken synchronously below and the observer disconnected, so the callback
+    // never runs; a built-in function serves (a Rust closure would cost kilobytes of glue).
+    let Some(callback) = get(&global, "Object") else {
+        return (false, Vec::new());
+    };
+    let Ok(observer) = js_sys::Reflect::construct(&ctor, &js_sys::Array::of2(&callback, &options))
+    else {
+        return (false, Vec::new());
+    };
+    let call = |name: &str| {
+        get(&observer, name)
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+            .and_then(|f| f.call0(&observer).ok())
+    };
+    call("observe");
+    let records = call("takeRecords");
+    call("disconnect");
+    let mut out = Vec::new();
+    if let Some(records) = records.and_then(|r| r.dyn_into::<js_sys::Array>().ok()) {
+        for report in records.iter().take(CSP_REPORTS_KEPT) {
+            let Some(body) = get(&report, "body") else {
+                continue;
+            };
+            let text = |k: &str| {
+                get(&body, k)
+                    .and_then(|v| v.as_string())
+                    .unwrap_or_default()
+            };
+            out.push(CspViolation {
+                blocked_url: text("blockedURL"),
+                directive: text("effectiveDirective"),
+            });
+        }
+    }
+    (true, out)
 }
 
 /// Conversation buttons that are displayed: not `display:none`, not `visibility:hidden`, not
 /// `hidden`.
-fn visible_buttons(doc: &Document) -> u32 {
+fn visible_buttons(doc: &Document, window: &Window) -> u32 {
     let Ok(list) = doc.query_selector_all("#embeddedMessagingConversationButton") else {
         return 0;
     };
-    let window = gloo::utils::window();
     let mut n = 0;
     for i in 0..list.length() {
-        let Some(el) = list
-            .item(i)
-            .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
-        else {
+        let Some(el) = list.item(i).map(|n| n.unchecked_into::<web_sys::Element>()) else {
             continue;
         };
         if el.has_attribute("hidden") {
@@ -152,11 +384,8 @@ fn frame_sources(doc: &Document) -> Vec<String> {
     let mut out = Vec::new();
     if let Ok(list) = doc.query_selector_all("iframe#embeddedMessagingFrame") {
         for i in 0..list.length() {
-            if let Some(frame) = list
-                .item(i)
-                .and_then(|n| n.dyn_into::<web_sys::HtmlIFrameElement>().ok())
-            {
-                out.push(frame.src());
+            if let Some(frame) = list.item(i) {
+                out.push(frame.unchecked_into::<HtmlIFrameElement>().src());
             }
         }
     }
@@ -173,16 +402,16 @@ fn response_status_supported() -> bool {
         .unwrap_or(false)
 }
 
-fn collect_resources() -> Vec<ResourceEvidence> {
-    let Some(perf) = gloo::utils::window().performance() else {
+fn collect_resources(window: &Window) -> Vec<ResourceEvidence> {
+    let Some(perf) = window.performance() else {
         return Vec::new();
     };
     let entries = perf.get_entries_by_type("resource");
     let mut out = Vec::new();
     for i in 0..entries.length().min(MAX_RESOURCES as u32) {
-        let Ok(t) = entries.get(i).dyn_into::<PerformanceResourceTiming>() else {
-            continue;
-        };
+        // Every entry of type "resource" is a PerformanceResourceTiming (unchecked: a frame's
+        // entries come from another realm).
+        let t: PerformanceResourceTiming = entries.get(i).unchecked_into();
         // `responseStatus` is newer than web-sys' binding; read it reflectively (0 = not exposed).
         let status = js_sys::Reflect::get(&t, &JsValue::from_str("responseStatus"))
             .ok()

@@ -165,3 +165,70 @@ fn scan_returns_a_plain_object_the_popup_can_read() {
     // Plain object, not a Map: survives structured cloning to the popup.
     assert!(!report.is_instance_of::<js_sys::Map>());
 }
+
+/// Waits for an iframe's load event.
+async fn loaded(frame: &web_sys::Element) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        frame
+            .add_event_listener_with_callback("load", &resolve)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn reads_same_origin_frames_and_lists_cross_origin_ones() {
+    // Real frames need a browsing context: they go into the runner's page, and are removed
+    // again at the end.
+    let doc = gloo::utils::document();
+    let body = doc.body().unwrap();
+    let same = doc.create_element("iframe").unwrap();
+    same.set_attribute(
+        "srcdoc",
+        &format!(
+            "<script>{SNIPPET}</script><script src=\"{LOADER}\" onload=\"initEmbeddedMessaging()\"></script>\
+             <experience_messaging-embedded-messaging></experience_messaging-embedded-messaging>"
+        ),
+    )
+    .unwrap();
+    // A sandboxed frame without allow-same-origin has an opaque origin: cross-origin.
+    let closed = doc.create_element("iframe").unwrap();
+    closed.set_attribute("sandbox", "").unwrap();
+    closed.set_attribute("srcdoc", "<p>other site</p>").unwrap();
+    // The widget's own chat frame is not one of the page's frames.
+    let widget = doc.create_element("iframe").unwrap();
+    widget.set_id("embeddedMessagingFrame");
+    body.append_child(&same).unwrap();
+    body.append_child(&closed).unwrap();
+    body.append_child(&widget).unwrap();
+    loaded(&same).await;
+
+    let ev = collect(&doc);
+    for f in [&same, &closed, &widget] {
+        f.remove();
+    }
+    assert_eq!(ev.frames.len(), 2, "{:?}", ev.frames);
+    let open = &ev.frames[0];
+    assert!(open.inspectable);
+    assert_eq!(open.url, "about:srcdoc");
+    assert_eq!(open.scripts.len(), 2);
+    assert_eq!(open.scripts[0].inline.as_deref(), Some(SNIPPET));
+    assert_eq!(open.scripts[1].src.as_deref(), Some(LOADER));
+    assert_eq!(
+        open.scripts[1].onload.as_deref(),
+        Some("initEmbeddedMessaging()")
+    );
+    assert_eq!(open.dom.experience_components, 1);
+    assert!(open.page_age_ms.is_some());
+    assert!(!ev.frames[1].inspectable);
+
+    let report = messaging_doctor::page::analyze(&ev);
+    assert_eq!(report.init_calls.len(), 1);
+    assert_eq!(
+        report.init_calls[0].frame.as_deref(),
+        Some("frame #1 (about:srcdoc)")
+    );
+    let codes: Vec<_> = report.findings.iter().map(|f| f.code.as_str()).collect();
+    // The component and the snippet in one frame: two copies.
+    assert!(codes.contains(&"page/duplicate-snippet"), "{codes:?}");
+}

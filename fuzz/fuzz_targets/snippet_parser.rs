@@ -1,0 +1,81 @@
+//! The snippet parser and the page analysis over arbitrary script text: never panics.
+//! The input is used as one inline script, an onload attribute, a script URL and a resource
+//! URL, on the page and in a same-origin frame, so the loader classifier, the wrapper-run
+//! reader, the duplicate classification and the lifecycle reader see it too.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use messaging_doctor::page::{
+    analyze, snippet::read_script, CspViolation, DomEvidence, FrameEvidence, PageEvidence,
+    ResourceEvidence, ScriptEvidence,
+};
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let _ = read_script(text);
+    let flags = data.first().copied().unwrap_or(0);
+    let mut ev = PageEvidence {
+        url: "https://www.example.com/".into(),
+        scripts: vec![
+            ScriptEvidence {
+                index: 1,
+                inline: Some(text.to_string()),
+                in_head: true,
+                ..Default::default()
+            },
+            ScriptEvidence {
+                index: 2,
+                src: Some(text.to_string()),
+                onload: Some(text.to_string()),
+                ..Default::default()
+            },
+        ],
+        resources: vec![ResourceEvidence {
+            url: text.to_string(),
+            initiator: "script".into(),
+            status: data.first().map(|b| u16::from(*b) * 3),
+            duration_ms: Some(50.0),
+            start_ms: Some(100.0),
+        }],
+        dom: DomEvidence {
+            containers: u32::from(flags & 1),
+            experience_components: u32::from(flags >> 6),
+            chat_frames: vec![text.to_string()],
+            ..Default::default()
+        },
+        csp_violations: vec![CspViolation {
+            blocked_url: text.to_string(),
+            directive: "connect-src".into(),
+        }],
+        csp_reports_readable: flags & 2 != 0,
+        page_age_ms: Some(30_000.0),
+        response_status_supported: true,
+        ..Default::default()
+    };
+    if flags & 4 != 0 {
+        // The same text in a same-origin frame, and the page itself empty.
+        let page_scripts = if flags & 8 != 0 {
+            std::mem::take(&mut ev.scripts)
+        } else {
+            ev.scripts.clone()
+        };
+        ev.frames.push(FrameEvidence {
+            index: 1,
+            url: text.to_string(),
+            inspectable: true,
+            scripts: page_scripts,
+            resources: ev.resources.clone(),
+            page_age_ms: Some(f64::from(flags) * 100.0),
+            ..Default::default()
+        });
+        ev.frames.push(FrameEvidence {
+            index: 2,
+            url: text.to_string(),
+            ..Default::default()
+        });
+    }
+    let report = analyze(&ev);
+    let _ = messaging_doctor::report::diagnose(Some(&report));
+});

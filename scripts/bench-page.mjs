@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+// Times the page scan in real browsers: the built extension (build/extension) in headless
+// Chromium and Firefox ESR, on two generated pages served from this process (nothing leaves
+// the machine); prints the content script's own `ms` (PageScanResult.ms: collect + analyze +
+// conversion, in the page) for the scan the popup runs and for repeated re-scans, and the
+// content script's sizes. Figures only, no thresholds.
+//
+//   scripts/build.sh && node scripts/bench-page.mjs [--runs N] [--browsers chromium,firefox]
+//
+// Pages:
+//   /large/   10,000 elements, 200 inline scripts (~2.5 KB of ordinary code each), one
+//             Messaging for Web snippet and its loader
+//   /twenty/  20 copies of the snippet (20 deployments), each with its loader
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { openDriver, EXTENSION_DIR } from '../tests/e2e/lib/driver.mjs';
+
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const RUNS = Number(opt('runs', '10'));
+const BROWSERS = opt('browsers', 'chromium,firefox').split(',').filter(Boolean);
+
+const snippet = (dep) => `<script>function initEmbeddedMessaging(){try{embeddedservice_bootstrap.settings.language='en_US';embeddedservice_bootstrap.init('00DHu00000abcde','${dep}','https://acme.my.site.com/ESW${dep}1712345678901',{scrt2URL:'https://acme.my.salesforce-scrt.com'})}catch(e){}}</script>
+<script src="/ESW${dep}1712345678901/assets/js/bootstrap.min.js" onload="initEmbeddedMessaging()"></script>`;
+
+// Same shape as examples/page_scan_bench.rs: about 2.5 KB of ordinary minified-looking code.
+function filler(n) {
+  let s = '';
+  for (let k = 0; k < 12; k++) {
+    s += `/* module ${n}.${k} */var m${n}_${k}={id:${k},name:"item-${n}-${k}",re:/^a[b-c]+\\/d$/g,ratio:${k}/3,url:'https://cdn.example.com/${n}/${k}.js'};`
+      + `function f${n}_${k}(a,b){return a.map(function(x){return x*b/2}).filter(Boolean).join(',')+\`t\${a}\`}\n`;
+  }
+  return s;
+}
+
+function largePage() {
+  const rows = [];
+  // 2,000 rows of 5 elements: 10,000 elements in the body.
+  for (let i = 0; i < 2000; i++) rows.push(`<div class="row"><span>${i}</span><a href="#r${i}">item</a><em>x</em><i>y</i></div>`);
+  const scripts = [];
+  for (let i = 0; i < 200; i++) scripts.push(`<script>${filler(i)}</script>`);
+  scripts.splice(150, 0, snippet('Web_Chat'));
+  return `<!doctype html><html><head><meta charset="utf-8"><title>bench: large page</title>
+${scripts.slice(0, 20).join('\n')}</head><body><h1>Large page</h1>${rows.join('')}
+${scripts.slice(20).join('\n')}</body></html>`;
+}
+
+function twentyPage() {
+  const copies = [];
+  for (let i = 0; i < 20; i++) copies.push(snippet(`Chat_${i}`));
+  return `<!doctype html><html><head><meta charset="utf-8"><title>bench: 20 snippets</title></head>
+<body><h1>Twenty snippets</h1>${copies.join('\n')}</body></html>`;
+}
+
+const PAGES = { large: largePage(), twenty: twentyPage() };
+
+async function serve() {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://localhost');
+    if (url.pathname.endsWith('/assets/js/bootstrap.min.js')) {
+      res.writeHead(200, { 'content-type': 'text/javascript' });
+      res.end('/* bench stand-in for the loader */\n');
+      return;
+    }
+    const m = /^\/([a-z]+)\/$/.exec(url.pathname);
+    if (!m || !PAGES[m[1]]) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(PAGES[m[1]]);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    origin: `http://127.0.0.1:${server.address().port}`,
+    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
+
+const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+const fmt = (ms) => `${ms.toFixed(1)} ms`;
+
+function sizes() {
+  const file = (p) => {
+    const buf = fs.readFileSync(p);
+    return `${buf.length} bytes (${zlib.gzipSync(buf, { level: 9 }).length} gzip -9)`;
+  };
+  const wasm = path.resolve(EXTENSION_DIR, '../gen/page/md_page_bg.wasm');
+  console.log(`content script (content.js): ${file(path.join(EXTENSION_DIR, 'content/content.js'))}`);
+  if (fs.existsSync(wasm)) console.log(`content-script Wasm before wasm2js: ${file(wasm)}`);
+}
+
+async function main() {
+  if (!fs.existsSync(path.join(EXTENSION_DIR, 'content/content.js'))) {
+    throw new Error('build/extension is missing: run scripts/build.sh first');
+  }
+  sizes();
+  const server = await serve();
+  try {
+    for (const browser of BROWSERS) {
+      const driver = await openDriver(browser);
+      try {
+        for (const name of Object.keys(PAGES)) {
+          const popup = await driver.openPopupOn(`${server.origin}/${name}/`);
+          try {
+            await popup.waitForResult();
+            const runs = [];
+            let report;
+            for (let i = 0; i < RUNS; i++) {
+              const r = await popup.rescan();
+              if (!r.ok) throw new Error(`${browser} ${name}: ${r.error}`);
+              runs.push(r.ms);
+              report = r.report;
+            }
+            const s = report.stats;
+            console.log(`${browser} /${name}/: ${s.scripts} scripts, ${Math.round(s.inlineBytes / 1024)} KB inline, `
+              + `${report.findings.length} findings; scan ms first ${fmt(runs[0])}, median ${fmt(median(runs))}, `
+              + `min ${fmt(Math.min(...runs))}, max ${fmt(Math.max(...runs))} over ${RUNS} runs`);
+          } finally {
+            await popup.close();
+          }
+        }
+      } finally {
+        await driver.close();
+      }
+    }
+  } finally {
+    await server.close();
+  }
+}
+
+await main();
