@@ -112,10 +112,21 @@ fn scenarios_dir(given: Option<PathBuf>) -> PathBuf {
     }
 }
 
-async fn wait_for_stop(stdin_eof: bool) {
+/// SIGTERM and SIGINT handlers, installed before the startup line is printed: a parent that
+/// reads the line and signals at once must find them in place (else the default action kills
+/// the process with a failure status).
+fn stop_signals() -> (tokio::signal::unix::Signal, tokio::signal::unix::Signal) {
     use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
-    let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
+    (
+        signal(SignalKind::terminate()).expect("SIGTERM handler"),
+        signal(SignalKind::interrupt()).expect("SIGINT handler"),
+    )
+}
+
+async fn wait_for_stop(
+    stdin_eof: bool,
+    (mut term, mut int): (tokio::signal::unix::Signal, tokio::signal::unix::Signal),
+) {
     let stdin = async {
         if stdin_eof {
             use tokio::io::AsyncReadExt;
@@ -196,6 +207,7 @@ fn main() {
                 }
             }
         }
+        let signals = stop_signals();
         let spki = running.cert.as_ref().map(|c| format!(" spki_sha256={}", c.spki_sha256)).unwrap_or_default();
         println!(
             "MD_SIM_LISTENING port={} scheme={} bind={}{}",
@@ -221,7 +233,7 @@ fn main() {
         }
         use std::io::Write;
         let _ = std::io::stdout().flush();
-        wait_for_stop(args.stdin_eof).await;
+        wait_for_stop(args.stdin_eof, signals).await;
         running.stop().await;
         eprintln!("md-sim: stopped");
     });
