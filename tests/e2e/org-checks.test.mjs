@@ -70,6 +70,8 @@ const HOSTILE_ORG_TEXTS = [
   hostile.scenario['+validationRules'][0].errorMessage,
   hostile.scenario['+flows'][0].label,
 ];
+const HOSTILE_PAGE_TEXT = "Web_Chat' OR DeveloperName != '<img src=x onerror=window.__pwned=9>[x](javascript:window.__pwned=10)";
+
 // In the popup: injects a no-op into the popup's tab; says how that went and what the tab is.
 const PROBE_TAB = async () => {
   const api = globalThis.browser ?? globalThis.chrome;
@@ -85,7 +87,6 @@ const PROBE_TAB = async () => {
   }
   return `tab ${tabId} ${tab.url} (${tab.status}); active tab ${active?.id} ${active?.url}; ${injected}`;
 };
-const HOSTILE_PAGE_TEXT = "Web_Chat' OR DeveloperName != '<img src=x onerror=window.__pwned=9>[x](javascript:window.__pwned=10)";
 
 for (const browserName of BROWSERS) {
   describe(`org checks in ${browserName}`, () => {
