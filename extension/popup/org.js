@@ -89,7 +89,13 @@ async function send(host, token, req) {
   };
   let ex = await attempt();
   // One retry for a lost connection or a busy server; never for 4xx.
-  if (ex.status === 0 || ex.status === 502 || ex.status === 503) ex = await attempt();
+  if (ex.status === 0 || ex.status === 502 || ex.status === 503) {
+    const again = await attempt();
+    // Keep the org's own answer when the retry got none: Chromium holds back an extension's
+    // repeated requests to a URL that just answered 503 (extension request throttling), and
+    // that would turn "the org answered 503" into "the org did not answer".
+    if (again.status !== 0 || ex.status === 0) ex = again;
+  }
   return ex;
 }
 

@@ -167,10 +167,13 @@ async function checkOrg(tab, storeId) {
       return;
     }
     if (d.kind === 'use') {
-      $('org-target').textContent = `Org: ${d.orgId} at ${d.host} (${d.why})`;
+      // The core's decision carries the org id as `org_id` (serde renames the enum's variant
+      // names only, not the fields of a variant); accept either spelling.
+      const orgId = d.orgId ?? d.org_id;
+      $('org-target').textContent = `Org: ${orgId} at ${d.host} (${d.why})`;
       const exchanges = await runOrgChecks(core, d, storeId, state.page, (label) => setProgress(`${label}…`));
       setProgress('Judging the answers…');
-      state.org = orgAnalyze({ apiHost: d.host, orgId: d.orgId }, state.page, exchanges);
+      state.org = orgAnalyze({ apiHost: d.host, orgId }, state.page, exchanges);
     }
   } catch (e) {
     state.session = [{

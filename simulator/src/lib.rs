@@ -11,6 +11,7 @@ pub mod pipeline;
 pub mod scenario;
 pub mod schema;
 pub mod server;
+pub mod sightings;
 pub mod soql;
 pub mod statics;
 pub mod time;
@@ -62,6 +63,8 @@ pub struct State {
     pub frontdoor: HashMap<String, String>,
     pub widget_tokens: HashMap<String, WidgetToken>,
     pub stats: Stats,
+    /// Where session tokens were seen (`GET /__sim/token-sightings`).
+    pub sightings: sightings::Sightings,
     pub static_dir: Option<PathBuf>,
 }
 
@@ -150,6 +153,7 @@ impl Sim {
                 frontdoor: HashMap::new(),
                 widget_tokens: HashMap::new(),
                 stats: Stats::default(),
+                sightings: sightings::Sightings::default(),
                 static_dir,
             }),
         })
@@ -197,6 +201,7 @@ impl Sim {
     /// Handles one request (the in-process router; the TLS server calls this too).
     pub fn handle(&self, req: &Request) -> Response {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        sightings::record(&mut st, req);
         route(&mut st, req)
     }
 }
@@ -507,6 +512,11 @@ fn control(st: &mut State, req: &Request) -> Response {
             st.stats = Stats::default();
             Response::json(200, &json!({"reset": true}))
         }
+        ("GET", "/__sim/token-sightings") => Response::json(200, &sightings::listing(st)),
+        ("DELETE", "/__sim/token-sightings") => {
+            st.sightings = sightings::Sightings::default();
+            Response::json(200, &json!({"reset": true}))
+        }
         ("GET", "/__sim/outcomes") => {
             let m: serde_json::Map<String, Value> = target_orgs(st, req, &body)
                 .into_iter()
@@ -521,7 +531,7 @@ fn control(st: &mut State, req: &Request) -> Response {
         }
         _ => Response::json(
             404,
-            &json!({"error": "unknown control endpoint", "endpoints": ["/__sim/health", "/__sim/orgs", "/__sim/faults", "/__sim/stats", "/__sim/stats/reset", "/__sim/outcomes", "/__sim/login", "/__sim/logout", "/__sim/expire"]}),
+            &json!({"error": "unknown control endpoint", "endpoints": ["/__sim/health", "/__sim/orgs", "/__sim/faults", "/__sim/stats", "/__sim/stats/reset", "/__sim/outcomes", "/__sim/token-sightings", "/__sim/login", "/__sim/logout", "/__sim/expire"]}),
         ),
     };
     r.with_header("Cache-Control", "no-store")

@@ -154,6 +154,8 @@ export class FirefoxSession {
     /** @type {string|undefined} */ this.sessionId = undefined;
     /** Window handles of tabs opened with select=false: switching to them keeps the selected tab. */
     this._backgroundHandles = new Set();
+    /** The WebDriver target as last set by switchTo/closeTab (switching to it again is a no-op). */
+    this._currentHandle = undefined;
     this._context = 'content';
     /** Milliseconds spent in launchFirefox (process start to extension ready). */
     this.launchMs = 0;
@@ -325,8 +327,13 @@ export class FirefoxSession {
    */
   async switchTo(handle) {
     const keep = this._backgroundHandles.has(handle);
+    // A background tab that is already the target stays in the background: switching again
+    // would select it for a moment, and the popup page running there (tabs.query for the
+    // active tab) could then take itself for the tab to check.
+    if (keep && handle === this._currentHandle) return;
     const prev = keep ? await this.selectedHandle() : undefined;
     await this._content('POST', '/window', { handle });
+    this._currentHandle = handle;
     if (keep && prev !== undefined && prev !== handle) {
       await this.chromeEval(`
         const win = Services.wm.getMostRecentWindow('navigator:browser');
@@ -347,7 +354,11 @@ export class FirefoxSession {
       if (browser) win.gBrowser.removeTab(win.gBrowser.getTabForBrowser(browser));`, handle);
     this._backgroundHandles.delete(handle);
     const selected = await this.selectedHandle();
-    if (selected !== undefined && selected !== null) await this._content('POST', '/window', { handle: selected });
+    this._currentHandle = undefined;
+    if (selected !== undefined && selected !== null) {
+      await this._content('POST', '/window', { handle: selected });
+      this._currentHandle = selected;
+    }
   }
 
   /** @returns {Promise<string>} WebDriver window handle of the selected tab */
