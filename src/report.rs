@@ -57,6 +57,15 @@ const DEPLOYMENT_CAUSES: [&str; 7] = [
     "org/site-url-mismatch",
 ];
 
+/// Page findings that describe a symptom (the widget stalled, a request failed, messages were
+/// not sent) rather than a cause on the page: an org finding that explains them ranks first.
+const PAGE_SYMPTOMS: [&str; 4] = [
+    "page/widget-stalled",
+    "page/request-failed",
+    "page/message-not-sent",
+    "page/cors-blocked",
+];
+
 /// Findings that say the org could not be (fully) checked: they matter, but they are not the
 /// cause of the chat's problem.
 const ACCESS: [&str; 9] = [
@@ -78,6 +87,9 @@ const ACCESS: [&str; 9] = [
 ///   symptom right after them.
 /// - The page's configuration request failed: the deployment findings come first.
 /// - The browser withheld the start-up answers: the CORS allowlist finding comes first.
+/// - Otherwise, at equal severity: causes on the page (a duplicate or invalid snippet, a CSP
+///   block), then causes in the org, then the page's symptoms (stalled, request failed, not
+///   sent), which the causes explain.
 /// - Access problems (expired session, missing permission) rank below every real cause of the
 ///   same severity: they say what could not be checked, not what is wrong.
 ///
@@ -99,14 +111,20 @@ pub fn rank_all(findings: Vec<Finding>, stage: Option<&Stage>) -> Vec<Finding> {
                 Severity::Ok => 400,
             };
             let code = f.code.as_str();
-            let mut key = base + 50;
+            let mut key = if ACCESS.contains(&code) {
+                base + 90
+            } else if PAGE_SYMPTOMS.contains(&code) {
+                base + 30
+            } else if code.starts_with("org/") {
+                base + 20
+            } else {
+                base + 10
+            };
             if after_start && INSERT_BLOCKERS.contains(&code) {
                 key = base;
                 f.why_ranked = Some(
                     "Ranked first: the page shows the chat started but the message was not sent, which is what happens when the org cannot create the MessagingSession, and this stops that insert.".into(),
                 );
-            } else if after_start && code == "page/message-not-sent" {
-                key = base + 10;
             } else if config_failed && DEPLOYMENT_CAUSES.contains(&code) {
                 key = base;
                 f.why_ranked = Some(
@@ -117,11 +135,6 @@ pub fn rank_all(findings: Vec<Finding>, stage: Option<&Stage>) -> Vec<Finding> {
                 f.why_ranked = Some(
                     "Ranked first: the browser withheld the messaging service's answers from the page, which is what a missing CORS allowlist entry does.".into(),
                 );
-            } else if ACCESS.contains(&code) {
-                key = base + 90;
-            } else if code.starts_with("page/") && f.severity == Severity::Error && !after_start {
-                // A page fault the admin can see directly ranks ahead of org suspicions.
-                key = base + 20;
             }
             (key, f)
         })
@@ -231,9 +244,29 @@ mod tests {
             .as_deref()
             .unwrap()
             .contains("not sent"));
-        // Without page evidence the same findings keep severity order, page fault first.
+        // Without page evidence an org cause still outranks the page's symptom.
         let plain = rank_all(findings.clone(), None);
-        assert_eq!(plain[0].code, "page/message-not-sent");
+        assert_eq!(plain[0].code, "org/required-field");
+        assert_eq!(plain[1].code, "page/message-not-sent");
+        assert!(plain[0].why_ranked.is_none());
+        // A cause on the page outranks an org cause of the same severity; both outrank symptoms.
+        let mixed = rank_all(
+            vec![
+                f("page/widget-stalled", Severity::Error),
+                f("org/messaging-not-enabled", Severity::Error),
+                f("page/duplicate-snippet", Severity::Error),
+            ],
+            None,
+        );
+        let codes: Vec<_> = mixed.iter().map(|f| f.code.as_str()).collect();
+        assert_eq!(
+            codes,
+            vec![
+                "page/duplicate-snippet",
+                "org/messaging-not-enabled",
+                "page/widget-stalled"
+            ]
+        );
         // Withheld answers put the CORS finding first among warnings, ahead of other warnings.
         let cors = rank_all(findings, Some(&Stage::StartupAnswersWithheld));
         let warn: Vec<_> = cors

@@ -167,9 +167,7 @@ async function checkOrg(tab, storeId) {
       return;
     }
     if (d.kind === 'use') {
-      // The core's decision carries the org id as `org_id` (serde renames the enum's variant
-      // names only, not the fields of a variant); accept either spelling.
-      const orgId = d.orgId ?? d.org_id;
+      const { orgId } = d;
       $('org-target').textContent = `Org: ${orgId} at ${d.host} (${d.why})`;
       const exchanges = await runOrgChecks(core, d, storeId, state.page, (label) => setProgress(`${label}…`));
       setProgress('Judging the answers…');

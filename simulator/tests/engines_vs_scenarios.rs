@@ -51,6 +51,16 @@ struct Exception {
 
 const EXCEPTIONS: &[Exception] = &[
     Exception {
+        scenario: "hostile",
+        kind: Kind::Rule,
+        name: "Zz_Greeting<img src=x onerror=\"window.__pwned='rule'\">",
+        accept: &["mayFire"],
+        names: "$Profile.Name",
+        reason: "The hostile scenario's second blocking rule has the same shape as \
+                 Require_Case_Reason (a $Profile.Name clause); same reason as below. The org \
+                 checks resolve it from the org (the Automated Process user's profile).",
+    },
+    Exception {
     scenario: "*",
     kind: Kind::Rule,
     name: "Require_Case_Reason",

@@ -238,13 +238,16 @@ pub fn failure_finding(ctx: &Ctx, what: &str, e: &ApiError, detail: Option<&str>
             "org/check-failed",
             Severity::Warning,
             format!("Could not check {what}"),
-            format!(
-                "The request for {what} failed with {} {}{}{}. The other checks still ran.",
-                if e.status == 0 { String::new() } else { format!("HTTP {}", e.status) },
-                e.code,
-                if e.message.is_empty() { String::new() } else { format!(": {}", clip(&e.message, 300)) },
-                detail.map(|d| format!(" ({d})")).unwrap_or_default()
-            ),
+            match detail {
+                // An answer that could not be read: the detail says how; the code adds nothing.
+                Some(d) => format!("The request for {what} failed: {d}. The other checks still ran."),
+                None => format!(
+                    "The request for {what} failed with HTTP {} {}{}. The other checks still ran.",
+                    e.status,
+                    e.code,
+                    if e.message.is_empty() { String::new() } else { format!(": {}", clip(&e.message, 300)) },
+                ),
+            },
         )
         .with_fix("Run the checks again; if it keeps failing, copy the report into a support case."),
     };

@@ -158,7 +158,7 @@ pub fn judge_rule_with(
     } else {
         Vec::new()
     };
-    let summary = summarize(active, &verdict, &decider);
+    let summary = summarize(active, &verdict, &decider, &record.object);
     RuleVerdict {
         active,
         verdict,
@@ -326,18 +326,18 @@ fn top_clauses(e: &Expr) -> Vec<&Expr> {
     }
 }
 
-fn summarize(active: bool, v: &Verdict, decider: &Clause) -> String {
+fn summarize(active: bool, v: &Verdict, decider: &Clause, object: &str) -> String {
     let text = short(&decider.text);
     let s = match v {
         Verdict::Fires => format!(
-            "fires on the MessagingSession the chat inserts: {text} is TRUE, so the insert fails with the rule's error"
+            "fires on the {object} the chat inserts: {text} is TRUE, so the insert fails with the rule's error"
         ),
         Verdict::MayFire { hinges_on } => format!(
-            "may fire on the MessagingSession the chat inserts; it depends on {}",
+            "may fire on the {object} the chat inserts; it depends on {}",
             hinges_on.join("; ")
         ),
         Verdict::DoesNotFire => format!(
-            "does not fire on the MessagingSession the chat inserts: {text} is {}",
+            "does not fire on the {object} the chat inserts: {text} is {}",
             decider.value
         ),
         Verdict::Unparsable => "could not be analysed".to_string(),
