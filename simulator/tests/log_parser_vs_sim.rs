@@ -89,7 +89,7 @@ fn names_cause(sc: &Scenario, cause: &LogCause, expected: &str) -> bool {
 
 fn expected_code(scenario: &str) -> Option<&'static str> {
     Some(match scenario {
-        "validation-rule" => "capture/validation-rule",
+        "validation-rule" | "hostile" => "capture/validation-rule",
         "required-field" => "capture/required-field",
         "flow-custom-error" => "capture/flow-custom-error",
         "trigger-adderror" => "capture/trigger-adderror",
