@@ -41,7 +41,10 @@ fn apex_lexing_and_formula_judging_throughput_in_the_browser() {
         tokens.push(n);
     }
     assert!(tokens[0] > 100_000, "{tokens:?}");
-    assert!(tokens.iter().all(|n| *n == tokens[0]), "lexing is not deterministic: {tokens:?}");
+    assert!(
+        tokens.iter().all(|n| *n == tokens[0]),
+        "lexing is not deterministic: {tokens:?}"
+    );
     console_log!(
         "browser Apex lexing: {:.2} MB, {} tokens, best {} ms → {} MB/s",
         mb,
