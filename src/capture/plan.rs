@@ -240,8 +240,16 @@ pub enum CaptureEvent {
     },
     /// Time passed; while waiting, poll for new logs.
     Tick { now_ms: i64 },
-    /// The admin cancelled, the popup closed, or the background restarted: clean up.
+    /// The admin cancelled or the popup closed: clean up. Ignored once the clean-up runs.
     Cancel {
+        now_ms: i64,
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// The last step's answers are lost (the background restarted while requests were out):
+    /// clean up from what the state records, restarting a clean-up that was under way. Every
+    /// clean-up request is safe to repeat (a record already gone counts as removed).
+    Recover {
         now_ms: i64,
         #[serde(default)]
         reason: Option<String>,
@@ -260,6 +268,8 @@ pub struct CaptureStep {
     pub progress: String,
     /// Trace flags are on: the admin can start the chat; send ticks.
     pub waiting: bool,
+    /// The clean-up is under way (a Cancel now changes nothing).
+    pub cleaning: bool,
     /// Everything is finished, clean-up included.
     pub done: bool,
     /// The capture's answer (a `capture/*` finding), once known.
@@ -631,6 +641,16 @@ pub fn step(mut state: CaptureState, event: CaptureEvent) -> CaptureStep {
             }
             start_cleanup(state, now_ms)
         }
+        CaptureEvent::Recover { now_ms, reason } => {
+            if state.phase == Phase::Done {
+                return finish_step(state, Vec::new());
+            }
+            if state.result.is_none() {
+                let wrote = state.writes_attempted;
+                state.result = Some(report::cancelled(&ctx(&state), reason.as_deref(), wrote));
+            }
+            start_cleanup(state, now_ms)
+        }
         CaptureEvent::Tick { now_ms } => {
             if state.phase != Phase::Waiting {
                 return finish_step(state, Vec::new());
@@ -708,6 +728,7 @@ fn finish_step(state: CaptureState, requests: Vec<ApiRequest>) -> CaptureStep {
         phase: state.phase,
         progress: progress(&state),
         waiting: state.phase == Phase::Waiting,
+        cleaning: state.phase.cleaning(),
         done: state.phase == Phase::Done,
         finding: state.result.clone(),
         static_code: state.static_code.clone(),

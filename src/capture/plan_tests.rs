@@ -914,3 +914,71 @@ fn every_capture_code_is_documented() {
         );
     }
 }
+
+#[test]
+fn recover_restarts_the_clean_up_from_the_stored_state() {
+    // The background died while the trace flag create was out (answer lost), and again in the
+    // middle of the clean-up: each time the stored state is enough to finish.
+    let mut org = Org::new();
+    let s = begin(&input(&[]));
+    let mut s = s;
+    while s.phase != Phase::SetTraceFlags {
+        let ex = s.requests.iter().map(|r| org.respond(r)).collect();
+        s = step(
+            s.state,
+            CaptureEvent::Answers {
+                exchanges: ex,
+                now_ms: T0 + 1,
+            },
+        );
+    }
+    // The requests went out (the org did them), the answers never came back.
+    for r in &s.requests {
+        org.respond(r);
+    }
+    let stored: CaptureState =
+        serde_json::from_str(&serde_json::to_string(&s.state).unwrap()).unwrap();
+    let r = step(
+        stored,
+        CaptureEvent::Recover {
+            now_ms: T0 + 5,
+            reason: Some("The extension restarted".into()),
+        },
+    );
+    assert!(r.cleaning, "{r:#?}");
+    assert_eq!(r.finding.as_ref().unwrap().code, "capture/cancelled");
+    // First clean-up request answered, then the background dies again: recover once more.
+    let ex = r.requests.iter().map(|q| org.respond(q)).collect();
+    let r2 = step(
+        r.state.clone(),
+        CaptureEvent::Answers {
+            exchanges: ex,
+            now_ms: T0 + 6,
+        },
+    );
+    let again = step(
+        r2.state.clone(),
+        CaptureEvent::Recover {
+            now_ms: T0 + 7,
+            reason: None,
+        },
+    );
+    let end = drive(&mut org, again, 0, None);
+    assert!(end.done);
+    assert!(
+        org.flags.is_empty() && org.debug_levels.is_empty(),
+        "{:?} {:?}",
+        org.flags,
+        org.debug_levels
+    );
+    assert_eq!(end.cleanup.unwrap().code, "capture/cleaned-up");
+    // Recover on a finished capture does nothing.
+    let done = step(
+        end.state.clone(),
+        CaptureEvent::Recover {
+            now_ms: T0 + 8,
+            reason: None,
+        },
+    );
+    assert!(done.done && done.requests.is_empty());
+}

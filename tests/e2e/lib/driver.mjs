@@ -1,6 +1,8 @@
 // One small interface over both browsers for the E2E tests:
 //   openDriver(name) → { openPopupOn(url) → PopupHandle, close() }
-//   PopupHandle      → { waitForResult(), rescan(), close() }
+//   PopupHandle      → { waitForResult(), rescan(), evaluate(fn, ...args), close() }
+//   driver.cookies(host) → the browser's cookies for that host (test-only look at the sid)
+//   driver.clearCookies() → logs the profile out of everything
 // Chromium opens the real popup through the toolbar action; Firefox clicks the toolbar action
 // (granting activeTab as a user's click does) and then opens the popup document as an
 // extension tab, the same page the popup's "Open in a tab" button opens.
@@ -131,12 +133,27 @@ async function chromiumDriver({ headless, simulatorPort }) {
         rescan: () => popup.evaluate(RESCAN),
         clickExports: () => popup.evaluate(CLICK_EXPORTS),
         readFindings: () => popup.evaluate(READ_FINDINGS),
+        /** Runs fn (may be async) in the popup document. */
+        evaluate: (fn, ...args) => popup.evaluate(fn, ...args),
+        /** The puppeteer Page of the popup (Chromium only), e.g. for its network events. */
+        raw: popup,
         async screenshot(file) {
           await popup.setViewport({ width: 480, height: 800 });
           await popup.screenshot({ path: file, fullPage: false });
         },
         close: () => popup.close().catch(() => {}),
       };
+    },
+    /** The browser's cookies for `host` (HttpOnly ones included), as {name, value, domain, httpOnly}. */
+    async cookies(host) {
+      const all = await c.browser.cookies();
+      return all.filter((k) => k.domain.replace(/^\./, '') === host)
+        .map((k) => ({ name: k.name, value: k.value, domain: k.domain, httpOnly: k.httpOnly }));
+    },
+    /** Deletes every cookie of the browser profile (a clean slate of logins). */
+    async clearCookies() {
+      const all = await c.browser.cookies();
+      if (all.length) await c.browser.deleteCookie(...all);
     },
     close: () => c.close(),
   };

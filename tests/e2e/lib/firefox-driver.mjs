@@ -43,15 +43,23 @@ export async function firefoxDriver(extensionDir, { headless = true, simulatorPo
       const popupHandle = await session.openExtensionPage('popup/popup.html');
       const run = (fn, async = false) => inTab(popupHandle, () => (async ? session.executeAsync(fn) : session.execute(fn)));
       return {
-        waitForResult: inTab(popupHandle, () =>
-          session.waitFor(READ_POPUP, { timeoutMs: 15000, message: 'the popup showed no result' })),
+        waitForResult: inTab(popupHandle, ({ timeoutMs = 30000 } = {}) =>
+          session.waitFor(READ_POPUP, { timeoutMs, message: 'the popup showed no result' })),
         rescan: run(RESCAN, true),
+        /** Runs fn (may be async) in the popup document. */
+        evaluate: inTab(popupHandle, (fn, ...args) => session.executeAsync(fn, ...args)),
         clickExports: run(CLICK_EXPORTS, true),
         readFindings: run(READ_FINDINGS),
         screenshot: inTab(popupHandle, (file) => session.screenshot(file)),
         close: () => session.closeTab(popupHandle).catch(() => {}),
       };
     },
+    /** The browser's cookies for `host` (HttpOnly ones included), as {name, value, domain, httpOnly}. */
+    cookies: (host) => session.chromeEval(`
+      return Services.cookies.getCookiesFromHost(arguments[0], {}).map((k) =>
+        ({ name: k.name, value: k.value, domain: k.host, httpOnly: k.isHttpOnly }));`, host),
+    /** Deletes every cookie of the browser profile (a clean slate of logins). */
+    clearCookies: () => session.chromeEval('Services.cookies.removeAll();'),
     close: () => session.quit(),
   };
   return withOpenPopupOn(driver);
