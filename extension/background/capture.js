@@ -170,6 +170,14 @@ export function onConnect(port) {
     if (!msg || typeof msg !== 'object') return;
     if (msg.type === 'start') {
       start(port, msg);
+    } else if (msg.type === 'recover') {
+      // A popup whose capture lost its background: this connection started a new instance,
+      // which cleans up what the old one left (recoverOrphan); report how it ended.
+      recoverOrphan().then((step) => {
+        try {
+          port.postMessage(step ? view(step) : { type: 'recovered', nothing: true });
+        } catch { /* the popup went away */ }
+      });
     } else if (run && run.port === port) {
       if (msg.type === 'tick') run.tick = true;
       if (msg.type === 'cancel') run.cancel = 'You cancelled the capture';
@@ -185,25 +193,31 @@ export function onConnect(port) {
   });
 }
 
+/** The last orphan clean-up's final step, for a popup that asks after it started. */
+let recovered = null;
+
 /**
  * At every start of the background: a capture stored by an earlier instance (stopped while
- * the capture ran) is cleaned up from its stored state, with the token read now.
+ * the capture ran) is cleaned up from its stored state, with the token read now. Resolves with
+ * the clean-up's last step (null when there was nothing to clean up).
  */
 export function recoverOrphan() {
   if (recovering) return recovering;
   recovering = (async () => {
     const got = await api.storage.session.get(KEY);
     const stored = got && got[KEY];
-    if (!stored || run) return;
+    if (!stored || run) return recovered;
     await loadCore();
     const r = { port: null, host: stored.host, storeId: stored.storeId ?? undefined, step: null, busy: false, cancel: null, tick: false, lastPoll: 0 };
     if (!API_HOST.test(r.host ?? '')) {
       await forget();
-      return;
+      return null;
     }
     run = r;
-    r.step = captureStep(stored.state, { kind: 'recover', nowMs: Date.now(), reason: 'The extension restarted during the capture' });
+    r.step = captureStep(stored.state, { kind: 'recover', nowMs: Date.now(), reason: 'The extension\'s background stopped during the capture' });
     await pump(r);
-  })().catch(() => { /* the trace flag expires by itself */ }).finally(() => { recovering = null; });
+    recovered = r.step;
+    return recovered;
+  })().catch(() => null /* the trace flag expires by itself */).finally(() => { recovering = null; });
   return recovering;
 }

@@ -107,10 +107,7 @@ function startCapture() {
   });
   port.onMessage.addListener(onMessage);
   port.onDisconnect.addListener(() => {
-    if (cap && !cap.done) {
-      finish('The capture stopped: the extension\'s background went away. It cleans up what it created when it starts again; the trace flag expires by itself within 30 minutes.');
-      setState('error');
-    }
+    if (cap && cap.port === port && !cap.done) recoverAfterLoss();
   });
   port.postMessage({
     type: 'start',
@@ -122,6 +119,43 @@ function startCapture() {
   cap.timer = setInterval(() => {
     try { port.postMessage({ type: 'tick' }); } catch { /* disconnected */ }
   }, TICK_MS);
+}
+
+/**
+ * The background stopped mid-capture (a Chromium service worker can be stopped): connecting
+ * again starts a new instance, which cleans up from the state the old one stored; show how
+ * that ended.
+ */
+function recoverAfterLoss() {
+  clearInterval(cap.timer);
+  cap.cancel.disabled = true;
+  cap.chat.hidden = true;
+  setProgress('The extension\'s background stopped during the capture. Removing what the capture created…', true);
+  setState('recovering');
+  let port;
+  try {
+    port = api.runtime.connect({ name: PORT_NAME });
+  } catch {
+    finish('The capture stopped. The trace flag expires by itself within 30 minutes; check Setup › Debug Logs.');
+    setState('error');
+    return;
+  }
+  cap.port = port;
+  port.onMessage.addListener((msg) => {
+    if (msg && msg.type === 'recovered') {
+      finish('The capture stopped; nothing was left to remove.');
+      setState('done');
+    } else {
+      onMessage(msg);
+    }
+  });
+  port.onDisconnect.addListener(() => {
+    if (cap && cap.port === port && !cap.done) {
+      finish('The capture stopped and the clean-up could not be confirmed. The trace flag expires by itself within 30 minutes; check Setup › Debug Logs.');
+      setState('error');
+    }
+  });
+  port.postMessage({ type: 'recover' });
 }
 
 function setProgress(text, spinning) {

@@ -4,7 +4,8 @@
 // through the widget's public API (or starts it on the page). The popup must show the capture
 // finding naming the scenario's cause, and the simulator's own data must show that no
 // TraceFlag or DebugLevel of the capture is left: after success, after cancel, after a refused
-// write, and after the popup is closed mid-capture. Declining the consent must not write (nor
+// write, after the popup is closed mid-capture and (Chromium) after the service worker is
+// stopped mid-capture. Declining the consent must not write (nor
 // even call) anything.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -240,6 +241,29 @@ for (const browserName of BROWSERS) {
         await page.close();
       }
     });
+
+    // Chromium stops idle service workers; the capture must survive that. (Firefox's event
+    // page cannot be stopped from a test the same way.)
+    if (browserName === 'chromium') {
+      test('service worker stopped mid-capture: the next instance cleans up from storage.session', async () => {
+        await useScenario('validation-rule');
+        const { page, popup } = await openReady();
+        try {
+          await startCapture(popup);
+          const cdp = await popup.raw.createCDPSession();
+          await cdp.send('ServiceWorker.enable');
+          await cdp.send('ServiceWorker.stopAllWorkers');
+          const done = await waitForPopup(popup, (x) => x.state === 'done', 'the clean-up after the restart');
+          assert.equal(done.results[0].code, 'capture/cancelled', JSON.stringify(done.results));
+          assert.match(done.results[0].text, /background stopped/);
+          assert.equal(done.results[1].code, 'capture/cleaned-up', JSON.stringify(done.results));
+          assert.deepEqual(await leftovers(), { flags: [], levels: [] });
+        } finally {
+          await popup.close();
+          await page.close();
+        }
+      });
+    }
 
     test('popup closed mid-capture: the background cleans up', async () => {
       await useScenario('validation-rule');
