@@ -235,8 +235,12 @@ function showTestChat(msg) {
     status.textContent = await startTestChat(ctx.tab.id);
   });
   cap.chatShown = true;
+  const inTab = new URLSearchParams(location.search).has('tab');
   replace(cap.chat,
     h('p', {}, `Debug logs of ${who} are on. Start a chat in the customer tab now, as a customer would, and send a message.`),
+    inTab ? null : h('p', { class: 'md-capture-note', 'data-testid': 'capture-popup-note' },
+      'Closing this popup cancels the capture (what it created is removed). Clicking into the customer tab closes the popup: ' +
+      'to chat there by hand, cancel, click "Open in a tab" and capture from the tab — or use the button below.'),
     h('p', { class: 'md-capture-help' },
       'Or let Messaging Doctor start it: this runs the chat widget\'s public API in the customer tab ' +
       '(embeddedservice_bootstrap.utilAPI.launchChat(), then sendTextMessage with one message, ' +

@@ -3,7 +3,7 @@
 //! the capture itself (refused, cancelled, no chat seen, clean-up). Codes:
 //! `docs/findings-capture.md`.
 
-use super::log::{InsertAttempt, InsertOutcome, LogCause, LogSummary};
+use super::log::{InsertAttempt, InsertOutcome, LogCause, LogSummary, TRACKED_OBJECTS};
 use super::plan::{CaptureState, LogRow, UserRole};
 use super::time;
 use crate::finding::{Evidence, Finding, Severity};
@@ -52,10 +52,13 @@ pub fn insert_finding(
     row: &LogRow,
 ) -> (Finding, Option<&'static str>) {
     let code = attempt.finding_code();
+    // Only a tracked object's name goes into the Setup links (the log is untrusted text).
     let object = attempt
         .object
-        .clone()
-        .unwrap_or_else(|| "MessagingSession".into());
+        .as_deref()
+        .and_then(|o| TRACKED_OBJECTS.iter().find(|t| t.eq_ignore_ascii_case(o)))
+        .unwrap_or(&"MessagingSession")
+        .to_string();
     let status = attempt.status.as_ref();
     let status_text = status
         .map(|s| {
