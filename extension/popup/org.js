@@ -6,11 +6,13 @@
 // HTTPS, to paths under /services/data/; it is never stored, logged, put in a message, or
 // handed to a content script or page. What leaves this file towards the Rust core is the
 // cookie's host and the org id its value starts with — never the token.
+// The background's live capture (extension/background/capture.js) uses `tokenFor` and `send`
+// from here, under the same rules: it reads the cookie itself, right before each step.
 
 const api = globalThis.browser ?? globalThis.chrome;
 
 /** Salesforce API host families whose `sid` can call the API (the core re-checks). */
-const API_HOST = /^[a-z0-9-]+(--[a-z0-9-]+)?(\.(sandbox|develop|[a-z0-9-]+))?\.my\.salesforce\.com$/i;
+export const API_HOST = /^[a-z0-9-]+(--[a-z0-9-]+)?(\.(sandbox|develop|[a-z0-9-]+))?\.my\.salesforce\.com$/i;
 
 /** The cookie store of a tab (Firefox containers, Chromium incognito). */
 export async function cookieStoreFor(tab) {
@@ -44,7 +46,7 @@ export async function listSessions(storeId) {
 }
 
 /** Reads the token for `host` just before use. Returns null when the cookie is gone. */
-async function tokenFor(host, storeId) {
+export async function tokenFor(host, storeId) {
   const query = { url: `https://${host}/`, name: 'sid' };
   if (storeId) query.storeId = storeId;
   const c = await api.cookies.get(query);
@@ -54,7 +56,7 @@ async function tokenFor(host, storeId) {
 const TIMEOUT_MS = 30000;
 
 /** One request to the org; never throws: failures come back as status 0 with a reason. */
-async function send(host, token, req) {
+export async function send(host, token, req) {
   if (!API_HOST.test(host) || !req.path.startsWith('/services/data/')) {
     return { request: req, status: 0, body: '', error: 'refused: not an API request for this org' };
   }
@@ -67,7 +69,7 @@ async function send(host, token, req) {
         method: req.method,
         headers: {
           Authorization: `Bearer ${token}`,
-          Accept: 'application/json',
+          Accept: req.accept ?? 'application/json',
           ...(req.body ? { 'Content-Type': 'application/json' } : {}),
         },
         body: req.body ?? undefined,

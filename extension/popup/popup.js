@@ -4,6 +4,7 @@
 import init, * as core from './pkg/md_popup.js';
 import { h, replace } from './dom.js';
 import { cookieStoreFor, listSessions, runOrgChecks } from './org.js';
+import { offerCapture } from './capture.js';
 
 const { diagnose, exportReport, coreVersion, chooseSession, orgAnalyze } = core;
 
@@ -181,6 +182,8 @@ async function checkOrg(tab, storeId) {
     }];
   }
   render();
+  // Live capture (capture.js): offered below the findings once an org was checked.
+  offerCapture(state.org ? { host: state.org.org.apiHost, orgId: state.org.org.id, storeId, tab, page: state.page, renderFinding } : null);
   doneProgress();
 }
 

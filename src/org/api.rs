@@ -48,6 +48,9 @@ pub struct ApiRequest {
     pub body: Option<String>,
     /// What the request is for, shown as progress ("Reading validation rules, triggers…").
     pub label: String,
+    /// The `Accept` header, when not JSON (a debug log body is plain text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accept: Option<String>,
 }
 
 /// A request and what came back. `status` 0 means no HTTP answer (network error, timeout):
@@ -119,7 +122,7 @@ pub struct Sub {
 }
 
 impl Sub {
-    fn query(reference: &str, api: Api, soql: &str) -> Sub {
+    pub fn query(reference: &str, api: Api, soql: &str) -> Sub {
         let base = match api {
             Api::Rest => format!("/services/data/{API_VERSION}/query?q="),
             Api::Tooling => format!("/services/data/{API_VERSION}/tooling/query?q="),
@@ -131,7 +134,7 @@ impl Sub {
             is_query: true,
         }
     }
-    fn get(reference: &str, api: Api, path: &str) -> Sub {
+    pub fn get(reference: &str, api: Api, path: &str) -> Sub {
         let base = match api {
             Api::Rest => format!("/services/data/{API_VERSION}/"),
             Api::Tooling => format!("/services/data/{API_VERSION}/tooling/"),
@@ -367,6 +370,11 @@ pub struct PlanInput {
 
 const OBJECT_LIST: &str = "('MessagingSession','MessagingEndUser')";
 
+/// The user the platform inserts chat sessions as (the org checks' record model and the live
+/// capture's trace flag both start from it).
+pub const AUTOMATED_USER_SOQL: &str = "SELECT Id, Name, Alias, UserType, IsActive, ProfileId, \
+     Profile.Name FROM User WHERE UserType = 'AutomatedProcess'";
+
 /// The first round: everything that needs no earlier answer.
 pub fn first_round() -> Vec<Sub> {
     use Api::*;
@@ -403,12 +411,7 @@ pub fn first_round() -> Vec<Sub> {
             "SELECT Id, Name, Status, Origin, CreatedDate, CreatedBy.Name, CreatedBy.UserType \
              FROM MessagingSession ORDER BY CreatedDate DESC LIMIT 10",
         ),
-        Sub::query(
-            "automatedUser",
-            Rest,
-            "SELECT Id, Name, Alias, UserType, IsActive, ProfileId, Profile.Name FROM User WHERE \
-             UserType = 'AutomatedProcess'",
-        ),
+        Sub::query("automatedUser", Rest, AUTOMATED_USER_SOQL),
         Sub::query(
             "automatedPermissionSets",
             Rest,
@@ -828,6 +831,7 @@ pub fn batch(subs: Vec<Sub>, round: usize) -> Vec<ApiRequest> {
                 path,
                 body: Some(body.to_string()),
                 label: label_for(chunk),
+                accept: None,
             });
         }
     }

@@ -5,7 +5,11 @@
 //! org to check, what to request, and what the answers mean. Deserialising here is also the
 //! popup's check that every message has the expected shape: anything else becomes an error the
 //! popup shows, never a crash.
+//!
+//! The background script loads the same module for the live capture (`captureBegin`,
+//! `captureStep`): the capture's state machine runs there, where it outlives the popup.
 
+use messaging_doctor::capture::plan::{begin, step, CaptureEvent, CaptureInput, CaptureState};
 use messaging_doctor::finding::Finding;
 use messaging_doctor::org::api::ApiExchange;
 use messaging_doctor::org::session::{choose_session, SessionCandidate};
@@ -119,6 +123,28 @@ pub fn export_report(
         report: export(diagnosis, page, org, generated_at),
         markdown,
     })
+}
+
+/// Starts a live capture (the background calls this after the admin's consent): the first,
+/// read-only requests and the state to hand back to [`capture_step`]. `input` is
+/// `{apiHost, orgId, deployments, nowMs, minutes?}` — never the token.
+#[wasm_bindgen(js_name = captureBegin)]
+pub fn capture_begin(input: JsValue) -> Result<JsValue, JsError> {
+    let input: CaptureInput = opt_from_js(input, "capture input")?
+        .ok_or_else(|| JsError::new("No capture input was given."))?;
+    to_js(&begin(&input))
+}
+
+/// Advances a live capture: `event` is `{kind: 'answers', exchanges, nowMs}`,
+/// `{kind: 'tick', nowMs}` or `{kind: 'cancel', nowMs, reason?}`. Returns the next step
+/// (requests to send, progress, the finding once known, the clean-up once done).
+#[wasm_bindgen(js_name = captureStep)]
+pub fn capture_step(state: JsValue, event: JsValue) -> Result<JsValue, JsError> {
+    let state: CaptureState = opt_from_js(state, "capture state")?
+        .ok_or_else(|| JsError::new("No capture state was given."))?;
+    let event: CaptureEvent = opt_from_js(event, "capture event")?
+        .ok_or_else(|| JsError::new("No capture event was given."))?;
+    to_js(&step(state, event))
 }
 
 /// Version of the core compiled into the popup.

@@ -129,3 +129,31 @@ fn org_plan_analyze_and_session_choice_cross_the_boundary() {
     let bad = JSON::parse(r#"[{"request":5}]"#).unwrap();
     assert!(md_popup_wasm::org_plan(JsValue::NULL, bad).is_err());
 }
+
+#[wasm_bindgen_test]
+fn capture_state_round_trips_through_js_values_and_rejects_garbage() {
+    let input = JSON::parse(
+        r#"{"apiHost":"acme.my.salesforce.com","orgId":"00D8c000001Val3","deployments":["Web_Chat"],"nowMs":1760000000000}"#,
+    )
+    .unwrap();
+    let s = md_popup_wasm::capture_begin(input).unwrap();
+    let reqs: Array = get(&s, "requests").into();
+    assert!(reqs.length() >= 1);
+    assert_eq!(get(&s, "phase").as_string().as_deref(), Some("findUsers"));
+    // Through JSON (storage.session) and back: cancelling before any write is done at once.
+    let state = JSON::parse(
+        &JSON::stringify(&get(&s, "state"))
+            .unwrap()
+            .as_string()
+            .unwrap(),
+    )
+    .unwrap();
+    let cancel = JSON::parse(r#"{"kind":"cancel","nowMs":1760000001000}"#).unwrap();
+    let c = md_popup_wasm::capture_step(state, cancel).unwrap();
+    assert_eq!(get(&c, "done").as_bool(), Some(true));
+    assert_eq!(
+        get(&get(&c, "finding"), "code").as_string().as_deref(),
+        Some("capture/cancelled")
+    );
+    assert!(md_popup_wasm::capture_step(JsValue::from_str("x"), JsValue::NULL).is_err());
+}
