@@ -129,7 +129,7 @@ fn names(sc: &Scenario, cause: &str) -> Vec<String> {
 
 fn expected_code(scenario: &str) -> &'static str {
     match scenario {
-        "validation-rule" => "capture/validation-rule",
+        "validation-rule" | "hostile" => "capture/validation-rule",
         "required-field" => "capture/required-field",
         "flow-custom-error" => "capture/flow-custom-error",
         "trigger-adderror" => "capture/trigger-adderror",
