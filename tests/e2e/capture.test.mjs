@@ -145,6 +145,9 @@ for (const browserName of BROWSERS) {
       { scenario: 'validation-rule', code: 'capture/validation-rule', confirms: 'org/validation-rule-blocks', how: 'button' },
       { scenario: 'trigger-adderror', code: 'capture/trigger-adderror', confirms: 'org/trigger-blocks', how: 'button' },
       { scenario: 'flow-custom-error', code: 'capture/flow-custom-error', confirms: 'org/flow-blocks', how: 'page' },
+      { scenario: 'required-field', code: 'capture/required-field', confirms: 'org/required-field', how: 'page' },
+      // The cause of storage-full is the /limits entry DataStorageMB; the finding says it in words.
+      { scenario: 'storage-full', code: 'capture/storage-limit', confirms: 'org/storage-full', how: 'button', names: ['data storage is full'] },
     ];
     for (const c of cases) {
       test(`${c.scenario}: captured end to end (${c.how === 'button' ? '"Start a test chat for me"' : 'chat started on the page'}), cause named, nothing left`, async () => {
@@ -168,7 +171,7 @@ for (const browserName of BROWSERS) {
           assert.equal(finding.code, c.code, finding.text);
           assert.equal(finding.severity, 'error');
           const cause = expect.causes[0];
-          const names = [cause, flowLabel(c.scenario, cause)].filter(Boolean);
+          const names = c.names ?? [cause, flowLabel(c.scenario, cause)].filter(Boolean);
           assert.ok(names.some((n) => finding.text.includes(n)), `${names} not in ${finding.text}`);
           assert.ok(finding.text.includes(expect.messageContains), `${expect.messageContains} not in ${finding.text}`);
           assert.ok(finding.text.includes(c.confirms), finding.text);
