@@ -6,6 +6,7 @@
 use messaging_doctor::analysis::apex::lexer::lex;
 use messaging_doctor::analysis::formula::judge_rule;
 use messaging_doctor::analysis::record::InsertedRecord;
+use messaging_doctor::capture::parse_log;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -20,6 +21,8 @@ const FORMULAS: [&str; 6] = [
     "OR(ISBLANK(EndUserContactId), AND(TEXT(Origin) = 'InboundInitiated', NOT(BEGINS($User.Alias, 'auto'))))",
     "IF(ISPICKVAL(Origin, 'InboundInitiated'), FALSE, REGEX(Subject__c, '[0-9]{3}-[A-Z]+'))",
 ];
+
+include!("../../../examples/support/synthetic_log.rs");
 
 fn now() -> f64 {
     js_sys::Date::now()
@@ -72,5 +75,32 @@ fn apex_lexing_and_formula_judging_throughput_in_the_browser() {
         rounds * FORMULAS.len(),
         ms as u64,
         ((rounds * FORMULAS.len()) as f64 / (ms / 1000.0)) as u64
+    );
+}
+
+#[wasm_bindgen_test]
+fn debug_log_parsing_throughput_in_the_browser() {
+    // The platform caps a debug log at 20 MB: the whole log must parse well under a second.
+    let text = synthetic_log(20 * 1024 * 1024);
+    let mb = text.len() as f64 / (1024.0 * 1024.0);
+    let mut best = f64::MAX;
+    let mut causes = Vec::new();
+    for _ in 0..2 {
+        let t0 = now();
+        let summary = parse_log(&text);
+        best = best.min((now() - t0).max(1.0));
+        let failed = summary
+            .decisive_insert()
+            .map(|a| a.finding_code().to_string())
+            .unwrap_or_default();
+        causes.push(failed);
+    }
+    assert_eq!(causes[0], "capture/trigger-exception", "{causes:?}");
+    assert_eq!(causes[0], causes[1]);
+    console_log!(
+        "browser debug-log parsing: {:.1} MB in {} ms → {} MB/s",
+        mb,
+        best as u64,
+        (mb / (best / 1000.0)) as u64
     );
 }
