@@ -681,38 +681,24 @@ pub(crate) fn combine(logic: Option<&str>, vals: &[Eval]) -> Eval {
 }
 
 pub(crate) fn and_all(vals: impl Iterator<Item = Eval>) -> Eval {
-    let mut h = Vec::new();
-    let mut unknown = false;
-    for v in vals {
-        match v {
-            Eval::Known(V::Bool(false)) | Eval::Known(V::Null) => return known(V::Bool(false)),
-            Eval::Known(V::Bool(true)) => {}
-            Eval::Known(other) => {
-                unknown = true;
-                h.push(format!(
-                    "a condition that gives {other} instead of true/false"
-                ));
-            }
-            Eval::Unknown(more) => {
-                unknown = true;
-                merge(&mut h, &more);
-            }
-        }
-    }
-    if unknown {
-        Eval::Unknown(h)
-    } else {
-        known(V::Bool(true))
-    }
+    fold_logic(vals, false)
 }
 
 pub(crate) fn or_all(vals: impl Iterator<Item = Eval>) -> Eval {
+    fold_logic(vals, true)
+}
+
+/// AND (`decider` false) and OR (`decider` true) over three-valued conditions: the first
+/// known `decider` decides; a blank counts as false; anything unknown (or not a boolean) leaves
+/// the result unknown with its hinges, unless a later value decides.
+fn fold_logic(vals: impl Iterator<Item = Eval>, decider: bool) -> Eval {
     let mut h = Vec::new();
     let mut unknown = false;
     for v in vals {
         match v {
-            Eval::Known(V::Bool(true)) => return known(V::Bool(true)),
-            Eval::Known(V::Bool(false)) | Eval::Known(V::Null) => {}
+            Eval::Known(V::Bool(b)) if b == decider => return known(V::Bool(decider)),
+            Eval::Known(V::Null) if !decider => return known(V::Bool(false)),
+            Eval::Known(V::Bool(_)) | Eval::Known(V::Null) => {}
             Eval::Known(other) => {
                 unknown = true;
                 h.push(format!(
@@ -728,7 +714,7 @@ pub(crate) fn or_all(vals: impl Iterator<Item = Eval>) -> Eval {
     if unknown {
         Eval::Unknown(h)
     } else {
-        known(V::Bool(false))
+        known(V::Bool(!decider))
     }
 }
 
