@@ -293,9 +293,8 @@ pub fn record_for(object: &str) -> InsertedRecord {
 }
 
 /// Fields the platform fills on insert, so "required" is not a problem for them.
-fn platform_fills(object: &str, field: &str) -> bool {
-    let r = record_for(object);
-    r.field(field).is_some()
+fn platform_fills(model: &InsertedRecord, field: &str) -> bool {
+    model.field(field).is_some()
         || [
             "Id",
             "Name",
@@ -315,15 +314,27 @@ fn object_setup_path(object: &str, page: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // 1. Required fields
 
-/// A describe field that must be given a value on insert and has no default: not nillable,
-/// createable, not defaulted on create, not a checkbox, no default value or formula.
-pub fn required_without_default(field: &Value) -> bool {
+/// A describe field that must be given a value on insert: not nillable, createable, not a
+/// checkbox (checkboxes are never nillable but always default to false).
+fn must_have_value(field: &Value) -> bool {
     flag(field, "nillable") == Some(false)
         && flag(field, "createable") == Some(true)
-        && flag(field, "defaultedOnCreate") != Some(true)
         && text_or_empty(field, "type") != "boolean"
-        && text(field, "defaultValueFormula").is_none()
-        && text(field, "defaultValue").is_none()
+}
+
+/// The field's default on create: its formula or value, or "set by the platform" when the
+/// describe says `defaultedOnCreate`.
+fn default_of(field: &Value) -> Option<String> {
+    text(field, "defaultValueFormula")
+        .or_else(|| text(field, "defaultValue"))
+        .or_else(|| {
+            (flag(field, "defaultedOnCreate") == Some(true)).then(|| "set by the platform".into())
+        })
+}
+
+/// A field that must be given a value on insert and has no default.
+pub fn required_without_default(field: &Value) -> bool {
+    must_have_value(field) && default_of(field).is_none()
 }
 
 pub fn required_fields(ctx: &Ctx, out: &mut Vec<Finding>) -> CheckResult {
@@ -342,26 +353,16 @@ pub fn required_fields(ctx: &Ctx, out: &mut Vec<Finding>) -> CheckResult {
                 continue;
             }
         };
+        let model = record_for(object);
         for field in array(body, "fields") {
             let name = text_or_empty(field, "name");
-            let nillable = flag(field, "nillable").unwrap_or(true);
-            let createable = flag(field, "createable").unwrap_or(false);
-            let defaulted_on_create = flag(field, "defaultedOnCreate").unwrap_or(false);
             let ty = text_or_empty(field, "type");
-            if nillable || !createable || ty == "boolean" {
-                continue;
-            }
-            if platform_fills(object, &name) {
+            if !must_have_value(field) || platform_fills(&model, &name) {
                 continue;
             }
             required_count += 1;
-            let default =
-                text(field, "defaultValueFormula").or_else(|| text(field, "defaultValue"));
-            if defaulted_on_create || default.is_some() {
-                defaulted.push(format!(
-                    "{object}.{name} (default {})",
-                    default.unwrap_or_else(|| "set by the platform".into())
-                ));
+            if let Some(default) = default_of(field) {
+                defaulted.push(format!("{object}.{name} (default {default})"));
                 continue;
             }
             problems += 1;
