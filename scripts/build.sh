@@ -56,6 +56,8 @@ node scripts/slds-tokens.mjs "$OUT/popup/slds-tokens.css" >/dev/null
 cp "$GEN/popup/md_popup.js" "$GEN/popup/md_popup_bg.wasm" "$OUT/popup/pkg/"
 cp extension/background/*.js "$OUT/background/"
 cp extension/icons/*.png "$OUT/icons/"
+# Watch mode's recorders (registered at document_start only on sites the admin watches).
+cp extension/content/watch.js extension/content/watch-main.js "$OUT/content/"
 "$BIN/esbuild" extension/content/entry.js --bundle --format=iife --minify --target=es2020 \
   --log-level=warning --legal-comments=none --outfile="$OUT/content/content.js"
 

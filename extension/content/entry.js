@@ -10,7 +10,10 @@ import { scan, coreVersion } from '../../build/gen/page/md_page.js';
 /** @returns {{kind: 'md/page-scan', ok: boolean, engine: string, coreVersion: string, report?: object, error?: string, ms: number}} */
 function runScan() {
   const started = performance.now();
-  const base = { kind: 'md/page-scan', engine: 'wasm2js', coreVersion: coreVersion() };
+  // Watch mode (content/watch.js, only on sites the admin chose): deliver queued entries first.
+  const watched = typeof globalThis.__mdWatchFlush === 'function';
+  if (watched) globalThis.__mdWatchFlush();
+  const base = { kind: 'md/page-scan', engine: 'wasm2js', coreVersion: coreVersion(), watched };
   try {
     const report = scan();
     return { ...base, ok: true, report, ms: performance.now() - started };

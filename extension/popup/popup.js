@@ -5,6 +5,7 @@ import init, * as core from './pkg/md_popup.js';
 import { h, replace } from './dom.js';
 import { cookieStoreFor, listSessions, runOrgChecks } from './org.js';
 import { offerCapture } from './capture.js';
+import { offerWatch } from './watch.js';
 
 const { diagnose, exportReport, coreVersion, chooseSession, orgAnalyze } = core;
 
@@ -231,12 +232,63 @@ async function runAll(tab, storeId) {
     state.scan = scan;
     state.page = scan.report;
     render();
+    await offerWatch({ tab, recorded: scan.watched === true, onReload: () => reloadAndRecord(tab, storeId) });
   } catch (e) {
     state.session = [];
     renderError(explainInjectionError(e));
+    await offerWatch({ tab: null });
   }
   await checkOrg(tab, storeId);
   $('rerun').disabled = false;
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Reloads the tab and resolves once it has loaded (or after 30 s). */
+function reloadTab(tabId) {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      api.tabs.onUpdated.removeListener(onUpdated);
+      clearTimeout(timer);
+      resolve();
+    };
+    const onUpdated = (id, info) => {
+      if (id === tabId && info.status === 'complete') finish();
+    };
+    const timer = setTimeout(finish, 30000);
+    api.tabs.onUpdated.addListener(onUpdated);
+    api.tabs.reload(tabId).catch(finish);
+  });
+}
+
+/**
+ * Watch mode's reload: reload the tab (the recorder starts with the page), wait while the
+ * widget is still starting (the stall threshold; a recorded InitError or Ready decides sooner),
+ * then run everything again on the recorded page.
+ */
+async function reloadAndRecord(tab, storeId) {
+  delete document.body.dataset.state;
+  $('rerun').disabled = true;
+  setProgress('Reloading the page and recording the chat\'s start-up…');
+  await reloadTab(tab.id);
+  const current = await api.tabs.get(tab.id).catch(() => tab);
+  const deadline = Date.now() + 12000;
+  for (;;) {
+    let scan;
+    try {
+      scan = await scanTab(current.id);
+    } catch (e) {
+      break;
+    }
+    const starting = scan.ok && scan.report.findings.some((f) => f.code === 'page/widget-starting');
+    if (!starting || Date.now() > deadline) break;
+    setProgress(`Recording the chat's start-up… (up to ${Math.ceil((deadline - Date.now()) / 1000)} s)`);
+    await sleep(1000);
+  }
+  await runAll(current, storeId);
 }
 
 main();

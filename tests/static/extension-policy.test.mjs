@@ -78,3 +78,19 @@ test('every file the manifest names exists in the build', () => {
   assert.ok(fs.existsSync(path.join(BUILD, 'content/content.js')));
   assert.ok(fs.existsSync(path.join(BUILD, 'popup/pkg/md_popup_bg.wasm')));
 });
+
+// Watch mode: the recorders are registered at run time for one site the admin chose, never
+// listed in the manifest, and only popup/watch.js registers them.
+test('watch mode: recorders built, registered only by popup/watch.js, for one site', () => {
+  for (const f of ['content/watch.js', 'content/watch-main.js']) assert.ok(fs.existsSync(path.join(BUILD, f)), f);
+  const sources = jsFiles(path.join(ROOT, 'extension'));
+  const registering = sources.filter((f) => /registerContentScripts\s*\(/.test(fs.readFileSync(f, 'utf8').replace(/unregisterContentScripts/g, '')));
+  assert.deepEqual(registering.map((f) => path.relative(ROOT, f)), ['extension/popup/watch.js']);
+  const watch = fs.readFileSync(path.join(ROOT, 'extension/popup/watch.js'), 'utf8');
+  // One site per registration: the pattern built from the tab's URL, never a wildcard host.
+  assert.match(watch, /matches: \[pattern\]/);
+  assert.match(watch, /return `\$\{u\.protocol\}\/\/\$\{u\.hostname\}\/\*`;/);
+  // The page-world part forwards only the loader's signatures, never the whole console.
+  const main = fs.readFileSync(path.join(ROOT, 'extension/content/watch-main.js'), 'utf8');
+  assert.match(main, /if \(SIGNATURE\.test\(text\)\)/);
+});

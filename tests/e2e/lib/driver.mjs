@@ -6,6 +6,8 @@
 // Chromium opens the real popup through the toolbar action; Firefox clicks the toolbar action
 // (granting activeTab as a user's click does) and then opens the popup document as an
 // extension tab, the same page the popup's "Open in a tab" button opens.
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { launchChromium } from './chromium.mjs';
 import { chromiumHostArgs } from './simulator.mjs';
@@ -86,20 +88,39 @@ export function withOpenPopupOn(driver) {
 
 /**
  * @param {'chromium'|'firefox'} name
- * @param {{headless?: boolean, simulatorPort?: number}} [opts]  simulatorPort maps the
- *   Salesforce host families and www.acme-shop.test to the org simulator on that port.
+ * @param {{headless?: boolean, simulatorPort?: number, grantSites?: string[]}} [opts]
+ *   simulatorPort maps the Salesforce host families and www.acme-shop.test to the org simulator
+ *   on that port. grantSites: site patterns the extension's optional host permission request
+ *   will get without a prompt (watch mode). A test cannot answer the browser's own permission
+ *   prompt: Firefox gets the pref that grants optional permissions without prompting (the
+ *   extension still calls permissions.request, in a real click); headless Chromium has no such
+ *   switch (measured: the request never resolves), so there the test loads a copy of the
+ *   extension whose manifest lists the sites as host permissions — permissions.request then
+ *   resolves at once, as it does for a site the admin already allowed.
  */
-export async function openDriver(name, { headless = true, simulatorPort } = {}) {
-  if (name === 'chromium') return chromiumDriver({ headless, simulatorPort });
+export async function openDriver(name, { headless = true, simulatorPort, grantSites = [] } = {}) {
+  if (name === 'chromium') return chromiumDriver({ headless, simulatorPort, grantSites });
   if (name === 'firefox') {
-    return (await import('./firefox-driver.mjs')).firefoxDriver(EXTENSION_DIR, { headless, simulatorPort });
+    return (await import('./firefox-driver.mjs')).firefoxDriver(EXTENSION_DIR, { headless, simulatorPort, grantSites });
   }
   throw new Error(`unknown browser ${name}`);
 }
 
-async function chromiumDriver({ headless, simulatorPort }) {
+/** A temporary copy of the built extension whose manifest also requires `sites` (Chromium). */
+function extensionGranting(sites) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'md-ext-granted-'));
+  fs.cpSync(EXTENSION_DIR, dir, { recursive: true });
+  const file = path.join(dir, 'manifest.json');
+  const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
+  manifest.host_permissions = [...manifest.host_permissions, ...sites];
+  fs.writeFileSync(file, JSON.stringify(manifest, null, 2));
+  return dir;
+}
+
+async function chromiumDriver({ headless, simulatorPort, grantSites }) {
   const args = simulatorPort ? chromiumHostArgs(simulatorPort) : [];
-  const c = await launchChromium({ extensionDir: EXTENSION_DIR, headless, args });
+  const extensionDir = grantSites.length ? extensionGranting(grantSites) : EXTENSION_DIR;
+  const c = await launchChromium({ extensionDir, headless, args });
   const driver = {
     /** Opens url in a new, selected tab. */
     async openPage(url) {
@@ -131,6 +152,8 @@ async function chromiumDriver({ headless, simulatorPort }) {
           }
         },
         rescan: () => popup.evaluate(RESCAN),
+        /** A real (trusted) click on the element, as a user's: it carries a user gesture. */
+        click: (selector) => popup.click(selector),
         clickExports: () => popup.evaluate(CLICK_EXPORTS),
         readFindings: () => popup.evaluate(READ_FINDINGS),
         /** Runs fn (may be async) in the popup document. */
@@ -155,7 +178,10 @@ async function chromiumDriver({ headless, simulatorPort }) {
       const all = await c.browser.cookies();
       if (all.length) await c.browser.deleteCookie(...all);
     },
-    close: () => c.close(),
+    close: async () => {
+      await c.close();
+      if (extensionDir !== EXTENSION_DIR) fs.rmSync(extensionDir, { recursive: true, force: true });
+    },
   };
   return withOpenPopupOn(driver);
 }

@@ -12,7 +12,7 @@ import { firefoxHostMap } from './simulator.mjs';
 // Fixed moz-extension:// host for the test profile.
 export const FIREFOX_EXTENSION_UUID = '6d0c2b1e-8a5f-4e1a-9b7c-3f2d1e0a9c55';
 
-export async function firefoxDriver(extensionDir, { headless = true, simulatorPort } = {}) {
+export async function firefoxDriver(extensionDir, { headless = true, simulatorPort, grantSites = [] } = {}) {
   const manifest = JSON.parse(fs.readFileSync(path.join(extensionDir, 'manifest.json'), 'utf8'));
   const session = await launchFirefox({
     extensionDir,
@@ -20,6 +20,8 @@ export async function firefoxDriver(extensionDir, { headless = true, simulatorPo
     uuid: FIREFOX_EXTENSION_UUID,
     headless,
     hostMap: simulatorPort ? firefoxHostMap(simulatorPort) : undefined,
+    // Optional permissions granted without the prompt a test cannot answer (see driver.mjs).
+    prefs: grantSites.length ? { 'extensions.webextOptionalPermissionPrompts': false } : {},
   });
   const inTab = (handle, fn) => async (...args) => {
     await session.switchTo(handle);
@@ -49,6 +51,8 @@ export async function firefoxDriver(extensionDir, { headless = true, simulatorPo
         /** Runs fn (may be async) in the popup document. */
         evaluate: inTab(popupHandle, (fn, ...args) => session.executeAsync(fn, ...args)),
         clickExports: run(CLICK_EXPORTS, true),
+        /** A real click through WebDriver (trusted input: it counts as the user's gesture). */
+        click: inTab(popupHandle, (selector) => session.click(selector)),
         readFindings: run(READ_FINDINGS),
         screenshot: inTab(popupHandle, (file) => session.screenshot(file)),
         close: () => session.closeTab(popupHandle).catch(() => {}),

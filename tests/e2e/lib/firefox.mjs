@@ -528,6 +528,13 @@ export class FirefoxSession {
     return file;
   }
 
+  /** Clicks the first element matching `selector` in the current tab with WebDriver's Element Click (trusted input). */
+  async click(selector) {
+    const el = await this._content('POST', '/element', { using: 'css selector', value: selector });
+    const id = el['element-6066-11e4-a52e-4f735466cecf'];
+    await this._content('POST', `/element/${id}/click`, {});
+  }
+
   // ---------------------------------------------------------------- WebDriver plumbing
 
   /** A WebDriver command that must run in the content context (window handles are per context). */

@@ -1,0 +1,89 @@
+// Watch mode recorder (isolated world). Registered by the popup with
+// scripting.registerContentScripts at document_start, only on the origins the admin chose to
+// watch ("Watch this site"); never injected anywhere else. It records, from the page's first
+// request, what a late scan cannot see:
+//   - every resource timing entry (a buffered PerformanceObserver: the entries from before it
+//     started, and the ones past the browser's 250-entry buffer),
+//   - Content-Security-Policy violations (`securitypolicyviolation`; Firefox keeps none for a
+//     late observer),
+//   - the widget's own window events (onEmbeddedMessaging…),
+//   - the loader's console messages, forwarded by watch-main.js from the page's world.
+// The record stays in this isolated world (globalThis.__mdWatch), where only this extension's
+// content scripts can read it; the page scan (content.js) hands it to the Rust core. Nothing is
+// sent anywhere or kept after the page closes. Everything recorded is page-controlled text.
+(() => {
+  if (globalThis.__mdWatch) return;
+  const CAP = { resources: 5000, csp: 200, events: 500, console: 50, text: 300 };
+  const w = {
+    version: 1,
+    startedMs: performance.now(),
+    resources: [],
+    resourcesDropped: 0,
+    csp: [],
+    cspDropped: 0,
+    events: [],
+    console: [],
+  };
+  globalThis.__mdWatch = w;
+  const text = (v) => (typeof v === 'string' ? v.slice(0, CAP.text) : '');
+
+  const keep = (e) => {
+    if (w.resources.length >= CAP.resources) {
+      w.resourcesDropped += 1;
+      return;
+    }
+    const status = typeof e.responseStatus === 'number' && e.responseStatus > 0 ? e.responseStatus : null;
+    w.resources.push({
+      url: text(e.name), initiator: text(e.initiatorType), status, durationMs: e.duration, startMs: e.startTime,
+    });
+  };
+  let observer = null;
+  try {
+    observer = new PerformanceObserver((list) => list.getEntries().forEach(keep));
+    observer.observe({ type: 'resource', buffered: true });
+  } catch (e) {
+    observer = null;
+  }
+  // The scan calls this first: entries the observer has queued but not yet delivered.
+  globalThis.__mdWatchFlush = () => {
+    if (observer) observer.takeRecords().forEach(keep);
+  };
+
+  document.addEventListener('securitypolicyviolation', (e) => {
+    if (w.csp.length >= CAP.csp) {
+      w.cspDropped += 1;
+      return;
+    }
+    w.csp.push({ blockedUrl: text(e.blockedURI), directive: text(e.effectiveDirective || e.violatedDirective), atMs: e.timeStamp });
+  }, true);
+
+  // The widget's events (facts: miaw-widget.md §3). `detail` comes from the page's world; only a
+  // string field is kept, and only where the browser lets this world read it.
+  const EVENTS = ['Ready', 'ButtonCreated', 'ButtonClicked', 'ConversationStarted', 'InitSuccess', 'InitError',
+    'BusinessHoursEnded', 'BusinessHoursStarted', 'WindowMaximized', 'WindowMinimized', 'ConversationClosed',
+    'PreChatSubmitted', 'SessionStatusUpdate'];
+  for (const short of EVENTS) {
+    const name = `onEmbeddedMessaging${short}`;
+    window.addEventListener(name, (e) => {
+      if (w.events.length >= CAP.events) return;
+      let detail = null;
+      try {
+        const d = e.detail;
+        const v = d && (d.buttonVisibility ?? d.status ?? d.reason);
+        if (typeof v === 'string') detail = text(v);
+      } catch (err) {
+        detail = null;
+      }
+      w.events.push(detail === null ? { name, atMs: e.timeStamp } : { name, atMs: e.timeStamp, detail });
+    }, true);
+  }
+
+  // From watch-main.js: "<level>\n<text>". Anything the page dispatches under this name is
+  // recorded the same way (it is page-controlled text either way).
+  document.addEventListener('messaging-doctor:console', (e) => {
+    if (w.console.length >= CAP.console || typeof e.detail !== 'string') return;
+    const cut = e.detail.indexOf('\n');
+    if (cut < 0) return;
+    w.console.push({ level: text(e.detail.slice(0, cut)), text: text(e.detail.slice(cut + 1)), atMs: e.timeStamp });
+  }, true);
+})();
