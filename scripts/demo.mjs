@@ -9,6 +9,7 @@
 //
 //   node scripts/demo.mjs [--scenario NAME] [--page PATH] [--browser chromium|firefox] [--headless]
 //   node scripts/demo.mjs --fixture NAME      a local page from tests/pages instead (no simulator)
+//   --watch   after the first look, click "Watch this site and reload" (e.g. --page /busy/)
 //
 // With a display (DISPLAY set, a terminal, not CI) the browser is shown and stays open for you
 // to click around until Ctrl-C; --headless (or no display) runs it headless and ends. Every
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     fixture: { type: 'string' },
     browser: { type: 'string', default: 'chromium' },
     headless: { type: 'boolean', default: false },
+    watch: { type: 'boolean', default: false },
   },
 });
 const scenarios = fs.readdirSync(SCENARIOS_DIR).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
@@ -58,7 +60,10 @@ try {
   } else {
     sim = await startSimulator({ orgs: [`acme=${values.scenario}:${ORG_ID}`] });
     url = `${DEMO_SITE}${values.page}`;
-    driver = await openDriver(values.browser, { headless: !keepOpen, simulatorPort: sim.port });
+    // --watch: the site permission the admin would allow in the browser's prompt (driver.mjs).
+    driver = await openDriver(values.browser, {
+      headless: !keepOpen, simulatorPort: sim.port, grantSites: values.watch ? [`${DEMO_SITE}/*`] : [],
+    });
     say(`Org simulator (a local stand-in, not Salesforce): scenario "${values.scenario}", port ${sim.port}`);
   }
   if (sim) {
@@ -85,7 +90,18 @@ try {
 
   say('The admin clicks the Messaging Doctor icon…');
   const popup = await driver.openPopupFor(page);
-  const shown = await popup.waitForResult();
+  let shown = await popup.waitForResult();
+  if (values.watch && !shown.error) {
+    say(`First look: ${shown.headline}`);
+    say('The admin clicks "Watch this site and reload" (the browser asks to allow the site; allowed)…');
+    await popup.click('[data-testid=watch-start]');
+    const deadline = Date.now() + 60000;
+    while (!(await popup.evaluate(() => document.body.dataset.watch === 'recorded' && document.body.dataset.state === 'done'))) {
+      if (Date.now() > deadline) throw new Error('the page was not re-read with watch mode within 60 s');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    shown = await popup.waitForResult();
+  }
   const details = await popup.readFindings();
   say('');
   if (shown.error) {
