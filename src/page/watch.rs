@@ -211,6 +211,11 @@ pub fn secs(ms: Option<f64>) -> String {
     }
 }
 
+/// `1 request`, `2 requests`.
+fn count_of(n: u32, thing: &str) -> String {
+    format!("{n} {thing}{}", if n == 1 { "" } else { "s" })
+}
+
 /// Whole milliseconds, for the recorder's start (`3 ms`).
 fn whole_ms(ms: f64) -> i64 {
     if ms.is_finite() {
@@ -578,9 +583,11 @@ pub fn recorded_finding(ev: &PageEvidence) -> Option<Finding> {
         None => "an unknown time after the page started".to_string(),
     };
     let mut message = format!(
-        "Watch mode recorded {} requests, {} Content-Security-Policy reports, {} widget events \
-         and {} loader console messages on this page, from {since}.",
-        s.requests, s.csp_reports, s.widget_events, s.console_lines
+        "Watch mode recorded {}, {}, {} and {} on this page, from {since}.",
+        count_of(s.requests, "request"),
+        count_of(s.csp_reports, "Content-Security-Policy report"),
+        count_of(s.widget_events, "widget event"),
+        count_of(s.console_lines, "loader console message"),
     );
     if !late && !dropped {
         message.push_str(
@@ -1813,7 +1820,7 @@ mod tests {
         );
         assert_eq!(
             f.message,
-            "Watch mode recorded 4 requests, 1 Content-Security-Policy reports, 1 widget events and 1 loader console messages on this page, from 3 ms after the page started. The request timeline is complete, so the widget's stage was decided from every request it made, not only the first 250 the browser keeps."
+            "Watch mode recorded 4 requests, 1 Content-Security-Policy report, 1 widget event and 1 loader console message on this page, from 3 ms after the page started. The request timeline is complete, so the widget's stage was decided from every request it made, not only the first 250 the browser keeps."
         );
         assert_eq!(
             evidence(f, "Requests recorded"),
