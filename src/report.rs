@@ -80,6 +80,11 @@ const ACCESS: [&str; 9] = [
     "org/no-session",
 ];
 
+/// Findings about how the page was read (watch mode's recording), not about the chat: they
+/// rank last among findings of their severity and never make the headline while anything else
+/// is listed.
+const ABOUT_THE_READING: [&str; 1] = ["page/watch-recorded"];
+
 /// Ranks page and org findings together: worst first, moved by what the page shows.
 ///
 /// - The page shows the conversation started but messages were not sent (or the window kept
@@ -91,7 +96,8 @@ const ACCESS: [&str; 9] = [
 ///   block), then causes in the org, then the page's symptoms (stalled, request failed, not
 ///   sent), which the causes explain.
 /// - Access problems (expired session, missing permission) rank below every real cause of the
-///   same severity: they say what could not be checked, not what is wrong.
+///   same severity: they say what could not be checked, not what is wrong; what watch mode
+///   recorded (`page/watch-recorded`) likewise says how the page was read.
 ///
 /// Among equals the order the checks produced them is kept.
 pub fn rank_all(findings: Vec<Finding>, stage: Option<&Stage>) -> Vec<Finding> {
@@ -111,7 +117,7 @@ pub fn rank_all(findings: Vec<Finding>, stage: Option<&Stage>) -> Vec<Finding> {
                 Severity::Ok => 400,
             };
             let code = f.code.as_str();
-            let mut key = if ACCESS.contains(&code) {
+            let mut key = if ACCESS.contains(&code) || ABOUT_THE_READING.contains(&code) {
                 base + 90
             } else if PAGE_SYMPTOMS.contains(&code) {
                 base + 30
@@ -160,7 +166,11 @@ pub fn diagnose_all(
         all.extend(o.findings.iter().cloned());
     }
     let findings = rank_all(all, page.and_then(|p| p.stage.as_ref()));
-    let headline = match findings.first() {
+    let top = findings
+        .iter()
+        .find(|f| !ABOUT_THE_READING.contains(&f.code.as_str()))
+        .or(findings.first());
+    let headline = match top {
         Some(top) if top.severity <= Severity::Warning && ACCESS.contains(&top.code.as_str()) => {
             format!("Not fully checked: {}", top.title)
         }
@@ -276,6 +286,38 @@ mod tests {
             .collect();
         assert_eq!(warn[0], "org/cors-origin-missing");
         assert_eq!(*warn.last().unwrap(), "org/setup-access");
+    }
+
+    #[test]
+    fn watch_mode_s_note_ranks_below_every_other_info_finding_and_is_never_the_headline() {
+        let f = |code: &str, s| Finding::new(code, s, code, "m");
+        let findings = vec![
+            f("page/watch-recorded", Severity::Info),
+            f("page/widget-ready", Severity::Ok),
+            f("org/recent-sessions", Severity::Info),
+            f("page/button-hidden", Severity::Info),
+            f("org/checks-summary", Severity::Ok),
+        ];
+        let ranked = rank_all(findings.clone(), Some(&Stage::ButtonHidden));
+        let codes: Vec<_> = ranked.iter().map(|f| f.code.as_str()).collect();
+        assert_eq!(
+            codes,
+            vec![
+                "page/button-hidden",
+                "org/recent-sessions",
+                "page/watch-recorded",
+                "page/widget-ready",
+                "org/checks-summary"
+            ]
+        );
+        // Only passed checks besides it: the headline is the first of those.
+        let ok_only = vec![findings[0].clone(), findings[1].clone()];
+        let d = diagnose_all(None, None, &ok_only);
+        assert_eq!(d.findings[0].code, "page/watch-recorded");
+        assert_eq!(d.headline, "page/widget-ready");
+        // Alone, it is the headline (there is nothing else to say).
+        let d = diagnose_all(None, None, &ok_only[..1]);
+        assert_eq!(d.headline, "page/watch-recorded");
     }
 
     #[test]

@@ -15,7 +15,7 @@ function runScan() {
   if (watched) globalThis.__mdWatchFlush();
   const base = { kind: 'md/page-scan', engine: 'wasm2js', coreVersion: coreVersion(), watched };
   try {
-    const report = scan();
+    const report = scan(globalThis.__mdWatch ?? null);
     return { ...base, ok: true, report, ms: performance.now() - started };
   } catch (e) {
     return { ...base, ok: false, error: String(e && e.message ? e.message : e), ms: performance.now() - started };

@@ -1,13 +1,15 @@
 //! The snippet parser and the page analysis over arbitrary script text: never panics.
 //! The input is used as one inline script, an onload attribute, a script URL and a resource
 //! URL, on the page and in a same-origin frame, so the loader classifier, the wrapper-run
-//! reader, the duplicate classification and the lifecycle reader see it too.
+//! reader, the duplicate classification and the lifecycle reader see it too. It is also read
+//! as a watch-mode record (JSON) and used as every text of one (request URL, CSP report,
+//! widget event, loader console line).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use messaging_doctor::page::{
-    analyze, snippet::read_script, CspViolation, DomEvidence, FrameEvidence, PageEvidence,
-    ResourceEvidence, ScriptEvidence,
+    analyze, snippet::read_script, ConsoleLine, CspViolation, DomEvidence, FrameEvidence,
+    PageEvidence, ResourceEvidence, ScriptEvidence, WatchCsp, WatchEvidence, WidgetEvent,
 };
 
 fuzz_target!(|data: &[u8]| {
@@ -74,6 +76,31 @@ fuzz_target!(|data: &[u8]| {
             index: 2,
             url: text.to_string(),
             ..Default::default()
+        });
+    }
+    if flags & 16 != 0 {
+        ev.watch = Some(match serde_json::from_str::<WatchEvidence>(text) {
+            Ok(w) => w,
+            Err(_) => WatchEvidence {
+                started_ms: Some(f64::from(flags) * 10.0),
+                resources: ev.resources.clone(),
+                csp: vec![WatchCsp {
+                    blocked_url: text.to_string(),
+                    directive: text.to_string(),
+                    at_ms: Some(f64::from(flags)),
+                }],
+                events: vec![WidgetEvent {
+                    name: format!("onEmbeddedMessaging{text}"),
+                    at_ms: Some(f64::from(flags) * 3.0),
+                    detail: Some(text.to_string()),
+                }],
+                console: vec![ConsoleLine {
+                    level: "error".into(),
+                    text: text.to_string(),
+                    at_ms: None,
+                }],
+                ..Default::default()
+            },
         });
     }
     let report = analyze(&ev);

@@ -13,9 +13,8 @@
 //! failed request once, so a widget that has not shown its button [`STALL_AFTER_MS`] after its
 //! loader arrived is stalled.
 
-use super::{
-    split_url, CspViolation, DomEvidence, Loader, LocatedInit, PageEvidence, ResourceEvidence,
-};
+use super::watch::{self, EventFacts, WatchEvidence};
+use super::{split_url, DomEvidence, Loader, LocatedInit, PageEvidence, ResourceEvidence};
 use crate::finding::{Evidence, Finding, Severity};
 use serde::{Deserialize, Serialize};
 
@@ -194,14 +193,20 @@ pub struct WidgetDoc<'a> {
     pub resources: &'a [ResourceEvidence],
     pub dom: &'a DomEvidence,
     pub page_age_ms: Option<f64>,
+    /// What watch mode recorded in this document (the page only): its requests are already
+    /// in `resources`; its widget events decide between stages.
+    pub watch: Option<&'a WatchEvidence>,
 }
 
 impl<'a> WidgetDoc<'a> {
+    /// The page itself, with the requests the browser's buffer kept (see [`assess`] for the
+    /// watch-mode recording merged in).
     pub fn page(ev: &'a PageEvidence) -> Self {
         WidgetDoc {
             resources: &ev.resources,
             dom: &ev.dom,
             page_age_ms: ev.page_age_ms,
+            watch: ev.watch.as_ref(),
         }
     }
 }
@@ -212,7 +217,12 @@ pub fn assess(
     loaders: &[Loader],
     inits: &[LocatedInit],
 ) -> (Vec<TimelineEntry>, Option<Stage>) {
-    assess_in(ev, WidgetDoc::page(ev), loaders, inits)
+    let resources = watch::merged_resources(&ev.resources, ev.watch.as_ref());
+    let doc = WidgetDoc {
+        resources: &resources,
+        ..WidgetDoc::page(ev)
+    };
+    assess_in(ev, doc, loaders, inits)
 }
 
 /// [`assess`] for the widget of one document of the page.
@@ -272,19 +282,33 @@ fn stage(ev: &PageEvidence, doc: WidgetDoc<'_>, t: &[TimelineEntry]) -> Stage {
         }
         return Stage::ButtonHidden;
     }
-    let buffer_full = doc.resources.len() >= RESOURCE_BUFFER_DEFAULT;
-    let age = doc.page_age_ms.unwrap_or(f64::MAX);
-    let Some(loader) = last(t, Step::Loader) else {
-        return if buffer_full {
-            Stage::TimelineIncomplete
-        } else if age < STALL_AFTER_MS {
-            Stage::Starting
-        } else {
-            Stage::LoaderBlocked
-        };
+    // Watch mode: the widget's own events. Ready (start-up finished) or business hours ended
+    // with no button on the page: the button is hidden, not a failure. An InitError without
+    // Ready: start-up failed, so the widget is not "still starting" however young the page.
+    let events = doc.watch.map(EventFacts::of).unwrap_or_default();
+    let failed_startup = events.failed_startup();
+    if events.ready || events.hours_closed && !failed_startup {
+        return Stage::ButtonHidden;
+    }
+    // With watch mode the recording is the whole history, whatever the browser's buffer kept.
+    let buffer_full = match doc.watch {
+        Some(w) => !w.timeline_complete(doc.resources.len()),
+        None => doc.resources.len() >= RESOURCE_BUFFER_DEFAULT,
     };
-    if loader.failed() {
-        return Stage::LoaderBlocked;
+    let age = doc.page_age_ms.unwrap_or(f64::MAX);
+    let loader = last(t, Step::Loader);
+    match loader {
+        None if !failed_startup => {
+            return if buffer_full {
+                Stage::TimelineIncomplete
+            } else if age < STALL_AFTER_MS {
+                Stage::Starting
+            } else {
+                Stage::LoaderBlocked
+            };
+        }
+        Some(l) if l.failed() => return Stage::LoaderBlocked,
+        _ => {}
     }
     if last(t, Step::Styles).is_some_and(|e| e.failed()) {
         return Stage::StylesFailed;
@@ -303,18 +327,28 @@ fn stage(ev: &PageEvidence, doc: WidgetDoc<'_>, t: &[TimelineEntry]) -> Stage {
     {
         return Stage::StartupAnswersWithheld;
     }
-    let since_loader = loader.end_ms().map(|end| age - end).unwrap_or(age);
-    if since_loader < STALL_AFTER_MS {
+    let since_loader = loader
+        .and_then(|l| l.end_ms())
+        .map(|end| age - end)
+        .unwrap_or(age);
+    if since_loader < STALL_AFTER_MS && !failed_startup {
         return Stage::Starting;
     }
     let asked = |s: Step| last(t, s).is_some();
     if buffer_full && !(asked(Step::Config) && asked(Step::BusinessHours)) {
         return Stage::TimelineIncomplete;
     }
-    if !asked(Step::Styles) && !asked(Step::Config) && doc.dom.containers == 0 {
+    let startup_unasked = !asked(Step::Config) && !asked(Step::BusinessHours);
+    if failed_startup {
+        // Init ran (the widget reported its failure). Its start-up requests never left: CSP
+        // (reported) or, with its container on the page, CSP or an ad blocker. Otherwise the
+        // stall names the answers that are missing, or none (init threw before any request).
+        if startup_unasked && (doc.dom.containers > 0 || !salesforce_violations(ev).is_empty()) {
+            return Stage::StartupRequestsBlocked;
+        }
+    } else if !asked(Step::Styles) && !asked(Step::Config) && doc.dom.containers == 0 {
         return Stage::InitNeverCalled;
-    }
-    if !asked(Step::Config) && !asked(Step::BusinessHours) {
+    } else if startup_unasked {
         return Stage::StartupRequestsBlocked;
     }
     let missing: Vec<Step> = [
@@ -341,7 +375,21 @@ fn timeline_evidence(f: Finding, t: &[TimelineEntry]) -> Finding {
 /// The finding for a stage, with the timeline as evidence. `Healthy` and `Starting` give an
 /// informational finding so the admin sees what was checked.
 pub fn finding_for(stage: &Stage, t: &[TimelineEntry], ev: &PageEvidence) -> Finding {
+    finding_for_in(stage, t, ev, ev.watch.as_ref())
+}
+
+/// [`finding_for`] for the widget of one document: `watch` is that document's recording (the
+/// page's, or none for a frame), whose widget events and loader messages join the evidence.
+/// CSP violations are always the page's (the browser's reports and watch mode's).
+pub fn finding_for_in(
+    stage: &Stage,
+    t: &[TimelineEntry],
+    ev: &PageEvidence,
+    watch: Option<&WatchEvidence>,
+) -> Finding {
     let csp = salesforce_violations(ev);
+    let facts = watch.map(EventFacts::of).unwrap_or_default();
+    let failed_startup = facts.failed_startup() && !stage.widget_started();
     let storage_evidence = |f: Finding| {
         ev.storage.iter().fold(f, |f, s| {
             f.with_evidence(Evidence::new(
@@ -432,7 +480,7 @@ pub fn finding_for(stage: &Stage, t: &[TimelineEntry], ev: &PageEvidence) -> Fin
         )
         .with_fix("In Setup, open CORS and add this website's origin (for example https://www.example.com) to the allowlist; add every domain the chat runs on.")
         .with_link("CORS (Setup)", "/lightning/setup/CorsWhitelistEntries/home"),
-        Stage::LoaderBlocked if csp.iter().any(|v| classify(&v.blocked_url) == Some(Step::Loader)) => Finding::new(
+        Stage::LoaderBlocked if csp.iter().any(|v| classify(v.blocked_url) == Some(Step::Loader)) => Finding::new(
             "page/csp-blocked",
             Severity::Error,
             "The page's Content-Security-Policy blocked the chat loader",
@@ -467,6 +515,36 @@ pub fn finding_for(stage: &Stage, t: &[TimelineEntry], ev: &PageEvidence) -> Fin
              overwritten or threw before calling init.",
         )
         .with_fix("Keep the snippet as one unit: the initEmbeddedMessaging function and the loader tag with onload=\"initEmbeddedMessaging()\"."),
+        Stage::StalledBeforeReady { missing } if failed_startup => Finding::new(
+            "page/widget-stalled",
+            Severity::Error,
+            "The widget reported a start-up error and never showed its button",
+            format!(
+                "Watch mode recorded the widget's own failure signal ({}) and no Ready event: \
+                 its start-up failed. {}",
+                facts.init_error_words(),
+                if [Step::Styles, Step::Config, Step::BusinessHours]
+                    .iter()
+                    .all(|s| missing.contains(s))
+                {
+                    "It made none of its start-up requests, so the loader rejected the snippet's \
+                     values (org id, deployment name, site URL, scrt2URL) or its init threw an \
+                     exception."
+                        .to_string()
+                } else if missing.is_empty() {
+                    "Every start-up request answered, so the failure came from the widget itself \
+                     (for example its chat window failed to initialize)."
+                        .to_string()
+                } else {
+                    format!(
+                        "No answer was seen for: {}.",
+                        missing.iter().map(|s| s.label()).collect::<Vec<_>>().join(", ")
+                    )
+                }
+            ),
+        )
+        .with_fix("Open the browser console on the page: the loader logs the reason next to the error.")
+        .with_fix("Copy the snippet again from the deployment's Code Snippet page and compare its values."),
         Stage::StalledBeforeReady { missing } => Finding::new(
             "page/widget-stalled",
             Severity::Error,
@@ -518,7 +596,36 @@ pub fn finding_for(stage: &Stage, t: &[TimelineEntry], ev: &PageEvidence) -> Fin
              on the page.",
         ),
     };
-    let f = timeline_evidence(f, t);
+    let mut f = timeline_evidence(f, t);
+    if let Some(w) = watch {
+        if failed_startup {
+            if !matches!(stage, Stage::StalledBeforeReady { .. }) {
+                f.message.push_str(&format!(
+                    " The widget itself reported the failure: watch mode recorded {}.",
+                    facts.init_error_words()
+                ));
+            }
+            f = f.with_evidence(Evidence::new(
+                "Widget start-up error",
+                facts.init_error_words(),
+            ));
+        }
+        if *stage == Stage::ButtonHidden && facts.hours_closed {
+            f = f.with_evidence(Evidence::new(
+                "Business hours",
+                "the widget reported that business hours ended: the button stays hidden until \
+                 they start again (not a failure)",
+            ));
+        } else if *stage == Stage::ButtonHidden && facts.ready {
+            f = f.with_evidence(Evidence::new(
+                "Start-up",
+                "the widget reported Ready (start-up finished), but no chat button is displayed \
+                 on the page",
+            ));
+        }
+        f = watch::event_evidence(f, w);
+        f = watch::stage_console_evidence(f, w, stage.widget_started());
+    }
     if matches!(
         stage,
         Stage::Healthy | Stage::Starting | Stage::ButtonHidden
@@ -546,34 +653,90 @@ fn is_salesforce_url(url: &str) -> bool {
         || classify(url).is_some()
 }
 
-/// The CSP violations the browser reported for Salesforce URLs (the widget's loader, styles,
-/// frames and requests).
-pub fn salesforce_violations(ev: &PageEvidence) -> Vec<&CspViolation> {
-    ev.csp_violations
+/// A CSP violation for this page: one the browser kept for a late observer (Chromium), or one
+/// watch mode recorded as it happened (both browsers).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SeenViolation<'a> {
+    pub blocked_url: &'a str,
+    pub directive: &'a str,
+    /// When it happened (watch mode only).
+    pub at_ms: Option<f64>,
+    /// Recorded by watch mode.
+    pub watched: bool,
+}
+
+/// The CSP violations for Salesforce URLs (the widget's loader, styles, frames and requests):
+/// the browser's reports, then watch mode's recordings that are not the same violation again
+/// (same URL and directive: the loader's retry is blocked twice).
+pub fn salesforce_violations(ev: &PageEvidence) -> Vec<SeenViolation<'_>> {
+    let mut out: Vec<SeenViolation<'_>> = ev
+        .csp_violations
         .iter()
         .filter(|v| is_salesforce_url(&v.blocked_url))
-        .collect()
+        .map(|v| SeenViolation {
+            blocked_url: &v.blocked_url,
+            directive: &v.directive,
+            at_ms: None,
+            watched: false,
+        })
+        .collect();
+    let Some(w) = &ev.watch else {
+        return out;
+    };
+    for v in w.csp() {
+        let dup = out
+            .iter()
+            .take(super::CSP_REPORTS_KEPT + watch::MAX_WATCH_CSP)
+            .any(|o| o.blocked_url == v.blocked_url && o.directive == v.directive);
+        if !dup && is_salesforce_url(&v.blocked_url) {
+            out.push(SeenViolation {
+                blocked_url: &v.blocked_url,
+                directive: &v.directive,
+                at_ms: v.at_ms,
+                watched: true,
+            });
+        }
+    }
+    out
 }
 
 /// Says whether CSP blocking was observed (the browser reported violations, listed) or can only
-/// be inferred (requests that never happened), for every stage where it matters.
+/// be inferred (requests that never happened), for every stage where it matters. Watch mode
+/// records every violation since the page started, in Firefox too, so with it "not observed"
+/// means none happened.
 fn csp_evidence(
     mut f: Finding,
     stage: &Stage,
-    csp: &[&CspViolation],
+    csp: &[SeenViolation<'_>],
     ev: &PageEvidence,
 ) -> Finding {
     for v in csp.iter().take(10) {
-        f = f.with_evidence(Evidence::new(
-            "CSP violation (reported by the browser)",
-            format!("{} blocked {}", v.directive, v.blocked_url),
-        ));
+        let url = watch::capped(v.blocked_url, watch::MAX_WATCH_URL);
+        let directive = watch::capped(v.directive, watch::MAX_WATCH_SHORT);
+        f = f.with_evidence(if v.watched {
+            Evidence::new(
+                "CSP violation (recorded by watch mode)",
+                format!("{directive} blocked {url} at {}", watch::secs(v.at_ms)),
+            )
+        } else {
+            Evidence::new(
+                "CSP violation (reported by the browser)",
+                format!("{directive} blocked {url}"),
+            )
+        });
     }
     let blocked_stage = matches!(stage, Stage::StartupRequestsBlocked | Stage::LoaderBlocked);
-    let how = if !csp.is_empty() {
+    let how = if csp.iter().any(|v| v.watched) {
+        "observed: the browser reported the violations above (recorded by watch mode since the \
+         page started)"
+    } else if !csp.is_empty() {
         "observed: the browser reported the violations above"
     } else if !blocked_stage {
         return f;
+    } else if ev.watch.as_ref().is_some_and(|w| w.csp_complete()) {
+        "not observed: the browser reported no Content-Security-Policy violation for Salesforce \
+         hosts on this page (recorded by watch mode since the page started), so an ad blocker, \
+         another extension or the network is the likelier cause"
     } else if ev.csp_reports_readable && ev.csp_violations.len() < super::CSP_REPORTS_KEPT {
         "not observed: the browser reported no Content-Security-Policy violation for Salesforce \
          hosts on this page, so an ad blocker, another extension or the network is the likelier cause"

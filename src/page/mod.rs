@@ -7,10 +7,12 @@
 pub mod lifecycle;
 pub mod sanity;
 pub mod snippet;
+pub mod watch;
 
 use crate::finding::{Evidence, Finding, Severity};
 use serde::{Deserialize, Serialize};
 use snippet::{Family, InitCall};
+pub use watch::{ConsoleLine, WatchCsp, WatchEvidence, WatchStats, WidgetEvent};
 
 /// Caps the collector applies; restated here so the core can say what was left out.
 pub const MAX_INLINE_SCRIPT_BYTES: usize = 512 * 1024;
@@ -50,6 +52,13 @@ pub struct PageEvidence {
     /// CSP block can only be inferred from requests that never happened.
     #[serde(default)]
     pub csp_reports_readable: bool,
+    /// What watch mode recorded on this page from its first request (`watch.rs`), when it is
+    /// on for the site. Page-controlled: evidence only.
+    #[serde(default)]
+    pub watch: Option<WatchEvidence>,
+    /// Watch mode handed over a record that could not be read (why, for the finding).
+    #[serde(default)]
+    pub watch_unreadable: Option<String>,
 }
 
 /// A frame of the page (`<iframe>`/`<frame>`), other than the chat widget's own frames.
@@ -235,6 +244,9 @@ pub struct ScanStats {
     /// Frames seen (same-origin ones were read too).
     #[serde(default)]
     pub frames: u32,
+    /// What watch mode recorded, when it was on (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watch: Option<WatchStats>,
 }
 
 /// Which loader family a script URL is, if any.
@@ -391,10 +403,13 @@ impl Inventory {
 
 /// Runs every page check over the evidence.
 pub fn analyze(ev: &PageEvidence) -> PageReport {
+    // The page's own request history: with watch mode, the browser's buffer and the recording
+    // together (the recording goes beyond the buffer's 250 entries).
+    let resources = watch::merged_resources(&ev.resources, ev.watch.as_ref());
     let main = Doc {
         frame: None,
         scripts: &ev.scripts,
-        resources: &ev.resources,
+        resources: &resources,
         dom: &ev.dom,
     };
     let mut inv = Inventory::default();
@@ -429,8 +444,16 @@ pub fn analyze(ev: &PageEvidence) -> PageReport {
         findings.push(no_widget_finding(ev));
     } else {
         findings.extend(inventory_findings(ev, &loaders, &init_calls));
-        if let Some(f) = duplicate_finding(&loaders, &init_calls, &wrapper_runs) {
-            findings.push(f);
+        match (
+            duplicate_finding(&loaders, &init_calls, &wrapper_runs),
+            &ev.watch,
+        ) {
+            (Some(f), Some(w)) => findings.push(watch::ran_evidence(f, w)),
+            (Some(f), None) => findings.push(f),
+            (None, Some(w)) => {
+                findings.extend(watch::runtime_duplicate_finding(w, &loaders, &init_calls))
+            }
+            (None, None) => {}
         }
         findings.extend(
             init_calls
@@ -438,22 +461,29 @@ pub fn analyze(ev: &PageEvidence) -> PageReport {
                 .filter_map(|i| sanity::finding_for(&i.call, &i.location())),
         );
     }
+    // The watch record is the page's: it speaks for the widget only when the page itself
+    // carries it (a frame has its own clock, events and console).
+    let doc = match &widget_doc {
+        None => lifecycle::WidgetDoc {
+            resources: &resources,
+            ..lifecycle::WidgetDoc::page(ev)
+        },
+        Some((f, _)) => lifecycle::WidgetDoc {
+            resources: &f.resources,
+            dom: &f.dom,
+            page_age_ms: f.page_age_ms,
+            watch: None,
+        },
+    };
     let (timeline, stage) = match &widget_doc {
-        None => lifecycle::assess(ev, &loaders, &init_calls),
-        Some((f, own)) => {
-            let doc = lifecycle::WidgetDoc {
-                resources: &f.resources,
-                dom: &f.dom,
-                page_age_ms: f.page_age_ms,
-            };
-            lifecycle::assess_in(ev, doc, &own.loaders, &own.inits)
-        }
+        None => lifecycle::assess_in(ev, doc, &loaders, &init_calls),
+        Some((_, own)) => lifecycle::assess_in(ev, doc, &own.loaders, &own.inits),
     };
     if let Some(stage) = &stage {
         if stage.widget_started() {
             demote_latent_duplicate(&mut findings);
         }
-        findings.push(lifecycle::finding_for(stage, &timeline, ev));
+        findings.push(lifecycle::finding_for_in(stage, &timeline, ev, doc.watch));
     }
     if ev.truncated {
         findings.push(Finding::new(
@@ -464,6 +494,7 @@ pub fn analyze(ev: &PageEvidence) -> PageReport {
              near the end of a very large page may have been missed.",
         ));
     }
+    findings.extend(watch::recorded_finding(ev));
 
     PageReport {
         core_version: crate::CORE_VERSION.to_string(),
@@ -480,9 +511,17 @@ pub fn analyze(ev: &PageEvidence) -> PageReport {
                     .map(|f| f.scripts.len() as u32)
                     .sum::<u32>(),
             inline_bytes,
-            resources: ev.resources.len() as u32,
+            resources: resources.len() as u32,
             truncated: ev.truncated,
             frames: ev.frames.len() as u32,
+            watch: match (&ev.watch, &ev.watch_unreadable) {
+                (Some(w), _) => Some(w.stats()),
+                (None, Some(_)) => Some(WatchStats {
+                    unreadable: true,
+                    ..Default::default()
+                }),
+                (None, None) => None,
+            },
         },
     }
 }
@@ -557,7 +596,7 @@ fn frame_evidence(mut f: Finding, ev: &PageEvidence) -> Finding {
     f
 }
 
-fn describe_call(c: &InitCall) -> String {
+pub(crate) fn describe_call(c: &InitCall) -> String {
     let field = |v: &Option<String>| v.clone().unwrap_or_else(|| "(set at run time)".into());
     match c.family {
         Family::LegacyMenu => format!(

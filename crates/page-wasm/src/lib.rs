@@ -1,18 +1,23 @@
 //! Content-script binding. The only Rust that touches the customer's page.
 //!
-//! `scan()` reads the page (script elements in document order, resource timing entries, the
-//! widget's DOM markers) into a plain [`PageEvidence`], runs the pure core over it and returns
-//! the [`messaging_doctor::page::PageReport`] as a JS object. It reads; it never writes to the
+//! `scan(watch)` reads the page (script elements in document order, resource timing entries,
+//! the widget's DOM markers) into a plain [`PageEvidence`], adds watch mode's record when it is
+//! given one, runs the pure core over it and returns the
+//! [`messaging_doctor::page::PageReport`] as a JS object. It reads; it never writes to the
 //! page, evaluates page code, or keeps anything.
 //!
 //! This crate is built twice by `scripts/build.sh`: to JavaScript through wasm2js for the
 //! content script (Chromium refuses WebAssembly in content scripts on pages whose CSP lacks
 //! `'wasm-unsafe-eval'`), and to plain Wasm for the `wasm-bindgen-test` browser tests.
 
+use messaging_doctor::page::watch::{
+    capped, MAX_WATCH_CONSOLE, MAX_WATCH_CSP, MAX_WATCH_EVENTS, MAX_WATCH_RESOURCES,
+    MAX_WATCH_SHORT, MAX_WATCH_TEXT, MAX_WATCH_URL,
+};
 use messaging_doctor::page::{
-    analyze, CspViolation, DomEvidence, FrameEvidence, PageEvidence, ResourceEvidence,
-    ScriptEvidence, StorageEvidence, CSP_REPORTS_KEPT, EXPERIENCE_COMPONENT_TAG,
-    MAX_INLINE_SCRIPT_BYTES,
+    analyze, ConsoleLine, CspViolation, DomEvidence, FrameEvidence, PageEvidence, ResourceEvidence,
+    ScriptEvidence, StorageEvidence, WatchCsp, WatchEvidence, WidgetEvent, CSP_REPORTS_KEPT,
+    EXPERIENCE_COMPONENT_TAG, MAX_INLINE_SCRIPT_BYTES,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -429,11 +434,121 @@ fn collect_resources(window: &Window) -> Vec<ResourceEvidence> {
     out
 }
 
-/// Scans the current page and returns the `PageReport` as a plain JS object.
+/// Reads watch mode's record (`globalThis.__mdWatch`, made by the extension's own recorder in
+/// this isolated world; its contents are page-controlled text). `null`/`undefined`: watch mode
+/// is off. Anything else that is not a plain object is reported as unreadable, never a failed
+/// scan.
+///
+/// Read field by field with `Reflect`, like the CSP reports, by the same rules as the core's
+/// tolerant serde reading (`messaging_doctor::page::watch`): a field of the wrong type (or a
+/// getter that throws) reads as absent, an entry that is not an object is skipped, lists stop
+/// at their caps, strings are cut before they are copied out of JS. Not
+/// `serde_wasm_bindgen::from_value`: its deserializer added 61 KB to the content script's Wasm
+/// (145 → 206 KB before wasm2js, measured with serde-wasm-bindgen 0.6.5), where this reader
+/// costs a few.
+pub fn read_watch(watch: &JsValue) -> (Option<WatchEvidence>, Option<String>) {
+    if watch.is_null() || watch.is_undefined() {
+        return (None, None);
+    }
+    if !watch.is_object() || js_sys::Array::is_array(watch) {
+        return (None, Some("not an object".into()));
+    }
+    let w = watch;
+    let resources = js_list(w, "resources", MAX_WATCH_RESOURCES, |r| ResourceEvidence {
+        url: js_text(r, "url", MAX_WATCH_URL).unwrap_or_default(),
+        initiator: js_text(r, "initiator", MAX_WATCH_SHORT).unwrap_or_default(),
+        // 0 = the browser does not expose it; HTTP statuses are 100..=599.
+        status: js_number(r, "status")
+            .filter(|s| (1.0..=999.0).contains(s))
+            .map(|s| s as u16),
+        duration_ms: js_number(r, "durationMs"),
+        start_ms: js_number(r, "startMs"),
+    });
+    let csp = js_list(w, "csp", MAX_WATCH_CSP, |c| WatchCsp {
+        blocked_url: js_text(c, "blockedUrl", MAX_WATCH_URL).unwrap_or_default(),
+        directive: js_text(c, "directive", MAX_WATCH_SHORT).unwrap_or_default(),
+        at_ms: js_number(c, "atMs"),
+    });
+    let events = js_list(w, "events", MAX_WATCH_EVENTS, |e| WidgetEvent {
+        name: js_text(e, "name", MAX_WATCH_SHORT).unwrap_or_default(),
+        at_ms: js_number(e, "atMs"),
+        detail: js_text(e, "detail", MAX_WATCH_SHORT),
+    });
+    let console = js_list(w, "console", MAX_WATCH_CONSOLE, |c| ConsoleLine {
+        level: js_text(c, "level", MAX_WATCH_SHORT).unwrap_or_default(),
+        text: js_text(c, "text", MAX_WATCH_TEXT).unwrap_or_default(),
+        at_ms: js_number(c, "atMs"),
+    });
+    let count = |k: &str| {
+        js_number(w, k)
+            .filter(|n| *n > 0.0)
+            .map(|n| n.min(u32::MAX as f64) as u32)
+            .unwrap_or(0)
+    };
+    let record = WatchEvidence {
+        version: count("version"),
+        started_ms: js_number(w, "startedMs"),
+        resources,
+        resources_dropped: count("resourcesDropped"),
+        csp,
+        csp_dropped: count("cspDropped"),
+        events,
+        console,
+    };
+    (Some(record), None)
+}
+
+fn js_get(o: &JsValue, k: &str) -> Option<JsValue> {
+    js_sys::Reflect::get(o, &JsValue::from_str(k)).ok()
+}
+
+/// A finite number, else absent.
+fn js_number(o: &JsValue, k: &str) -> Option<f64> {
+    js_get(o, k)
+        .and_then(|v| v.as_f64())
+        .filter(|n| n.is_finite())
+}
+
+/// A string cut to `max` bytes at a character boundary (cut in JS first, so a huge string is
+/// never copied whole), else absent.
+fn js_text(o: &JsValue, k: &str, max: usize) -> Option<String> {
+    let v = js_get(o, k)?;
+    let s: &js_sys::JsString = v.dyn_ref()?;
+    let text = if s.length() as usize > max {
+        String::from(s.slice(0, max as u32))
+    } else {
+        String::from(s)
+    };
+    Some(capped(&text, max).into_owned())
+}
+
+/// The objects of a list field, at most `max`, each read with `read`; entries that are not
+/// objects are skipped, a field that is not a list reads as empty.
+fn js_list<T>(o: &JsValue, k: &str, max: usize, read: impl Fn(&JsValue) -> T) -> Vec<T> {
+    let Some(list) = js_get(o, k).and_then(|v| v.dyn_into::<js_sys::Array>().ok()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for i in 0..list.length() {
+        if out.len() == max {
+            break;
+        }
+        let item = list.get(i);
+        if item.is_object() && !js_sys::Array::is_array(&item) {
+            out.push(read(&item));
+        }
+    }
+    out
+}
+
+/// Scans the current page and returns the `PageReport` as a plain JS object. `watch` is watch
+/// mode's record of the page (`globalThis.__mdWatch ?? null`).
 #[wasm_bindgen]
-pub fn scan() -> Result<JsValue, JsError> {
+pub fn scan(watch: JsValue) -> Result<JsValue, JsError> {
     let doc = gloo::utils::document();
-    let report = analyze(&collect(&doc));
+    let mut ev = collect(&doc);
+    (ev.watch, ev.watch_unreadable) = read_watch(&watch);
+    let report = analyze(&ev);
     // JSON-compatible: maps (from `#[serde(flatten)]`) become plain objects, so the report
     // survives structured cloning to the popup and reads like the documented JSON.
     let ser = serde_wasm_bindgen::Serializer::json_compatible();

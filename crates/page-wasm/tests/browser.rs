@@ -3,7 +3,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use md_page_wasm::collect;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_sys::{Document, HtmlScriptElement};
 
@@ -157,13 +157,128 @@ fn caps_a_huge_inline_script_and_says_so() {
 #[wasm_bindgen_test]
 fn scan_returns_a_plain_object_the_popup_can_read() {
     // scan() reads the runner's own page: no chat there, so the no-widget finding.
-    let report = md_page_wasm::scan().unwrap();
+    let report = md_page_wasm::scan(JsValue::NULL).unwrap();
     let findings = js_sys::Reflect::get(&report, &"findings".into()).unwrap();
     let first = js_sys::Reflect::get(&findings, &0.into()).unwrap();
     let code = js_sys::Reflect::get(&first, &"code".into()).unwrap();
     assert_eq!(code.as_string().as_deref(), Some("page/no-chat-widget"));
     // Plain object, not a Map: survives structured cloning to the popup.
     assert!(!report.is_instance_of::<js_sys::Map>());
+}
+
+/// The findings of a scan result as (code, title) pairs.
+fn findings_of(report: &JsValue) -> Vec<(String, String)> {
+    let get = |o: &JsValue, k: &str| js_sys::Reflect::get(o, &k.into()).unwrap();
+    let findings: js_sys::Array = get(report, "findings").unchecked_into();
+    findings
+        .iter()
+        .map(|f| {
+            (
+                get(&f, "code").as_string().unwrap(),
+                get(&f, "title").as_string().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+fn scan_reads_watch_mode_record() {
+    // The record in the shape watch mode's recorder keeps (globalThis.__mdWatch), with a field
+    // of the wrong type and one the core does not know: both are ignored, not fatal.
+    let watch = js_sys::JSON::parse(
+        r#"{"version":1,"startedMs":3.2,"futureField":{"x":1},
+            "resources":[{"url":"https://acme.my.site.com/ESWWebChat1712345678901/assets/js/bootstrap.min.js","initiator":"script","status":200,"durationMs":12.5,"startMs":40.1},
+                         {"url":"https://www.example.com/app.js","initiator":"script","status":0,"startMs":41},
+                         "not an entry"],
+            "resourcesDropped":0,
+            "csp":[{"blockedUrl":"https://acme.my.salesforce-scrt.com","directive":"connect-src","atMs":812}],
+            "cspDropped":"many",
+            "events":[{"name":"onEmbeddedMessagingInitError","atMs":900.5}],
+            "console":[{"level":"error","text":"[EmbeddedServiceBootstrap] Attempted to initialize bootstrap multiple times","atMs":700}]}"#,
+    )
+    .unwrap();
+    let report = md_page_wasm::scan(watch).unwrap();
+    let findings = findings_of(&report);
+    let recorded = findings
+        .iter()
+        .find(|(code, _)| code == "page/watch-recorded")
+        .unwrap_or_else(|| panic!("{findings:?}"));
+    assert_eq!(
+        recorded.1,
+        "Watch mode recorded this page from its first request"
+    );
+    let stats = js_sys::Reflect::get(&report, &"stats".into()).unwrap();
+    let watch = js_sys::Reflect::get(&stats, &"watch".into()).unwrap();
+    let n = |k: &str| js_sys::Reflect::get(&watch, &k.into()).unwrap().as_f64();
+    assert_eq!(n("requests"), Some(2.0));
+    assert_eq!(n("cspReports"), Some(1.0));
+    assert_eq!(n("cspDropped"), Some(0.0));
+    assert_eq!(n("widgetEvents"), Some(1.0));
+    assert_eq!(n("consoleLines"), Some(1.0));
+
+    // Watch mode off: no finding about it.
+    let off = findings_of(&md_page_wasm::scan(JsValue::UNDEFINED).unwrap());
+    assert!(!off.iter().any(|(c, _)| c == "page/watch-recorded"));
+
+    // A record that is not an object: the scan still works and says so.
+    let bad = findings_of(&md_page_wasm::scan(JsValue::from_str("garbage")).unwrap());
+    assert!(
+        bad.iter().any(|(c, t)| c == "page/watch-recorded"
+            && t == "Watch mode was on, but its recording could not be read"),
+        "{bad:?}"
+    );
+}
+
+/// The binding reads the record with `Reflect`; the core reads the same JSON with serde. Both
+/// follow one set of rules: wrong types absent, non-objects skipped, lists and strings capped.
+#[wasm_bindgen_test]
+fn the_binding_reads_a_record_as_the_core_reads_its_json() {
+    let long = "é".repeat(3_000);
+    let json = format!(
+        r#"{{
+        "version": 1, "startedMs": 3.2, "somethingNew": [1, 2, {{"a": null}}],
+        "resources": [
+            {{"url": "https://acme.my.site.com/ESWWebChat1712345678901/assets/js/bootstrap.min.js", "initiator": "script", "status": 200, "durationMs": 12.5, "startMs": 40.1}},
+            {{"url": "https://x.test/a", "status": 0, "startMs": "soon"}},
+            {{"url": 42, "status": 70000, "durationMs": null}},
+            {{"url": "https://x.test/{long}", "initiator": "{long}"}},
+            "not an entry", 7, null, [1, 2]
+        ],
+        "resourcesDropped": -4,
+        "csp": {{"not": "a list"}},
+        "cspDropped": 1e12,
+        "events": [{{"name": "onEmbeddedMessagingInitError", "atMs": 900.5, "detail": {{"reason": "x"}}}},
+                   {{"name": "onEmbeddedMessagingButtonCreated", "atMs": 1000, "detail": "Hide"}}],
+        "console": [{{"level": "error", "text": "{long}", "atMs": 700.0}}]
+    }}"#
+    );
+    let core: messaging_doctor::page::WatchEvidence = serde_json::from_str(&json).unwrap();
+    let js = js_sys::JSON::parse(&json).unwrap();
+    let (read, unreadable) = md_page_wasm::read_watch(&js);
+    assert_eq!(unreadable, None);
+    assert_eq!(read.as_ref(), Some(&core));
+    assert_eq!(core.resources.len(), 4);
+    assert!(core.console[0].text.len() <= messaging_doctor::page::watch::MAX_WATCH_TEXT + 3);
+
+    // Over the caps: lists stop at them.
+    let many = js_sys::Array::new();
+    for i in 0..(messaging_doctor::page::watch::MAX_WATCH_CONSOLE + 5) {
+        let line = js_sys::Object::new();
+        js_sys::Reflect::set(&line, &"text".into(), &format!("line {i}").into()).unwrap();
+        many.push(&line);
+    }
+    let record = js_sys::Object::new();
+    js_sys::Reflect::set(&record, &"console".into(), &many).unwrap();
+    let (read, _) = md_page_wasm::read_watch(&record);
+    assert_eq!(
+        read.unwrap().console.len(),
+        messaging_doctor::page::watch::MAX_WATCH_CONSOLE
+    );
+    assert_eq!(
+        md_page_wasm::read_watch(&js_sys::Array::new()).1.as_deref(),
+        Some("not an object")
+    );
+    assert_eq!(md_page_wasm::read_watch(&JsValue::NULL), (None, None));
 }
 
 /// Waits for an iframe's load event.
