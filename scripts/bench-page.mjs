@@ -11,6 +11,10 @@
 //   /large/   10,000 elements, 200 inline scripts (~2.5 KB of ordinary code each), one
 //             Messaging for Web snippet and its loader
 //   /twenty/  20 copies of the snippet (20 deployments), each with its loader
+//   /requests/ 1,000 requests (40 batches of 25 fetches) and a snippet: loaded --runs times
+//             without and then with watch mode on for the site, to show what the recorder
+//             costs a page (the page's own time to its last request) and the scan time with
+//             a 1,000-request record
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -57,7 +61,15 @@ function twentyPage() {
 <body><h1>Twenty snippets</h1>${copies.join('\n')}</body></html>`;
 }
 
+function requestsPage() {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>bench: 1,000 requests</title></head>
+<body><h1>1,000 requests</h1>${snippet('Web_Chat')}
+<script>(async () => { for (let b = 0; b < 40; b++) { const w = []; for (let i = 0; i < 25; i++) w.push(fetch('/ping?' + (b * 25 + i), { cache: 'no-store' }).then((r) => r.text())); await Promise.all(w); } window.__doneMs = performance.now(); })();</script>
+</body></html>`;
+}
+
 const PAGES = { large: largePage(), twenty: twentyPage() };
+const WATCH_PAGE = requestsPage();
 
 async function serve() {
   const server = http.createServer((req, res) => {
@@ -65,6 +77,16 @@ async function serve() {
     if (url.pathname.endsWith('/assets/js/bootstrap.min.js')) {
       res.writeHead(200, { 'content-type': 'text/javascript' });
       res.end('/* bench stand-in for the loader */\n');
+      return;
+    }
+    if (url.pathname === '/ping') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('ok');
+      return;
+    }
+    if (url.pathname === '/requests/') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(WATCH_PAGE);
       return;
     }
     const m = /^\/([a-z]+)\/$/.exec(url.pathname);
@@ -129,9 +151,66 @@ async function main() {
       } finally {
         await driver.close();
       }
+      await benchWatch(browser, server);
     }
   } finally {
     await server.close();
+  }
+}
+
+/** Loads /requests/ RUNS times; returns the page's own times to its last request and the scan ms. */
+async function loads(driver, url) {
+  const done = [];
+  const scans = [];
+  for (let i = 0; i < RUNS; i++) {
+    const page = await driver.openPage(url);
+    try {
+      await page.waitFor(() => (typeof window.__doneMs === 'number' ? true : null), { timeoutMs: 30000 });
+      done.push(await page.evaluate(() => window.__doneMs));
+      if (i === RUNS - 1) {
+        const popup = await driver.openPopupFor(page);
+        try {
+          await popup.waitForResult();
+          for (let k = 0; k < 5; k++) {
+            const r = await popup.rescan();
+            scans.push({ ms: r.ms, watched: r.watched, requests: r.report.findings.find((f) => f.code === 'page/watch-recorded')?.message ?? '' });
+          }
+        } finally {
+          await popup.close();
+        }
+      }
+    } finally {
+      await page.close();
+    }
+  }
+  return { done, scans };
+}
+
+/** Watch mode's cost: the same page without and with the recorders. */
+async function benchWatch(browser, server) {
+  const site = `${new URL(server.origin).protocol}//127.0.0.1/*`;
+  const driver = await openDriver(browser, { grantSites: [site] });
+  try {
+    const url = `${server.origin}/requests/`;
+    const off = await loads(driver, url);
+    const page = await driver.openPage(url);
+    const popup = await driver.openPopupFor(page);
+    await popup.waitForResult();
+    await popup.click('[data-testid=watch-start]');
+    const deadline = Date.now() + 60000;
+    while (!(await popup.evaluate(() => document.body.dataset.watch === 'recorded' && document.body.dataset.state === 'done'))) {
+      if (Date.now() > deadline) throw new Error(`${browser}: watch mode did not start`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await popup.close();
+    await page.close();
+    const on = await loads(driver, url);
+    const scanMs = (l) => fmt(median(l.scans.map((x) => x.ms)));
+    console.log(`${browser} /requests/ (1,000 requests): page's time to its last request, median of ${RUNS} loads: `
+      + `${fmt(median(off.done))} without watch mode, ${fmt(median(on.done))} with it; `
+      + `scan ms median ${scanMs(off)} without, ${scanMs(on)} with the record (watched: ${on.scans[0]?.watched}; ${on.scans[0]?.requests})`);
+  } finally {
+    await driver.close();
   }
 }
 
