@@ -7,13 +7,15 @@
 //   - Content-Security-Policy violations (`securitypolicyviolation`; Firefox keeps none for a
 //     late observer),
 //   - the widget's own window events (onEmbeddedMessaging…),
-//   - the loader's console messages, forwarded by watch-main.js from the page's world.
+//   - the loader's console messages, forwarded by watch-main.js from the page's world,
+//   - script and stylesheet elements whose load failed (`error` events): a cross-origin
+//     loader's 404 shows no status in resource timing.
 // The record stays in this isolated world (globalThis.__mdWatch), where only this extension's
 // content scripts can read it; the page scan (content.js) hands it to the Rust core. Nothing is
 // sent anywhere or kept after the page closes. Everything recorded is page-controlled text.
 (() => {
   if (globalThis.__mdWatch) return;
-  const CAP = { resources: 5000, csp: 200, events: 500, console: 50, text: 300 };
+  const CAP = { resources: 5000, csp: 200, events: 500, console: 50, loadErrors: 100, text: 300 };
   const w = {
     version: 1,
     startedMs: performance.now(),
@@ -23,6 +25,7 @@
     cspDropped: 0,
     events: [],
     console: [],
+    loadErrors: [],
   };
   globalThis.__mdWatch = w;
   const text = (v) => (typeof v === 'string' ? v.slice(0, CAP.text) : '');
@@ -77,6 +80,16 @@
       w.events.push(detail === null ? { name, atMs: e.timeStamp } : { name, atMs: e.timeStamp, detail });
     }, true);
   }
+
+  // A failed load does not bubble; the capture phase on window sees it. Only script and
+  // stylesheet elements: the chat's loader and styles.
+  window.addEventListener('error', (e) => {
+    const el = e.target;
+    if (!el || el === window || w.loadErrors.length >= CAP.loadErrors) return;
+    const tag = typeof el.tagName === 'string' ? el.tagName.toLowerCase() : '';
+    if (tag !== 'script' && tag !== 'link') return;
+    w.loadErrors.push({ url: text(tag === 'script' ? el.src : el.href), tag, atMs: e.timeStamp });
+  }, true);
 
   // From watch-main.js: "<level>\n<text>". Anything the page dispatches under this name is
   // recorded the same way (it is page-controlled text either way).

@@ -296,6 +296,7 @@ fn stage(ev: &PageEvidence, doc: WidgetDoc<'_>, t: &[TimelineEntry]) -> Stage {
         None => doc.resources.len() >= RESOURCE_BUFFER_DEFAULT,
     };
     let age = doc.page_age_ms.unwrap_or(f64::MAX);
+    let load_failed = |url: &str| doc.watch.is_some_and(|w| w.load_error(url).is_some());
     let loader = last(t, Step::Loader);
     match loader {
         None if !failed_startup => {
@@ -308,9 +309,11 @@ fn stage(ev: &PageEvidence, doc: WidgetDoc<'_>, t: &[TimelineEntry]) -> Stage {
             };
         }
         Some(l) if l.failed() => return Stage::LoaderBlocked,
+        // Watch mode saw the loader's element fail (a cross-origin script shows no status).
+        Some(l) if load_failed(&l.url) => return Stage::LoaderBlocked,
         _ => {}
     }
-    if last(t, Step::Styles).is_some_and(|e| e.failed()) {
+    if last(t, Step::Styles).is_some_and(|e| e.failed() || load_failed(&e.url)) {
         return Stage::StylesFailed;
     }
     for step in [Step::Config, Step::BusinessHours, Step::Availability] {
@@ -623,6 +626,7 @@ pub fn finding_for_in(
                  on the page",
             ));
         }
+        f = watch::load_error_evidence(f, w, is_salesforce_url);
         f = watch::event_evidence(f, w);
         f = watch::stage_console_evidence(f, w, stage.widget_started());
     }

@@ -12,7 +12,7 @@ pub mod watch;
 use crate::finding::{Evidence, Finding, Severity};
 use serde::{Deserialize, Serialize};
 use snippet::{Family, InitCall};
-pub use watch::{ConsoleLine, WatchCsp, WatchEvidence, WatchStats, WidgetEvent};
+pub use watch::{ConsoleLine, LoadError, WatchCsp, WatchEvidence, WatchStats, WidgetEvent};
 
 /// Caps the collector applies; restated here so the core can say what was left out.
 pub const MAX_INLINE_SCRIPT_BYTES: usize = 512 * 1024;

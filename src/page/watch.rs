@@ -28,6 +28,8 @@ pub const MAX_WATCH_CSP: usize = 200;
 pub const MAX_WATCH_EVENTS: usize = 500;
 /// Most recorded loader console lines read (the recorder's own cap).
 pub const MAX_WATCH_CONSOLE: usize = 50;
+/// Most failed loads (`error` events of script and stylesheet elements) read from a record.
+pub const MAX_WATCH_LOAD_ERRORS: usize = 100;
 /// Longest URL kept from the record (bytes, cut at a character boundary).
 pub const MAX_WATCH_URL: usize = 4_096;
 /// Longest console line kept (the recorder's own cap).
@@ -72,6 +74,24 @@ pub struct WatchEvidence {
     /// The loader's console messages (only lines matching its known messages).
     #[serde(default, deserialize_with = "lenient::console")]
     pub console: Vec<ConsoleLine>,
+    /// Script and stylesheet elements whose load failed (`error` events since the recorder
+    /// started): the only sign of a cross-origin loader that answered 404 or was stopped by an
+    /// ad blocker, because resource timing hides a cross-origin script's status.
+    #[serde(default, deserialize_with = "lenient::load_errors")]
+    pub load_errors: Vec<LoadError>,
+}
+
+/// One element whose resource failed to load.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoadError {
+    #[serde(default, deserialize_with = "lenient::url")]
+    pub url: String,
+    /// The element: `script` or `link`.
+    #[serde(default, deserialize_with = "lenient::short")]
+    pub tag: String,
+    #[serde(default, deserialize_with = "lenient::number")]
+    pub at_ms: Option<f64>,
 }
 
 /// One `securitypolicyviolation` event.
@@ -150,6 +170,13 @@ impl WatchEvidence {
     }
     pub fn console(&self) -> &[ConsoleLine] {
         &self.console[..self.console.len().min(MAX_WATCH_CONSOLE)]
+    }
+    pub fn load_errors(&self) -> &[LoadError] {
+        &self.load_errors[..self.load_errors.len().min(MAX_WATCH_LOAD_ERRORS)]
+    }
+    /// The recorded failed load of `url`, if any.
+    pub fn load_error(&self, url: &str) -> Option<&LoadError> {
+        self.load_errors().iter().find(|e| e.url == url)
     }
     /// The recorder started at `document_start`, early enough to have seen the page's first
     /// CSP reports, events and console lines.
@@ -352,6 +379,32 @@ impl EventFacts {
 
 /// The widget's events as timeline lines (`Widget event: Ready at 1.23 s`), at most
 /// [`EVENTS_LISTED`].
+/// One evidence line per failed load of a chat URL (`is_chat_url`), at most 10.
+pub fn load_error_evidence(
+    mut f: Finding,
+    w: &WatchEvidence,
+    is_chat_url: impl Fn(&str) -> bool,
+) -> Finding {
+    for e in w
+        .load_errors()
+        .iter()
+        .filter(|e| is_chat_url(&e.url))
+        .take(10)
+    {
+        let tag = if e.tag.is_empty() { "element" } else { &e.tag };
+        f = f.with_evidence(Evidence::new(
+            "Failed to load (recorded by watch mode)",
+            format!(
+                "the browser reported an error loading {} (the <{}> element) at {}",
+                capped(&e.url, 300),
+                capped(tag, 20),
+                secs(e.at_ms)
+            ),
+        ));
+    }
+    f
+}
+
 pub fn event_evidence(mut f: Finding, w: &WatchEvidence) -> Finding {
     let mut n = 0;
     for e in w.events() {
@@ -930,6 +983,9 @@ mod lenient {
     pub fn console<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ConsoleLine>, D::Error> {
         list::<D, ConsoleLine, MAX_WATCH_CONSOLE>(d)
     }
+    pub fn load_errors<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<LoadError>, D::Error> {
+        list::<D, LoadError, MAX_WATCH_LOAD_ERRORS>(d)
+    }
 }
 
 #[cfg(test)]
@@ -1168,6 +1224,99 @@ mod tests {
         );
         // Without a record the collector's list is used as it is.
         assert!(matches!(merged_resources(&page, None), Cow::Borrowed(_)));
+    }
+
+    /// A cross-origin loader that answered 404 shows no status in resource timing, so unwatched
+    /// the page reads as "loaded but never started"; watch mode saw its element's `error`
+    /// event, so the stage is the loader that did not load, with the failed load as evidence.
+    #[test]
+    fn a_recorded_load_error_on_the_loader_means_it_did_not_load() {
+        let old = 30_000.0;
+        // The loader's entry carries no status (cross-origin, no-cors), and nothing follows it.
+        let mut seen = loader(400.0);
+        seen.status = None;
+        let unwatched = analyze(&page(vec![seen.clone()], DomEvidence::default(), old));
+        assert_eq!(stage_tag(&unwatched), "init-never-called");
+
+        let failed = LoadError {
+            url: seen.url.clone(),
+            tag: "script".into(),
+            at_ms: Some(410.0),
+        };
+        let w = WatchEvidence {
+            resources: vec![seen.clone()],
+            load_errors: vec![failed.clone()],
+            ..record()
+        };
+        let r = analyze(&watched(
+            page(vec![seen.clone()], DomEvidence::default(), old),
+            w,
+        ));
+        assert_eq!(stage_tag(&r), "loader-blocked");
+        let f = find(&r, "page/request-failed").expect("request-failed");
+        assert_eq!(f.title, "The chat loader script did not load");
+        let line = f
+            .evidence
+            .iter()
+            .find(|e| e.label == "Failed to load (recorded by watch mode)")
+            .expect("the failed load as evidence");
+        assert!(line.value.contains(&seen.url) && line.value.contains("<script>"));
+
+        // A failed load of something that is not the chat's is no evidence about the chat.
+        let other = WatchEvidence {
+            resources: vec![seen.clone()],
+            load_errors: vec![LoadError {
+                url: "https://cdn.acme-shop.test/app.js".into(),
+                ..failed
+            }],
+            ..record()
+        };
+        let r = analyze(&watched(
+            page(vec![seen], DomEvidence::default(), old),
+            other,
+        ));
+        assert_eq!(stage_tag(&r), "init-never-called");
+        assert!(r.findings.iter().all(|f| f
+            .evidence
+            .iter()
+            .all(|e| !e.label.starts_with("Failed to load"))));
+    }
+
+    /// A stylesheet whose element failed (no status visible) stops the loader at its first step.
+    #[test]
+    fn a_recorded_load_error_on_the_styles_means_styles_failed() {
+        let old = 30_000.0;
+        let mut styles = res(
+            &format!("{SITE}/assets/styles/bootstrap.min.css"),
+            None,
+            500.0,
+        );
+        styles.status = None;
+        let seen = vec![loader(400.0), styles.clone()];
+        let w = WatchEvidence {
+            resources: seen.clone(),
+            load_errors: vec![LoadError {
+                url: styles.url.clone(),
+                tag: "link".into(),
+                at_ms: Some(520.0),
+            }],
+            ..record()
+        };
+        let r = analyze(&watched(page(seen, container(), old), w));
+        assert_eq!(stage_tag(&r), "styles-failed");
+    }
+
+    /// Load errors are read leniently and capped like the rest of the record.
+    #[test]
+    fn load_errors_are_read_leniently_and_capped() {
+        let one = r#"{"url":"https://acme.my.site.com/x/assets/js/bootstrap.min.js","tag":"script","atMs":5}"#;
+        let many = vec![one; MAX_WATCH_LOAD_ERRORS + 20].join(",");
+        let json = format!(r#"{{"loadErrors":[7,"x",null,{many}]}}"#);
+        let w: WatchEvidence = serde_json::from_str(&json).unwrap();
+        assert_eq!(w.load_errors.len(), MAX_WATCH_LOAD_ERRORS);
+        assert_eq!(w.load_errors[0].tag, "script");
+        let w: WatchEvidence = serde_json::from_str(r#"{"loadErrors":"nope"}"#).unwrap();
+        assert!(w.load_errors.is_empty());
     }
 
     /// Each row: what the page and the recording show → the stage and its finding. A watched

@@ -8,7 +8,8 @@
 //     the recorded page names the failing configuration request;
 //   - on a watched site, a page whose CSP blocks the scrt2 host shows the violations as
 //     observed in both browsers (without watch mode Firefox can only infer them), and a page
-//     with the snippet twice shows the loader's own console messages;
+//     with the snippet twice shows the loader's own console messages, and a loader that
+//     answered 404 (no status visible cross-origin) is named from its element's error event;
 //   - "Stop watching" unregisters the recorders and gives the site access back: the next load
 //     of the site carries no recorder.
 // The tests of one browser run in order and build on each other (the second turns watch mode
@@ -38,7 +39,10 @@ const RECORD = async () => {
       const w = globalThis.__mdWatch;
       if (!w) return null;
       globalThis.__mdWatchFlush();
-      return { resources: w.resources.length, csp: w.csp, events: w.events.map((e) => e.name), console: w.console.map((c) => c.text) };
+      return {
+        resources: w.resources.length, csp: w.csp, events: w.events.map((e) => e.name), console: w.console.map((c) => c.text),
+        loadErrors: w.loadErrors.map((e) => ({ url: e.url, tag: e.tag })),
+      };
     },
   });
   return res.result;
@@ -184,6 +188,28 @@ for (const browserName of BROWSERS) {
         const ran = evidence(dup, 'What the browser actually ran');
         assert.ok(ran.some((v) => /Attempted to initialize bootstrap multiple times/.test(v)), JSON.stringify(dup.evidence));
         assert.ok(ran.some((v) => /already loaded/.test(v)), JSON.stringify(dup.evidence));
+      } finally {
+        await popup.close();
+        await page.close();
+      }
+    });
+
+    test('watched: a loader that answered 404 is named as not loaded', async () => {
+      // Cross-origin: resource timing shows the loader without a status; only its element's
+      // error event, which the recorder keeps, says it failed.
+      const page = await driver.openPage(`${SITE}/wrong-site/`);
+      await page.waitFor(() => (performance.getEntriesByType('resource').some((e) => e.name.includes('bootstrap.min.js')) ? true : null));
+      const popup = await driver.openPopupFor(page);
+      try {
+        const shown = await popup.waitForResult();
+        const record = await popup.evaluate(RECORD);
+        assert.deepEqual(record.loadErrors, [{ url: 'https://acme.my.site.com/ESWWebChatOld1699999999999/assets/js/bootstrap.min.js', tag: 'script' }]);
+        assert.equal(pageCodes(shown)[0], 'page/request-failed', shown.codes.join());
+        const scan = await popup.rescan();
+        const failed = scan.report.findings.find((f) => f.code === 'page/request-failed');
+        assert.equal(failed.title, 'The chat loader script did not load');
+        const lines = evidence(failed, 'Failed to load (recorded by watch mode)');
+        assert.ok(lines.some((v) => v.includes('ESWWebChatOld1699999999999/assets/js/bootstrap.min.js') && v.includes('<script>')), JSON.stringify(failed.evidence));
       } finally {
         await popup.close();
         await page.close();

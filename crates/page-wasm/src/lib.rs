@@ -11,13 +11,13 @@
 //! `'wasm-unsafe-eval'`), and to plain Wasm for the `wasm-bindgen-test` browser tests.
 
 use messaging_doctor::page::watch::{
-    capped, MAX_WATCH_CONSOLE, MAX_WATCH_CSP, MAX_WATCH_EVENTS, MAX_WATCH_RESOURCES,
-    MAX_WATCH_SHORT, MAX_WATCH_TEXT, MAX_WATCH_URL,
+    capped, MAX_WATCH_CONSOLE, MAX_WATCH_CSP, MAX_WATCH_EVENTS, MAX_WATCH_LOAD_ERRORS,
+    MAX_WATCH_RESOURCES, MAX_WATCH_SHORT, MAX_WATCH_TEXT, MAX_WATCH_URL,
 };
 use messaging_doctor::page::{
-    analyze, ConsoleLine, CspViolation, DomEvidence, FrameEvidence, PageEvidence, ResourceEvidence,
-    ScriptEvidence, StorageEvidence, WatchCsp, WatchEvidence, WidgetEvent, CSP_REPORTS_KEPT,
-    EXPERIENCE_COMPONENT_TAG, MAX_INLINE_SCRIPT_BYTES,
+    analyze, ConsoleLine, CspViolation, DomEvidence, FrameEvidence, LoadError, PageEvidence,
+    ResourceEvidence, ScriptEvidence, StorageEvidence, WatchCsp, WatchEvidence, WidgetEvent,
+    CSP_REPORTS_KEPT, EXPERIENCE_COMPONENT_TAG, MAX_INLINE_SCRIPT_BYTES,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -479,6 +479,11 @@ pub fn read_watch(watch: &JsValue) -> (Option<WatchEvidence>, Option<String>) {
         text: js_text(c, "text", MAX_WATCH_TEXT).unwrap_or_default(),
         at_ms: js_number(c, "atMs"),
     });
+    let load_errors = js_list(w, "loadErrors", MAX_WATCH_LOAD_ERRORS, |e| LoadError {
+        url: js_text(e, "url", MAX_WATCH_URL).unwrap_or_default(),
+        tag: js_text(e, "tag", MAX_WATCH_SHORT).unwrap_or_default(),
+        at_ms: js_number(e, "atMs"),
+    });
     let count = |k: &str| {
         js_number(w, k)
             .filter(|n| *n > 0.0)
@@ -494,6 +499,7 @@ pub fn read_watch(watch: &JsValue) -> (Option<WatchEvidence>, Option<String>) {
         csp_dropped: count("cspDropped"),
         events,
         console,
+        load_errors,
     };
     (Some(record), None)
 }

@@ -249,7 +249,9 @@ fn the_binding_reads_a_record_as_the_core_reads_its_json() {
         "cspDropped": 1e12,
         "events": [{{"name": "onEmbeddedMessagingInitError", "atMs": 900.5, "detail": {{"reason": "x"}}}},
                    {{"name": "onEmbeddedMessagingButtonCreated", "atMs": 1000, "detail": "Hide"}}],
-        "console": [{{"level": "error", "text": "{long}", "atMs": 700.0}}]
+        "console": [{{"level": "error", "text": "{long}", "atMs": 700.0}}],
+        "loadErrors": [{{"url": "https://acme.my.site.com/Old/assets/js/bootstrap.min.js", "tag": "script", "atMs": 41}},
+                       "x", {{"url": 5, "tag": null}}]
     }}"#
     );
     let core: messaging_doctor::page::WatchEvidence = serde_json::from_str(&json).unwrap();
@@ -258,6 +260,7 @@ fn the_binding_reads_a_record_as_the_core_reads_its_json() {
     assert_eq!(unreadable, None);
     assert_eq!(read.as_ref(), Some(&core));
     assert_eq!(core.resources.len(), 4);
+    assert_eq!(core.load_errors.len(), 2);
     assert!(core.console[0].text.len() <= messaging_doctor::page::watch::MAX_WATCH_TEXT + 3);
 
     // Over the caps: lists stop at them.
