@@ -19,7 +19,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { openDriver, EXTENSION_DIR } from '../tests/e2e/lib/driver.mjs';
+import { openDriver, EXTENSION_DIR, watchAndReload } from '../tests/e2e/lib/driver.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -196,12 +196,7 @@ async function benchWatch(browser, server) {
     const page = await driver.openPage(url);
     const popup = await driver.openPopupFor(page);
     await popup.waitForResult();
-    await popup.click('[data-testid=watch-start]');
-    const deadline = Date.now() + 60000;
-    while (!(await popup.evaluate(() => document.body.dataset.watch === 'recorded' && document.body.dataset.state === 'done'))) {
-      if (Date.now() > deadline) throw new Error(`${browser}: watch mode did not start`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await watchAndReload(popup);
     await popup.close();
     await page.close();
     const on = await loads(driver, url);

@@ -18,7 +18,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startPagesServer, listCases } from '../tests/e2e/lib/pages-server.mjs';
-import { openDriver } from '../tests/e2e/lib/driver.mjs';
+import { openDriver, watchAndReload } from '../tests/e2e/lib/driver.mjs';
 import { startSimulator, SCENARIOS_DIR } from '../tests/e2e/lib/simulator.mjs';
 import {
   DEMO_SITE, DEMO_ORG_ID as ORG_ID, CHAT_SETTLED, START_AND_SEND, widgetInsertOutcomes,
@@ -94,13 +94,7 @@ try {
   if (values.watch && !shown.error) {
     say(`First look: ${shown.headline}`);
     say('The admin clicks "Watch this site and reload" (the browser asks to allow the site; allowed)…');
-    await popup.click('[data-testid=watch-start]');
-    const deadline = Date.now() + 60000;
-    while (!(await popup.evaluate(() => document.body.dataset.watch === 'recorded' && document.body.dataset.state === 'done'))) {
-      if (Date.now() > deadline) throw new Error('the page was not re-read with watch mode within 60 s');
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    shown = await popup.waitForResult();
+    shown = await watchAndReload(popup);
   }
   const details = await popup.readFindings();
   say('');

@@ -17,7 +17,7 @@
 // The permission prompt itself cannot be answered by a test (driver.mjs, grantSites).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openDriver, BROWSERS } from './lib/driver.mjs';
+import { openDriver, BROWSERS, waitInPopup, watchAndReload, WATCH_DONE } from './lib/driver.mjs';
 import { startSimulator } from './lib/simulator.mjs';
 import { DEMO_SITE as SITE, DEMO_ORG_ID as ORG_ID, CHAT_SETTLED as SETTLED } from './lib/demo-site.mjs';
 
@@ -48,21 +48,6 @@ const RECORD = async () => {
   return res.result;
 };
 
-// In the popup: done once watch mode shows `want` and the popup finished its run.
-const WATCH_DONE = (want) => (document.body.dataset.watch === want && document.body.dataset.state === 'done' ? true : null);
-
-async function until(popup, fn, arg, { timeoutMs = 45000, what } = {}) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await popup.evaluate(fn, arg);
-    if (v) return v;
-    if (Date.now() > deadline) {
-      const text = await popup.evaluate(() => document.body.innerText).catch(() => '?');
-      throw new Error(`timed out waiting for ${what}; the popup shows:\n${text}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 // The page's findings in the popup's order (the org checks add a "not logged in" finding: this
 // browser is logged into no org).
@@ -96,7 +81,7 @@ for (const browserName of BROWSERS) {
         const scan = await popup.rescan();
         assert.equal(scan.watched, false, 'a recorder ran on a site nobody watches');
         assert.ok(scan.report.findings.every((f) => f.code !== 'page/watch-recorded'));
-        const state = await until(popup, WATCH_STATE, PATTERN, { what: 'the watch section' });
+        const state = await waitInPopup(popup, WATCH_STATE, PATTERN, { what: 'the watch section' });
         assert.equal(state.shown, 'off');
         assert.deepEqual(state.scripts, []);
       } finally {
@@ -111,10 +96,7 @@ for (const browserName of BROWSERS) {
       const popup = await driver.openPopupFor(page);
       try {
         await popup.waitForResult();
-        await until(popup, () => document.querySelector('[data-testid=watch-start]'), undefined, { what: 'the watch button' });
-        await popup.click('[data-testid=watch-start]');
-        await until(popup, WATCH_DONE, 'recorded', { what: 'the recorded re-scan' });
-        const shown = await popup.waitForResult();
+        const shown = await watchAndReload(popup);
         assert.equal(pageCodes(shown)[0], 'page/request-failed', shown.codes.join());
         assert.ok(shown.codes.includes('page/watch-recorded'), shown.codes.join());
         assert.ok(!shown.codes.includes('page/timeline-incomplete'), shown.codes.join());
@@ -221,9 +203,9 @@ for (const browserName of BROWSERS) {
       const popup = await driver.openPopupFor(page);
       try {
         await popup.waitForResult();
-        await until(popup, WATCH_DONE, 'recorded', { what: 'the watched state' });
+        await waitInPopup(popup, WATCH_DONE, 'recorded', { what: 'the watched state' });
         await popup.click('[data-testid=watch-stop]');
-        await until(popup, (p) => document.body.dataset.watch === 'off' && document.querySelector('[data-testid=watch-note]') ? true : null, PATTERN, { what: 'the stopped state' });
+        await waitInPopup(popup, (p) => document.body.dataset.watch === 'off' && document.querySelector('[data-testid=watch-note]') ? true : null, PATTERN, { what: 'the stopped state' });
         const state = await popup.evaluate(WATCH_STATE, PATTERN);
         assert.deepEqual(state.scripts, []);
         // Chromium's test copy lists the site in the manifest (driver.mjs), which cannot be removed.

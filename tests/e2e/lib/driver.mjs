@@ -72,6 +72,38 @@ export const RESCAN = async () => {
 };
 
 /**
+ * Polls `fn(arg)` in the popup document until it returns something truthy (returned), or
+ * throws after `timeoutMs` with what the popup shows.
+ */
+export async function waitInPopup(popup, fn, arg, { timeoutMs = 45000, what = 'the popup' } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await popup.evaluate(fn, arg);
+    if (v) return v;
+    if (Date.now() > deadline) {
+      const text = await popup.evaluate(() => document.body.innerText).catch(() => '?');
+      throw new Error(`timed out waiting for ${what}; the popup shows:\n${text}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** In the popup: true once watch mode shows `want` and the popup finished its run. */
+export const WATCH_DONE = (want) => (document.body.dataset.watch === want && document.body.dataset.state === 'done' ? true : null);
+
+/**
+ * The admin's "Watch this site and reload" in an open popup: a real click (the permission
+ * request needs the user's gesture; see openDriver's grantSites), then waits until the reloaded
+ * page was re-read with its recording. Returns what the popup shows then (READ_POPUP).
+ */
+export async function watchAndReload(popup, { timeoutMs = 60000 } = {}) {
+  await waitInPopup(popup, () => document.querySelector('[data-testid=watch-start]') !== null, undefined, { timeoutMs, what: 'the watch button' });
+  await popup.click('[data-testid=watch-start]');
+  await waitInPopup(popup, WATCH_DONE, 'recorded', { timeoutMs, what: 'the page re-read with watch mode' });
+  return popup.waitForResult();
+}
+
+/**
  * Adds `openPopupOn(url)` (open the page, click the icon; closing the popup closes the page
  * too) to a driver that has openPage and openPopupFor.
  */
