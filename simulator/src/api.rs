@@ -106,6 +106,15 @@ pub fn handle(st: &mut State, oi: usize, req: &Request) -> Response {
         },
         _ => return invalid_session(),
     };
+    // API Access Control admits only approved clients; a browser session is not one
+    // (CONTRACT C-API-ACCESS-CONTROL).
+    if st.orgs[oi].scenario.org.api_access_control {
+        return Response::sf_error(
+            401,
+            "INVALID_SESSION_ID",
+            "This session is not valid for use with the REST API",
+        );
+    }
     let faults = st.orgs[oi].faults.clone();
     if faults.api_disabled {
         return Response::sf_error(
@@ -234,7 +243,7 @@ pub fn dispatch(
         ("GET", ["query", loc]) | ("GET", ["queryAll", loc]) => {
             next_page(&mut st.orgs[oi], loc, tooling)
         }
-        ("GET", ["limits"]) if !tooling => ApiResp::ok(limits(&st.orgs[oi])),
+        ("GET", ["limits"]) if !tooling => ApiResp::ok(limits(&st.orgs[oi], &caller.user_id)),
         ("GET", ["sobjects"]) => describe_global(&st.orgs[oi], tooling),
         ("GET", ["sobjects", obj, "describe"]) => describe(&st.orgs[oi], obj, tooling, version),
         ("GET", ["sobjects", obj]) => match object_table(&st.orgs[oi], obj, tooling) {
@@ -400,9 +409,10 @@ fn next_page(org: &mut Org, loc: &str, tooling: bool) -> ApiResp {
     )
 }
 
-fn limits(org: &Org) -> Value {
+/// `/limits`: the storage entries only for a user with Manage Users (CONTRACT C-LIMITS-STORAGE).
+fn limits(org: &Org, user_id: &str) -> Value {
     let s = &org.scenario.storage;
-    json!({
+    let mut all = json!({
         "ActiveScratchOrgs": {"Max": 3, "Remaining": 3},
         "ConcurrentAsyncGetReportInstances": {"Max": 200, "Remaining": 200},
         "DailyApiRequests": {"Max": s.daily_api_max, "Remaining": (s.daily_api_max - org.api_calls).max(0)},
@@ -413,7 +423,14 @@ fn limits(org: &Org) -> Value {
         "FileStorageMB": {"Max": s.file_max_mb, "Remaining": s.file_remaining_mb},
         "HourlyTimeBasedWorkflow": {"Max": 1000, "Remaining": 1000},
         "SingleEmail": {"Max": 5000, "Remaining": 5000}
-    })
+    });
+    if !org.user_has_permission(user_id, "ManageUsers") {
+        if let Some(m) = all.as_object_mut() {
+            m.remove("DataStorageMB");
+            m.remove("FileStorageMB");
+        }
+    }
+    all
 }
 
 fn object_table(org: &Org, obj: &str, tooling: bool) -> Result<String, ApiResp> {
@@ -422,11 +439,9 @@ fn object_table(org: &Org, obj: &str, tooling: bool) -> Result<String, ApiResp> 
         .filter(|t| if tooling { t.tooling } else { t.rest })
     {
         Some(t) => Ok(t.name.clone()),
-        None => Err(ApiResp::err(
-            400,
-            "INVALID_TYPE",
-            &format!("sObject type '{obj}' is not supported."),
-        )),
+        // An sObject URL naming an object this org (or this API) does not have is an unknown
+        // resource (CONTRACT C-ORG-LACKS-OBJECT); only a query answers INVALID_TYPE.
+        None => Err(ApiResp::not_found()),
     }
 }
 
@@ -1046,26 +1061,9 @@ fn composite(
     let Some(reqs) = body.get("compositeRequest").and_then(|v| v.as_array()) else {
         return ApiResp::err(400, "JSON_PARSER_ERROR", "compositeRequest is required");
     };
-    if reqs.len() > 25 {
-        return ApiResp::err(
-            400,
-            "LIMIT_EXCEEDED",
-            "Composite request can contain at most 25 subrequests (simulator wording).",
-        );
-    }
-    if tooling {
-        let queries = reqs
-            .iter()
-            .filter(|r| {
-                r.get("url")
-                    .and_then(|v| v.as_str())
-                    .map(|u| u.contains("/query"))
-                    .unwrap_or(false)
-            })
-            .count();
-        if queries > 5 {
-            return ApiResp::err(400, "LIMIT_EXCEEDED", "A tooling composite request can contain at most 5 query subrequests (simulator wording).");
-        }
+    // Size, query count, allowed resources and referenceIds refuse the whole composite.
+    if let Err(v) = crate::contract::check_composite(body, tooling) {
+        return ApiResp::err(v.status, v.code, &v.message);
     }
     let _ = version;
     let mut out = Vec::new();

@@ -3,6 +3,7 @@
 //! Host header. It is a simulator: nothing here talks to or reproduces Salesforce's code.
 
 pub mod api;
+pub mod contract;
 pub mod faults;
 pub mod http;
 pub mod ids;

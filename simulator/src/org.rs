@@ -68,6 +68,9 @@ pub struct Org {
     pub conversations: HashMap<String, Conversation>,
     pub autoproc_id: String,
     pub admin_id: String,
+    /// User id → the system permissions that user lacks (scenario `users[].lacksPermissions`),
+    /// e.g. `ManageUsers` hides the storage entries of `/limits` (CONTRACT C-LIMITS-STORAGE).
+    pub lacks_permissions: HashMap<String, Vec<String>>,
 }
 
 pub const DEFAULT_DATE: &str = "2025-06-02T09:30:00.000+0000";
@@ -155,6 +158,7 @@ impl Org {
             conversations: HashMap::new(),
             autoproc_id: String::new(),
             admin_id: String::new(),
+            lacks_permissions: HashMap::new(),
             scenario: Scenario::default(),
         };
         for o in schema::OBJECTS {
@@ -194,6 +198,7 @@ impl Org {
         }
         org.build(&mut scenario)?;
         org.add_custom_field_rows()?;
+        org.apply_lacks(&scenario);
         org.scenario = scenario;
         Ok(org)
     }
@@ -302,11 +307,9 @@ impl Org {
                 }
             }
         }
-        for k in row.keys() {
-            if !t.fields.iter().any(|f| f.eq_ignore_ascii_case(k)) {
-                t.fields.push(k.clone());
-            }
-        }
+        // A row may carry keys the object does not document (e.g. a deployment's site name,
+        // kept for the widget); they are stored but never queryable: the field list is the
+        // documented one (CONTRACT C-FIELDS-DOCUMENTED).
         t.rows.push(row);
         Ok(id)
     }
@@ -375,7 +378,14 @@ impl Org {
                 u.insert("ProfileId".into(), s(&pid));
             }
             let is_auto = u.get("UserType").and_then(|v| v.as_str()) == Some("AutomatedProcess");
+            let lacks: Vec<String> = u
+                .remove("lacksPermissions")
+                .and_then(|v| serde_json::from_value(v).ok())
+                .unwrap_or_default();
             let id = self.add_row("User", u)?;
+            if !lacks.is_empty() {
+                self.lacks_permissions.insert(id.clone(), lacks);
+            }
             if is_auto && self.autoproc_id.is_empty() {
                 self.autoproc_id = id;
             } else if !is_auto && self.admin_id.is_empty() {
@@ -782,6 +792,34 @@ impl Org {
                     .is_some_and(|d| d.eq_ignore_ascii_case(name))
             })
             .and_then(|x| x.get("Id").cloned())
+    }
+
+    /// Removes what the scenario says this org does not have: whole objects, and single
+    /// fields (from queries, `?fields=` and describe alike).
+    fn apply_lacks(&mut self, sc: &Scenario) {
+        let lacked = &sc.org.lacks_objects;
+        self.tables
+            .retain(|t| !lacked.iter().any(|o| o.eq_ignore_ascii_case(&t.name)));
+        for (object, fields) in &sc.org.lacks_fields {
+            let gone = |f: &str| fields.iter().any(|x| x.eq_ignore_ascii_case(f));
+            if let Some(t) = self.table_mut(object) {
+                t.fields.retain(|f| !gone(f));
+            }
+            if let Some((_, defs)) = self
+                .describe
+                .iter_mut()
+                .find(|(k, _)| k.eq_ignore_ascii_case(object))
+            {
+                defs.retain(|d| !gone(&d.name));
+            }
+        }
+    }
+
+    /// Whether `user_id` has a system permission (only `lacksPermissions` takes any away).
+    pub fn user_has_permission(&self, user_id: &str, permission: &str) -> bool {
+        !self.lacks_permissions.iter().any(|(u, perms)| {
+            ids::same_id(u, user_id) && perms.iter().any(|p| p.eq_ignore_ascii_case(permission))
+        })
     }
 
     /// The field definitions of a messaging object (describe).

@@ -43,6 +43,16 @@ pub struct OrgSpec {
     pub instance: String,
     pub messaging_enabled: bool,
     pub is_sandbox: bool,
+    /// Fields this org does not have (edition, release, feature not enabled), by object:
+    /// naming one is `400 INVALID_FIELD` exactly like an unknown field (CONTRACT C-ORG-LACKS-FIELD).
+    pub lacks_fields: BTreeMap<String, Vec<String>>,
+    /// Objects this org does not have: a query is `400 INVALID_TYPE`, describe or a record GET
+    /// `404 NOT_FOUND` (CONTRACT C-ORG-LACKS-OBJECT).
+    pub lacks_objects: Vec<String>,
+    /// API Access Control is on and the browser session is not an approved client: every
+    /// REST/Tooling call gets `401 INVALID_SESSION_ID` "This session is not valid for use with
+    /// the REST API" (CONTRACT C-API-ACCESS-CONTROL).
+    pub api_access_control: bool,
 }
 
 impl Default for OrgSpec {
@@ -55,6 +65,9 @@ impl Default for OrgSpec {
             instance: "SIM42".into(),
             messaging_enabled: true,
             is_sandbox: false,
+            lacks_fields: BTreeMap::new(),
+            lacks_objects: Vec::new(),
+            api_access_control: false,
         }
     }
 }

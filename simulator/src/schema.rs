@@ -286,17 +286,18 @@ pub const OBJECTS: &[ObjDef] = &[
         tooling: true,
         label: "Embedded Service Deployment",
         fields: &[
+            // No `Site`: the deployment's site is only in `Metadata.site` (one-row reads).
             "Id",
             "DeveloperName",
             "MasterLabel",
             "Language",
-            "Site",
             "IsEnabled",
             "DeploymentFeature",
             "DeploymentType",
             "AreGuestUsersAllowed",
             "AuthMethod",
-            "IsPublished",
+            "BrandingId",
+            "ShouldHideAuthDialog",
             "NamespacePrefix",
             "FullName",
             "Metadata",
@@ -504,6 +505,19 @@ pub fn builtin_fields(o: &ObjDef) -> Vec<String> {
         }
     }
     v
+}
+
+/// The documented field names of an object (the messaging objects' standard fields from
+/// [`standard_fields`]); what a query may name before any scenario adds custom fields.
+pub fn documented_fields(o: &ObjDef) -> Vec<String> {
+    if matches!(o.name, "MessagingSession" | "MessagingEndUser") {
+        standard_fields(o.name)
+            .into_iter()
+            .map(|d| d.name)
+            .collect()
+    } else {
+        builtin_fields(o)
+    }
 }
 
 /// A relationship `<name>` on `object`: (foreign-key field, target object or "" for polymorphic).

@@ -95,7 +95,7 @@ pub struct QueryResult {
     pub records: Vec<Value>,
 }
 
-fn caret(q: &str, pos: usize, text: &str) -> String {
+pub(crate) fn caret(q: &str, pos: usize, text: &str) -> String {
     let pos = pos.min(q.len());
     let before = &q[..pos];
     let row = before.matches('\n').count() + 1;
@@ -704,7 +704,20 @@ fn resolve_path(org: &Org, q: &str, table: &Table, path: &Path) -> Result<Resolv
         cur = if target.is_empty() {
             None
         } else {
-            org.table(&target)
+            // A relationship to an object the org lacks is not understood either.
+            match org.table(&target) {
+                Some(tt) => Some(tt),
+                None => {
+                    return Err(SoqlError {
+                        code: "INVALID_FIELD",
+                        message: caret(
+                            q,
+                            path.pos,
+                            &format!("Didn't understand relationship '{seg}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names."),
+                        ),
+                    })
+                }
+            }
         };
         hops.push(Hop { rel, fk, target });
     }

@@ -564,7 +564,7 @@ fn describe_reports_required_custom_fields() {
 }
 
 #[test]
-fn messaging_disabled_gives_invalid_type() {
+fn messaging_disabled_gives_invalid_type_and_not_found() {
     let s = sim(&[("nomsg", "messaging-disabled")]);
     let sid = login(&s, "nomsg");
     let d = get(
@@ -573,10 +573,11 @@ fn messaging_disabled_gives_invalid_type() {
         &sid,
         "/services/data/v65.0/sobjects/MessagingSession/describe",
     );
-    assert_eq!(d.status, 400);
+    // Describe of an object the org does not have is an unknown resource (C-ORG-LACKS-OBJECT).
+    assert_eq!(d.status, 404);
     assert_eq!(
         d.json_body(),
-        json!([{"errorCode": "INVALID_TYPE", "message": "sObject type 'MessagingSession' is not supported."}])
+        json!([{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}])
     );
     let q = query(&s, "nomsg", &sid, "SELECT Id FROM MessagingSession");
     assert_eq!(q.json_body()[0]["errorCode"], "INVALID_TYPE");
@@ -641,8 +642,6 @@ fn rest_composite_runs_subrequests_and_counts_once() {
         {"method": "GET", "url": "/services/data/v65.0/query?q=SELECT+Id,Name+FROM+User+WHERE+UserType='AutomatedProcess'", "referenceId": "auto"},
         {"method": "GET", "url": "/services/data/v65.0/sobjects/User/@{auto.records[0].Id}?fields=Alias", "referenceId": "alias"},
         {"method": "GET", "url": "/services/data/v65.0/sobjects/MessagingSession/describe", "referenceId": "desc"},
-        {"method": "GET", "url": "/services/data/v65.0/limits", "referenceId": "limits"},
-        {"method": "GET", "url": "/services/data/v65.0/tooling/query?q=SELECT+Id+FROM+ValidationRule", "referenceId": "tooling"},
         {"method": "GET", "url": "/services/data/v65.0/query?q=SELECT+Bad+FROM+User", "referenceId": "bad"}
     ]});
     let r = send(
@@ -656,7 +655,8 @@ fn rest_composite_runs_subrequests_and_counts_once() {
     assert_eq!(r.status, 200, "{}", r.body_text());
     let c = r.json_body();
     let items = c["compositeResponse"].as_array().unwrap();
-    assert_eq!(items.len(), 6);
+    // `/limits` and Tooling URLs are refused in a REST composite: see tests/contract.rs.
+    assert_eq!(items.len(), 4);
     assert_eq!(items[0]["referenceId"], "auto");
     assert_eq!(items[0]["httpStatusCode"], 200);
     assert_eq!(items[0]["body"]["records"][0]["Name"], "Automated Process");
@@ -667,13 +667,8 @@ fn rest_composite_runs_subrequests_and_counts_once() {
         items[1]
     );
     assert_eq!(items[2]["body"]["name"], "MessagingSession");
-    assert!(items[3]["body"]["DataStorageMB"]["Max"].is_number());
-    assert_eq!(
-        items[4]["httpStatusCode"], 400,
-        "Tooling URLs are not allowed in REST composite"
-    );
-    assert_eq!(items[5]["httpStatusCode"], 400);
-    assert_eq!(items[5]["body"][0]["errorCode"], "INVALID_FIELD");
+    assert_eq!(items[3]["httpStatusCode"], 400);
+    assert_eq!(items[3]["body"][0]["errorCode"], "INVALID_FIELD");
     let stats = s
         .handle(&Request::new("GET", "localhost", "/__sim/stats"))
         .json_body();
@@ -687,7 +682,7 @@ fn composite_all_or_none_halts_after_failure() {
     let sid = login(&s, "acme");
     let body = json!({"allOrNone": true, "compositeRequest": [
         {"method": "GET", "url": "/services/data/v65.0/query?q=SELECT+Nope+FROM+User", "referenceId": "a"},
-        {"method": "GET", "url": "/services/data/v65.0/limits", "referenceId": "b"}
+        {"method": "GET", "url": "/services/data/v65.0/query?q=SELECT+Id+FROM+User", "referenceId": "b"}
     ]});
     let c = send(
         &s,
@@ -722,7 +717,6 @@ fn tooling_composite_and_its_limits() {
         .map(|(i, id)| json!({"method": "GET", "url": format!("/services/data/v65.0/tooling/sobjects/ValidationRule/{id}?fields=Id,FullName,Metadata"), "referenceId": format!("vr{i}")}))
         .collect();
     reqs.push(json!({"method": "GET", "url": "/services/data/v65.0/tooling/query?q=SELECT+Name,Body,UsageBeforeInsert+FROM+ApexTrigger+WHERE+TableEnumOrId='MessagingSession'", "referenceId": "trg"}));
-    reqs.push(json!({"method": "GET", "url": "/services/data/v65.0/query?q=SELECT+Id+FROM+User", "referenceId": "rest"}));
     let c = send(
         &s,
         "POST",
@@ -733,7 +727,7 @@ fn tooling_composite_and_its_limits() {
     )
     .json_body();
     let items = c["compositeResponse"].as_array().unwrap();
-    assert_eq!(items.len(), 6);
+    assert_eq!(items.len(), 5);
     let formulas: Vec<&str> = items[..4]
         .iter()
         .map(|i| {
@@ -744,10 +738,6 @@ fn tooling_composite_and_its_limits() {
         .collect();
     assert!(formulas.iter().any(|f| f.contains("NOT(ISNEW())")));
     assert_eq!(items[4]["body"]["size"], 2);
-    assert_eq!(
-        items[5]["httpStatusCode"], 400,
-        "REST URL inside a tooling composite"
-    );
     let six: Vec<Value> = (0..6).map(|i| json!({"method": "GET", "url": "/services/data/v65.0/tooling/query?q=SELECT+Id+FROM+ApexClass", "referenceId": format!("q{i}")})).collect();
     let r = send(
         &s,
@@ -793,7 +783,7 @@ fn composite_batch_counts_each_subrequest() {
     assert_eq!(r["hasErrors"], true);
     assert_eq!(r["results"][0]["statusCode"], 200);
     assert_eq!(r["results"][1]["result"]["totalSize"], 1);
-    assert_eq!(r["results"][2]["statusCode"], 400);
+    assert_eq!(r["results"][2]["statusCode"], 404);
     let stats = s
         .handle(&Request::new("GET", "localhost", "/__sim/stats"))
         .json_body();
