@@ -134,11 +134,20 @@ pub fn reference_id_ok(r: &str) -> bool {
 }
 
 /// The structural rules of `/composite` (REST, `tooling == false`) or `/tooling/composite`:
-/// size, query count, allowed resources, referenceId alphabet and uniqueness. Every rule
-/// refuses the whole composite.
+/// size, query count, allowed resources, referenceId alphabet and uniqueness. Any violation
+/// refuses the whole composite; the simulator answers with the first.
 pub fn check_composite(body: &Value, tooling: bool) -> Result<(), Violation> {
+    match composite_violations(body, tooling).into_iter().next() {
+        Some(v) => Err(v),
+        None => Ok(()),
+    }
+}
+
+/// Every structural violation of a composite body, in the order the simulator checks them.
+pub fn composite_violations(body: &Value, tooling: bool) -> Vec<Violation> {
+    let mut out = Vec::new();
     let Some(reqs) = body.get("compositeRequest").and_then(|v| v.as_array()) else {
-        return Ok(()); // the shape error is answered by the composite itself
+        return out; // the shape error is answered by the composite itself
     };
     let which = if tooling {
         "tooling composite"
@@ -146,7 +155,7 @@ pub fn check_composite(body: &Value, tooling: bool) -> Result<(), Violation> {
         "composite"
     };
     if reqs.len() > MAX_SUBREQUESTS {
-        return Err(v(
+        out.push(v(
             rule::COMPOSITE_SIZE,
             400,
             "LIMIT_EXCEEDED",
@@ -161,15 +170,14 @@ pub fn check_composite(body: &Value, tooling: bool) -> Result<(), Violation> {
     for r in reqs {
         let reference = r.get("referenceId").and_then(|v| v.as_str()).unwrap_or("");
         if !reference_id_ok(reference) {
-            return Err(v(
+            out.push(v(
                 rule::REFERENCE_ID,
                 400,
                 "INVALID_INPUT",
                 format!("simulator: referenceId '{reference}' may contain only letters, numbers and underscores"),
             ));
-        }
-        if seen.contains(&reference) {
-            return Err(v(
+        } else if seen.contains(&reference) {
+            out.push(v(
                 rule::REFERENCE_ID,
                 400,
                 "INVALID_INPUT",
@@ -202,7 +210,7 @@ pub fn check_composite(body: &Value, tooling: bool) -> Result<(), Violation> {
                     "only sObject resources, query, queryAll and sObject Collections",
                 )
             };
-            return Err(v(
+            out.push(v(
                 rid,
                 400,
                 "INVALID_API_INPUT",
@@ -211,7 +219,7 @@ pub fn check_composite(body: &Value, tooling: bool) -> Result<(), Violation> {
         }
     }
     if queries > MAX_QUERIES {
-        return Err(v(
+        out.push(v(
             rule::COMPOSITE_QUERIES,
             400,
             "LIMIT_EXCEEDED",
@@ -220,7 +228,7 @@ pub fn check_composite(body: &Value, tooling: bool) -> Result<(), Violation> {
             ),
         ));
     }
-    Ok(())
+    out
 }
 
 /// Every SOQL field path of a query checked against the DOCUMENTED fields and relationships
@@ -232,7 +240,6 @@ pub fn check_soql(q: &str, tooling: bool) -> Vec<Violation> {
             let r = match e.code {
                 "INVALID_TYPE" => rule::UNKNOWN_OBJECT,
                 "INVALID_FIELD" if e.message.contains("relationship") => rule::RELATIONSHIPS,
-                "INVALID_FIELD" => rule::FIELDS_DOCUMENTED,
                 _ => rule::FIELDS_DOCUMENTED,
             };
             vec![v(r, 400, e.code, e.message)]
@@ -358,9 +365,7 @@ pub fn audit_request(method: &str, path: &str, body: Option<&Value>) -> Vec<Viol
     if method == "POST" && (tail == "composite" || tail == "tooling/composite") {
         let tooling = tail.starts_with("tooling/");
         let body = body.cloned().unwrap_or(Value::Null);
-        if let Err(e) = check_composite(&body, tooling) {
-            out.push(e);
-        }
+        out.extend(composite_violations(&body, tooling));
         for r in body
             .get("compositeRequest")
             .and_then(|v| v.as_array())
