@@ -335,7 +335,14 @@ pub const OBJECTS: &[ObjDef] = &[
         rest: true,
         tooling: true,
         label: "CORS Allowed Origin",
-        fields: &["Id", "DeveloperName", "UrlPattern", "NamespacePrefix"],
+        fields: &[
+            "Id",
+            "DeveloperName",
+            "MasterLabel",
+            "Language",
+            "UrlPattern",
+            "NamespacePrefix",
+        ],
     },
     ObjDef {
         name: "CspTrustedSite",
