@@ -637,3 +637,38 @@ fn the_static_audit_agrees_with_the_simulator() {
             .any(|_| true)
     );
 }
+
+#[test]
+fn c_org_lacks_field_applies_to_writes_too() {
+    // C-ORG-LACKS-FIELD on a create: an org whose DebugLevel has no Nba/Wave categories (an
+    // open question for older releases, README) refuses a body that names them.
+    let s = sim_with(
+        "healthy",
+        json!({"org": {"lacksFields": {"DebugLevel": ["Nba", "Wave"]}}}),
+    );
+    let sid = login(&s, "acme");
+    let path = format!("{V}/tooling/sobjects/DebugLevel");
+    let r = send(
+        &s,
+        "POST",
+        "acme",
+        &sid,
+        &path,
+        &json!({"DeveloperName": "MD_A", "MasterLabel": "A", "ApexCode": "FINEST", "Nba": "NONE"}),
+    );
+    assert_eq!(r.status, 400, "{}", r.body_text());
+    assert_eq!(r.json_body()[0]["errorCode"], "INVALID_FIELD");
+    assert!(r.json_body()[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("'Nba'"));
+    let r = send(
+        &s,
+        "POST",
+        "acme",
+        &sid,
+        &path,
+        &json!({"DeveloperName": "MD_A", "MasterLabel": "A", "ApexCode": "FINEST"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body_text());
+}

@@ -257,6 +257,9 @@ fn clip(s: &str) -> String {
     }
 }
 
+/// (flow, request) → (scenarios where it was sent, the first violation's message).
+type Hits = BTreeMap<(String, String), (Vec<String>, String)>;
+
 #[test]
 #[ignore = "fails until the product's planners follow the contract (issue 12 parts A/E: helpers H1 in src/org, H3 in src/capture); run with --ignored to see which request breaks which rule"]
 fn every_request_the_product_makes_follows_the_contract() {
@@ -266,8 +269,7 @@ fn every_request_the_product_makes_follows_the_contract() {
         "both flows must have been recorded"
     );
     // rule → (flow, request shape) → scenarios and one example message.
-    let mut by_rule: BTreeMap<&'static str, BTreeMap<(String, String), (Vec<String>, String)>> =
-        BTreeMap::new();
+    let mut by_rule: BTreeMap<&'static str, Hits> = BTreeMap::new();
     let mut checked = 0;
     for sent in &log {
         checked += 1;
@@ -295,8 +297,7 @@ fn every_request_the_product_makes_follows_the_contract() {
                             // before it repeat the query.
                             v.message
                                 .lines()
-                                .filter(|l| !l.trim().is_empty())
-                                .last()
+                                .rfind(|l| !l.trim().is_empty())
                                 .unwrap_or("")
                         ),
                     )
