@@ -489,6 +489,7 @@ pub const OBJECTS: &[ObjDef] = &[
             "StartTime",
             "Location",
             "RequestIdentifier",
+            "SystemModstamp",
         ],
     },
 ];
@@ -501,9 +502,11 @@ pub fn obj(name: &str) -> Option<&'static ObjDef> {
 /// All fields of a built-in object including the audit fields.
 pub fn builtin_fields(o: &ObjDef) -> Vec<String> {
     let mut v: Vec<String> = o.fields.iter().map(|s| s.to_string()).collect();
+    // ApexLog documents only LastModifiedDate and SystemModstamp of the audit fields (both in its
+    // list); it has no CreatedDate/CreatedById/LastModifiedById.
     if !matches!(
         o.name,
-        "FlowDefinitionView" | "EntityDefinition" | "Organization"
+        "FlowDefinitionView" | "EntityDefinition" | "Organization" | "ApexLog"
     ) {
         for a in AUDIT {
             if !v.iter().any(|f| f == a) {
