@@ -76,7 +76,7 @@ pub fn failure_finding(ctx: &Ctx, what: &str, e: &ApiError, detail: Option<&str>
             Severity::Error,
             "The org has used up its API requests",
             format!(
-                "The org answered {} ({}). Its API request allowance for the last 24 hours is used up, so the checks cannot run now. Messaging Doctor itself uses about three requests per run.",
+                "The org answered {} ({}). Its API request allowance for the last 24 hours is used up, so the checks cannot run now. Messaging Doctor itself uses about six requests per run.",
                 e.code, e.message
             ),
         )
