@@ -685,7 +685,6 @@ pub fn first_round() -> Vec<Sub> {
                     "MasterLabel",
                     "IsActive",
                     "MessageType",
-                    "RoutingType",
                     "LastModifiedDate",
                 ],
                 "",
