@@ -681,12 +681,7 @@ pub fn first_round() -> Vec<Sub> {
             Select::new(
                 "MessagingChannel",
                 &["Id", "DeveloperName"],
-                &[
-                    "MasterLabel",
-                    "IsActive",
-                    "MessageType",
-                    "LastModifiedDate",
-                ],
+                &["MasterLabel", "IsActive", "MessageType", "LastModifiedDate"],
                 "",
             ),
         ),
