@@ -17,16 +17,16 @@ fn ctx() -> OrgContext {
 }
 
 /// One composite call of `round` carrying `subs` (reference, status, body).
-fn call(id: &str, tooling: bool, subs: &[(&str, u16, Value)]) -> ApiExchange {
+fn call<S: AsRef<str>>(id: &str, tooling: bool, subs: &[(S, u16, Value)]) -> ApiExchange {
     let path = if tooling {
         "/services/data/v65.0/tooling/composite"
     } else {
         "/services/data/v65.0/composite"
     };
     let request = json!({"allOrNone": false, "compositeRequest": subs.iter().map(|(r, _, _)| json!({
-        "method": "GET", "url": "/services/data/v65.0/query?q=x", "referenceId": r})).collect::<Vec<_>>()});
+        "method": "GET", "url": "/services/data/v65.0/query?q=x", "referenceId": r.as_ref()})).collect::<Vec<_>>()});
     let answer = json!({"compositeResponse": subs.iter().map(|(r, s, b)| json!({
-        "referenceId": r, "httpStatusCode": s, "body": b})).collect::<Vec<_>>()});
+        "referenceId": r.as_ref(), "httpStatusCode": s, "body": b})).collect::<Vec<_>>()});
     ApiExchange {
         request: ApiRequest {
             id: id.into(),
@@ -114,14 +114,9 @@ fn org(
         pick("triggers", empty()),
         pick("deployments", empty()),
     ];
-    let as_refs = |v: &[(String, u16, Value)]| -> Vec<(&'static str, u16, Value)> {
-        v.iter()
-            .map(|(r, s, b)| (&*Box::leak(r.clone().into_boxed_str()), *s, b.clone()))
-            .collect()
-    };
     let mut ex = vec![
-        call("rest-1a", false, &as_refs(&rest)),
-        call("tooling-1", true, &as_refs(&tooling)),
+        call("rest-1a", false, &rest),
+        call("tooling-1", true, &tooling),
         lim,
     ];
     if !round2.is_empty() {
