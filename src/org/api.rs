@@ -906,13 +906,14 @@ pub fn class_names_in(body: &str) -> BTreeSet<String> {
 
 fn class_query(level: usize, names: &BTreeSet<String>) -> Sub {
     let list: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
-    Sub::query(
+    Sub::select(
         &format!("classes{level}"),
         Api::Tooling,
-        &format!(
-            "SELECT Id, Name, NamespacePrefix, Body, LengthWithoutComments FROM ApexClass WHERE \
-             Name IN ({})",
-            list.join(",")
+        Select::new(
+            "ApexClass",
+            &["Id", "Name", "Body"],
+            &["NamespacePrefix", "LengthWithoutComments"],
+            &format!("WHERE Name IN ({})", list.join(",")),
         ),
     )
 }
@@ -995,13 +996,17 @@ fn second_round(a: &Answers, input: &PlanInput) -> Vec<Sub> {
     }
     if !blocking.is_empty() {
         let list: Vec<String> = blocking.iter().map(|n| format!("'{n}'")).collect();
-        subs.push(Sub::query(
+        subs.push(Sub::select(
             "customFields",
             Api::Tooling,
-            &format!(
-                "SELECT Id, DeveloperName, TableEnumOrId, LastModifiedDate, LastModifiedBy.Name \
-                 FROM CustomField WHERE TableEnumOrId IN {OBJECT_LIST} AND DeveloperName IN ({})",
-                list.join(",")
+            Select::new(
+                "CustomField",
+                &["Id", "DeveloperName", "TableEnumOrId"],
+                &["LastModifiedDate", "LastModifiedBy.Name"],
+                &format!(
+                    "WHERE TableEnumOrId IN {OBJECT_LIST} AND DeveloperName IN ({})",
+                    list.join(",")
+                ),
             ),
         ));
     }
