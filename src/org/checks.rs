@@ -1002,11 +1002,18 @@ pub fn deployment(ctx: &Ctx, out: &mut Vec<Finding>) -> CheckResult {
             continue;
         };
         let dep_id = text_or_empty(d, "Id");
-        let meta = ctx
-            .answers
-            .get(&reference::keyed("deployment", &dep_id).unwrap_or_default())
-            .filter(|a| a.ok())
-            .and_then(|a| a.body.get("Metadata"));
+        // Its Metadata (site, channel, auth) comes from the single-record fetch; when that
+        // failed, say so: the site and channel checks below then run on less.
+        let meta = match ctx.body(
+            &reference::keyed("deployment", &dep_id).unwrap_or_default(),
+            &format!("the settings of deployment {}", w.name),
+        ) {
+            Ok(b) => b.get("Metadata"),
+            Err(f) => {
+                out.push(f);
+                None
+            }
+        };
         let feature = text_or_empty(d, "DeploymentFeature");
         // The Tooling object has no Site field: the site is in the single-record Metadata.
         let site_name = meta.and_then(|m| text(m, "site")).unwrap_or_default();

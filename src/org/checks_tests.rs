@@ -580,3 +580,25 @@ fn rules_are_judged_as_the_platform_automated_process_user() {
         .unwrap();
     assert_eq!(rules.status, CheckStatus::Passed, "{rules:#?}");
 }
+
+#[test]
+fn a_failed_deployment_fetch_is_said_not_skipped() {
+    let page = page_with("00D8c000001Hlt1", None);
+    let refused =
+        json!([{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}]);
+    let r = run(
+        &org(
+            &guest_off_deployment(),
+            &[("deployment_0Hs000000000001AAA", 404, refused)],
+            limits(200, storage_ok()),
+        ),
+        Some(&page),
+    );
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.title.contains("settings of deployment Web_Chat"))
+        .unwrap_or_else(|| panic!("{:#?}", r.findings));
+    assert_eq!(f.code, "org/check-failed");
+    assert!(f.message.contains("NOT_FOUND"), "{f:#?}");
+}
