@@ -7,8 +7,8 @@
 //      checks and shows the ranked list (data-state=done).
 // Reported per browser: API calls per diagnosis (the simulator's own count, reset before each
 // run), time from the popup document's start to data-state=done, time from the click to done
-// (includes the test driver's own overhead, large in Firefox), the page scan and the org API
-// time the popup reports. No pass/fail: figures only.
+// (includes the test driver's own overhead, large in Firefox), the sequential rounds of
+// requests, the page scan and the org API time the popup reports. No pass/fail: figures only.
 //
 //   node scripts/bench-org.mjs [--runs 5] [--latency 150] [--browsers chromium,firefox]
 //                              [--scenario validation-rule] [--page /]
@@ -62,10 +62,11 @@ async function benchBrowser(sim, browserName) {
         await new Promise((r) => setTimeout(r, 300));
         const calls = (await sim.request(API, '/__sim/stats')).json.total;
         const scan = /Page read by core \S+ \([^)]*\) in ([\d.]+) ms/.exec(shown.footer);
-        const org = /checked with (\d+) API call\(s\) in (\d+) ms/.exec(shown.footer);
+        const org = /checked with (\d+) API call\(s\) in (\d+) ms(?:, (\d+) round\(s\))?/.exec(shown.footer);
         rows.push({
           calls,
           popupCalls: org ? Number(org[1]) : NaN,
+          rounds: org && org[3] ? Number(org[3]) : NaN,
           docToDone: done.ms,
           late: done.late,
           clickToDone: origin + done.ms - clicked,
@@ -100,12 +101,13 @@ try {
 console.log(`\nOrg checks benchmark — org simulator (not Salesforce), scenario ${values.scenario}, ` +
   `${LATENCY} ms added to every answer, page ${DEMO_SITE}${values.page}, ${RUNS} diagnoses per browser.`);
 console.log('Times in ms: median (min–max).\n');
-const head = ['browser', 'customer', 'API calls/diagnosis', 'popup start → done', 'click → done', 'page scan', 'org API (sum of calls)', 'top finding'];
+const head = ['browser', 'customer', 'API calls/diagnosis', 'rounds', 'popup start → done', 'click → done', 'page scan', 'org API (sum of calls)', 'top finding'];
 const body = results.map(({ browserName, rows, customer }) => {
   const calls = [...new Set(rows.map((x) => x.calls))].join('/');
   const popupCalls = [...new Set(rows.map((x) => x.popupCalls))].join('/');
   const lateNote = rows.some((x) => x.late) ? ' *' : '';
-  return [browserName, customer, `${calls} (popup says ${popupCalls})`, fmt(rows.map((x) => x.docToDone)) + lateNote,
+  const rounds = [...new Set(rows.map((x) => x.rounds))].join('/');
+  return [browserName, customer, `${calls} (popup says ${popupCalls})`, rounds, fmt(rows.map((x) => x.docToDone)) + lateNote,
     fmt(rows.map((x) => x.clickToDone)), fmt(rows.map((x) => x.scanMs), 1), fmt(rows.map((x) => x.apiMs)),
     [...new Set(rows.map((x) => x.top))].join(', ')];
 });

@@ -96,7 +96,7 @@ function render() {
     parts.push(`Page read by core ${diagnosis.pageCoreVersion ?? '?'} (${state.scan.engine}) in ${state.scan.ms.toFixed(1)} ms.`);
   }
   if (state.org) {
-    parts.push(`Org ${state.org.org.name ?? state.org.org.apiHost} checked with ${state.org.apiCalls} API call(s) in ${state.org.apiMs} ms.`);
+    parts.push(`Org ${state.org.org.name ?? state.org.org.apiHost} checked with ${state.org.apiCalls} API call(s) in ${state.org.apiMs} ms, ${state.org.rounds} round(s).`);
   }
   $('footer').textContent = parts.join(' ');
   $('actions').hidden = false;

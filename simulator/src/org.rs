@@ -382,11 +382,14 @@ impl Org {
                 .remove("lacksPermissions")
                 .and_then(|v| serde_json::from_value(v).ok())
                 .unwrap_or_default();
+            // Several users can have that type; the platform's own has the alias autoproc.
+            let platform_own =
+                is_auto && u.get("Alias").and_then(|v| v.as_str()) == Some("autoproc");
             let id = self.add_row("User", u)?;
             if !lacks.is_empty() {
                 self.lacks_permissions.insert(id.clone(), lacks);
             }
-            if is_auto && self.autoproc_id.is_empty() {
+            if is_auto && (self.autoproc_id.is_empty() || platform_own) {
                 self.autoproc_id = id;
             } else if !is_auto && self.admin_id.is_empty() {
                 self.admin_id = id.clone();
@@ -591,12 +594,18 @@ impl Org {
                 .parse::<f64>()
                 .unwrap_or(62.0)));
             meta.entry("description").or_insert(opt(&fl.description));
+            // The latest version: the active one, or a newer draft beside it.
+            let latest_id = if fl.newer_draft && fl.is_active {
+                self.next_id("301")
+            } else {
+                ver_id.clone()
+            };
             let view = json!({"Id": def_id, "DurableId": def_id, "ApiName": fl.api_name, "Label": label,
-                "Description": fl.description, "IsActive": fl.is_active, "ProcessType": process_type,
+                "Description": fl.description, "IsActive": fl.is_active && latest_id == ver_id, "ProcessType": process_type,
                 "TriggerType": fl.trigger_type, "RecordTriggerType": fl.record_trigger_type, "TriggerOrder": fl.trigger_order,
                 "TriggerObjectOrEventId": if fl.trigger_type.is_some() { s(&object) } else { Value::Null },
                 "TriggerObjectOrEventLabel": if fl.trigger_type.is_some() { s(&self.entity_label(&object)) } else { Value::Null },
-                "ActiveVersionId": if fl.is_active { s(&ver_id) } else { Value::Null }, "LatestVersionId": ver_id,
+                "ActiveVersionId": if fl.is_active { s(&ver_id) } else { Value::Null }, "LatestVersionId": latest_id,
                 "NamespacePrefix": fl.namespace_prefix, "IsTemplate": false, "IsOutOfDate": false, "IsOverridable": false,
                 "ManageableState": "unmanaged", "LastModifiedBy": lm_name, "LastModifiedDate": lm_date, "Builder": "Flow Builder",
                 "InstalledPackageName": null});
@@ -605,7 +614,7 @@ impl Org {
                 .expect("FlowDefinitionView");
             t.rows.push(view.as_object().cloned().unwrap_or_default());
             let def = json!({"Id": def_id, "DeveloperName": fl.api_name, "MasterLabel": label, "Description": fl.description,
-                "ActiveVersionId": if fl.is_active { s(&ver_id) } else { Value::Null }, "LatestVersionId": ver_id,
+                "ActiveVersionId": if fl.is_active { s(&ver_id) } else { Value::Null }, "LatestVersionId": latest_id,
                 "NamespacePrefix": fl.namespace_prefix, "ManageableState": "unmanaged", "FullName": fl.api_name,
                 "Metadata": {"activeVersionNumber": if fl.is_active { json!(version) } else { Value::Null }, "description": fl.description, "masterLabel": label},
                 "LastModifiedById": lm_id, "LastModifiedDate": lm_date});
@@ -619,6 +628,16 @@ impl Org {
                 "FullName": format!("{}-{}", fl.api_name, version), "Metadata": meta,
                 "LastModifiedById": lm_id, "LastModifiedDate": lm_date});
             self.add_row("Flow", flow.as_object().cloned().unwrap_or_default())?;
+            if latest_id != ver_id {
+                let mut draft_meta = meta.clone();
+                draft_meta.insert("status".into(), s("Draft"));
+                let draft = json!({"Id": latest_id, "DefinitionId": def_id, "MasterLabel": label, "Description": fl.description,
+                    "ProcessType": process_type, "Status": "Draft", "VersionNumber": version + 1,
+                    "ApiVersion": meta.get("apiVersion"), "RunInMode": "DefaultMode", "ManageableState": "unmanaged",
+                    "FullName": format!("{}-{}", fl.api_name, version + 1), "Metadata": draft_meta,
+                    "LastModifiedById": lm_id, "LastModifiedDate": lm_date});
+                self.add_row("Flow", draft.as_object().cloned().unwrap_or_default())?;
+            }
         }
         // Apex.
         for tr in sc.apex_triggers.iter_mut() {

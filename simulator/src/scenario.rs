@@ -134,6 +134,10 @@ pub struct FlowSpec {
     pub trigger_order: Option<i64>,
     pub object: Option<String>,
     pub version_number: Option<i64>,
+    /// A newer Draft version exists beside the active one: FlowDefinitionView then reads
+    /// `IsActive = false` (its latest version is not the active one) and `LatestVersionId` is
+    /// the draft, while the active version still runs on every save.
+    pub newer_draft: bool,
     pub api_version: Option<String>,
     pub namespace_prefix: Option<String>,
     pub last_modified_by: Option<String>,

@@ -131,7 +131,9 @@ fn expected_code(scenario: &str) -> &'static str {
     match scenario {
         "validation-rule" | "hostile" => "capture/validation-rule",
         "required-field" => "capture/required-field",
-        "flow-custom-error" => "capture/flow-custom-error",
+        "flow-custom-error" | "flow-newer-draft" | "enduser-after-save-flow" => {
+            "capture/flow-custom-error"
+        }
         "trigger-adderror" => "capture/trigger-adderror",
         "two-causes" => "capture/trigger-exception",
         "storage-full" => "capture/storage-limit",

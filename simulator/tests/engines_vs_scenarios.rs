@@ -223,8 +223,13 @@ fn run_scenario(name: &str) -> Vec<Check> {
             .iter()
             .find(|r| s(r, "ApiName") == fl.api_name)
             .unwrap_or_else(|| panic!("{name}: flow {} not served", fl.api_name));
-        let source: FlowSource =
+        let mut source: FlowSource =
             serde_json::from_value(view.clone()).expect("FlowDefinitionView row");
+        // A flow runs when it has an active version; IsActive says whether the latest version
+        // is the active one (false when a newer draft exists).
+        source.is_active = view["ActiveVersionId"]
+            .as_str()
+            .is_some_and(|v| !v.is_empty());
         let version = view["ActiveVersionId"]
             .as_str()
             .or_else(|| view["LatestVersionId"].as_str())
@@ -237,10 +242,13 @@ fn run_scenario(name: &str) -> Vec<Check> {
             &format!("/services/data/v65.0/tooling/sobjects/Flow/{version}"),
         )
         .json_body();
-        let v = analyze_flow(&source, Some(&meta), &record);
         let object = fl.object.as_deref().unwrap_or("MessagingSession");
+        // Judged on the record of its own trigger object (both are inserted at chat start).
+        let flow_record = messaging_doctor::org::checks::record_for(object);
+        let v = analyze_flow(&source, Some(&meta), &flow_record);
         let runs = fl.is_active
-            && object.eq_ignore_ascii_case("MessagingSession")
+            && (object.eq_ignore_ascii_case("MessagingSession")
+                || object.eq_ignore_ascii_case("MessagingEndUser"))
             && applies_to_create(fl.record_trigger_type.as_deref())
             && matches!(
                 fl.trigger_type.as_deref(),
@@ -258,7 +266,7 @@ fn run_scenario(name: &str) -> Vec<Check> {
             // "failsOnInsert" of an inactive flow is what it would do if activated.
             let mut activated = source.clone();
             activated.is_active = true;
-            let v = analyze_flow(&activated, Some(&meta), &record);
+            let v = analyze_flow(&activated, Some(&meta), &flow_record);
             out.push(Check {
                 scenario: name.into(),
                 kind: Kind::Flow,

@@ -152,7 +152,8 @@ fn check_scenario(name: &str) {
         let page = page_for(&org_id, stage);
         let r = run(&s, "acme", &sid, Some(&page));
         let shown = describe(&r);
-        assert!(r.api_calls <= 5, "{name}: {} calls\n{shown}", r.api_calls);
+        assert!(r.api_calls <= 6, "{name}: {} calls\n{shown}", r.api_calls);
+        assert!(r.rounds <= 2, "{name}: {} rounds\n{shown}", r.rounds);
         assert!(
             r.findings.iter().all(|f| f.code != "org/check-failed"),
             "{name}: a check failed against the simulator\n{shown}\n{:#?}",

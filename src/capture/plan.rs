@@ -32,8 +32,8 @@ use super::report;
 use super::time;
 use crate::finding::Finding;
 use crate::org::api::{
-    batch, decode, encode_query, Api, ApiError, ApiExchange, ApiRequest, Sub, API_VERSION,
-    AUTOMATED_USER_SOQL,
+    batch, decode, encode_query, pick_automated_user, Api, ApiError, ApiExchange, ApiRequest, Sub,
+    API_VERSION, AUTOMATED_USER_SOQL,
 };
 use crate::org::json::{array, flag, number, text};
 use crate::org::OrgContext;
@@ -770,9 +770,15 @@ fn on_answers(mut state: CaptureState, ex: &[ApiExchange], now_ms: i64) -> Captu
                 (None, Some(s)) => s.records.clone(),
                 (None, None) => Vec::new(),
             };
-            let auto = users.iter().find(|u| {
-                text(u, "Id").is_some_and(|i| safe_id(&i)) && flag(u, "IsActive") != Some(false)
-            });
+            // Several users can have the type; the platform's own (alias autoproc) first.
+            let usable: Vec<Value> = users
+                .iter()
+                .filter(|u| {
+                    text(u, "Id").is_some_and(|i| safe_id(&i)) && flag(u, "IsActive") != Some(false)
+                })
+                .cloned()
+                .collect();
+            let auto = pick_automated_user(&usable).map(|(u, _)| u);
             let Some(auto) = auto else {
                 return fail(state, report::no_automated_user(&c), now_ms);
             };

@@ -3,25 +3,28 @@
 //!
 //! The popup's JS sends each [`ApiRequest`] to the org's API host with the session token and
 //! hands back an [`ApiExchange`] (the request echoed, status, body text). Planning is a pure
-//! function of the exchanges so far ([`next_requests`]): the first round is one REST composite
-//! and one Tooling composite; later rounds fetch what the first answers name (validation-rule
-//! formulas, flow definitions, the deployment's metadata, Apex classes the triggers call) and
-//! the next pages of long query results. A full diagnosis is typically three API calls.
+//! function of the exchanges so far ([`next_requests`]). The first round is two REST composites
+//! (at most five queries each), `GET /limits` on its own and one Tooling composite, all sent
+//! at once; the second fetches what the first answers name (validation-rule formulas, every
+//! active flow version, the page's deployment metadata, Apex classes the triggers call) and
+//! the next pages of long query results. A query the org refuses for an optional column is
+//! asked again without it (one more round, only then). A typical diagnosis: 2 rounds, 6 calls.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::json::{array, flag, text};
+use super::json::{array, flag, text, text_or_empty};
 
 /// The API version every request uses (Winter '26). Every org on a current release serves it;
 /// FlowDefinitionView's `TriggerObjectOrEvent` filter needs 53.0 or later.
 pub const API_VERSION: &str = "v65.0";
 
-/// Sub-requests per composite (both APIs), and queries per Tooling composite.
+/// Sub-requests per composite, and query operations among them (Query, QueryAll, a next
+/// page): the same limits for the REST and the Tooling composite.
 pub const MAX_SUBREQUESTS: usize = 25;
-pub const MAX_TOOLING_QUERIES: usize = 5;
+pub const MAX_QUERIES: usize = 5;
 /// At most this many rounds of requests, whatever the answers say (pagination included).
 pub const MAX_ROUNDS: usize = 6;
 /// Apex classes fetched at most (handlers, their bases and helpers), over at most
@@ -111,27 +114,121 @@ pub enum Api {
     Tooling,
 }
 
-/// One logical request inside a composite.
+/// A SOQL query as the planner chooses it: the fields every org has, and the optional ones an
+/// org may lack (edition, release, feature). A query refused for an optional field is asked
+/// again without it; a required field missing fails the check that needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Select {
+    pub object: String,
+    pub required: Vec<String>,
+    pub optional: Vec<String>,
+    /// Everything after the object name: `WHERE …`, `ORDER BY …`, `LIMIT …`.
+    pub tail: String,
+}
+
+impl Select {
+    pub fn new(object: &str, required: &[&str], optional: &[&str], tail: &str) -> Select {
+        Select {
+            object: object.into(),
+            required: required.iter().map(|s| s.to_string()).collect(),
+            optional: optional.iter().map(|s| s.to_string()).collect(),
+            tail: tail.into(),
+        }
+    }
+    /// The SOQL text without the optional fields in `dropped`.
+    pub fn soql(&self, dropped: &[String]) -> String {
+        let fields: Vec<&str> = self
+            .required
+            .iter()
+            .chain(
+                self.optional
+                    .iter()
+                    .filter(|f| !dropped.iter().any(|d| d.eq_ignore_ascii_case(f))),
+            )
+            .map(String::as_str)
+            .collect();
+        let tail = if self.tail.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", self.tail)
+        };
+        format!("SELECT {} FROM {}{tail}", fields.join(", "), self.object)
+    }
+    /// The optional fields an error message names: `No such column 'X' on entity 'Y'` names a
+    /// field; `Didn't understand relationship 'R'` names every optional `R.…` path.
+    pub fn optional_named_by(&self, message: &str) -> Vec<String> {
+        let quoted = |after: &str| -> Option<String> {
+            let rest = &message[message.find(after)? + after.len()..];
+            let end = rest.find('\'')?;
+            Some(rest[..end].to_string())
+        };
+        let mut out = Vec::new();
+        if let Some(col) = quoted("No such column '") {
+            // A relationship path is named by its last part (`QualifiedApiName` on entity
+            // `EntityDefinition` for `TriggerObjectOrEvent.QualifiedApiName`).
+            out.extend(
+                self.optional
+                    .iter()
+                    .filter(|f| {
+                        f.eq_ignore_ascii_case(&col)
+                            || (f.contains('.')
+                                && f.rsplit('.')
+                                    .next()
+                                    .is_some_and(|l| l.eq_ignore_ascii_case(&col)))
+                    })
+                    .cloned(),
+            );
+        }
+        if let Some(rel) = quoted("Didn't understand relationship '") {
+            out.extend(
+                self.optional
+                    .iter()
+                    .filter(|f| {
+                        f.split('.')
+                            .next()
+                            .is_some_and(|r| f.contains('.') && r.eq_ignore_ascii_case(&rel))
+                    })
+                    .cloned(),
+            );
+        }
+        out.dedup();
+        out
+    }
+}
+
+/// One logical request inside a composite (or, for `alone`, a request of its own).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sub {
+    /// The composite `referenceId`: letters, digits and `_` only, starting with a letter (see
+    /// [`reference`]).
     pub reference: String,
     pub api: Api,
     /// Full path under the API host.
     pub url: String,
     pub is_query: bool,
+    /// A resource composite does not accept (`/limits`): sent as its own GET.
+    pub alone: bool,
+    /// How the query was built, so it can be asked again without a field the org lacks.
+    pub select: Option<Select>,
 }
 
 impl Sub {
     pub fn query(reference: &str, api: Api, soql: &str) -> Sub {
-        let base = match api {
-            Api::Rest => format!("/services/data/{API_VERSION}/query?q="),
-            Api::Tooling => format!("/services/data/{API_VERSION}/tooling/query?q="),
-        };
         Sub {
             reference: reference.to_string(),
             api,
-            url: format!("{base}{}", encode_query(soql)),
+            url: query_url(api, soql),
             is_query: true,
+            alone: false,
+            select: None,
+        }
+    }
+    /// A query with optional fields (see [`Select`]).
+    pub fn select(reference: &str, api: Api, select: Select) -> Sub {
+        Sub {
+            url: query_url(api, &select.soql(&[])),
+            select: Some(select),
+            ..Sub::query(reference, api, "")
         }
     }
     pub fn get(reference: &str, api: Api, path: &str) -> Sub {
@@ -144,9 +241,21 @@ impl Sub {
             api,
             url: format!("{base}{path}"),
             is_query: false,
+            alone: false,
+            select: None,
         }
     }
 }
+
+fn query_url(api: Api, soql: &str) -> String {
+    let base = match api {
+        Api::Rest => format!("/services/data/{API_VERSION}/query?q="),
+        Api::Tooling => format!("/services/data/{API_VERSION}/tooling/query?q="),
+    };
+    format!("{base}{}", encode_query(soql))
+}
+
+pub use super::reference;
 
 /// Percent-encodes a SOQL query for a URL query string.
 pub fn encode_query(s: &str) -> String {
@@ -184,7 +293,6 @@ impl SubAnswer {
         ApiError::from_answer(self.status, &self.body)
     }
 }
-
 /// A whole composite call that failed (401, 403, network, unreadable answer): every
 /// sub-request in it shares the failure.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -195,14 +303,28 @@ pub struct CallFailure {
     pub detail: Option<String>,
 }
 
+/// A sub-request the org refused, kept as the org said it (for the exported report).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Refusal {
+    /// The composite `referenceId` (or the request id of a request sent alone).
+    pub reference: String,
+    pub status: u16,
+    pub error_code: String,
+    pub message: String,
+}
+
 /// Everything learned from the exchanges so far.
 #[derive(Debug, Clone, Default)]
 pub struct Answers {
+    /// Logical reference → the latest answer (pages merged).
     pub subs: BTreeMap<String, SubAnswer>,
-    /// Sub-request references already sent (answered or not).
+    /// Sub-request references already sent (answered or not), as sent.
     pub requested: BTreeSet<String>,
-    /// Sub-request reference → the whole call's failure.
+    /// Logical reference → the whole call's failure.
     pub failed: BTreeMap<String, CallFailure>,
+    /// Every sub-request answered with an error, in order.
+    pub refused: Vec<Refusal>,
     pub calls: usize,
     pub rounds: usize,
     /// Sum of round trips reported by the caller.
@@ -219,6 +341,20 @@ impl Answers {
             .get(reference)
             .filter(|a| a.ok())
             .map(|a| a.records.as_slice())
+    }
+    /// Attempts sent for a logical reference (1 + retries).
+    pub fn attempts(&self, logical: &str) -> usize {
+        self.requested
+            .iter()
+            .filter(|r| !reference::is_page(r) && reference::logical(r) == logical)
+            .count()
+    }
+    /// Error messages of the failed attempts of a logical reference.
+    fn refusals_of(&self, logical: &str) -> impl Iterator<Item = &Refusal> {
+        let logical = logical.to_string();
+        self.refused.iter().filter(move |r| {
+            !reference::is_page(&r.reference) && reference::logical(&r.reference) == logical
+        })
     }
 }
 
@@ -243,9 +379,23 @@ fn api_of(req: &ApiRequest) -> Api {
     }
 }
 
-/// Page references look like `base~2`: the base's second page.
-fn page_base(reference: &str) -> &str {
-    reference.split('~').next().unwrap_or(reference)
+/// A request sent alone carries its reference in its id: `<reference>-<round>`.
+fn alone_reference(req: &ApiRequest) -> Option<String> {
+    if req.path.ends_with("/composite") {
+        return None;
+    }
+    let (reference, round) = req.id.rsplit_once('-')?;
+    (reference::is_valid(reference) && round.bytes().all(|c| c.is_ascii_digit()))
+        .then(|| reference.to_string())
+}
+
+/// The round a request belongs to: the first `-`-separated part of its id that starts with a
+/// digit (`rest-1a`, `limits-1`, `capture-users-rest-1`).
+fn round_of(id: &str) -> String {
+    id.split('-')
+        .find(|s| s.starts_with(|c: char| c.is_ascii_digit()))
+        .map(|s| s.chars().take_while(|c| c.is_ascii_digit()).collect())
+        .unwrap_or_default()
 }
 
 /// Decodes every exchange into [`Answers`]. Never fails: unreadable answers become
@@ -256,16 +406,17 @@ pub fn decode(exchanges: &[ApiExchange]) -> Answers {
     for ex in exchanges {
         a.calls += 1;
         a.ms += u64::from(ex.ms.unwrap_or(0));
-        let round: String = ex
-            .request
-            .id
-            .chars()
-            .filter(|c| c.is_ascii_digit())
-            .collect();
-        round_ids.insert(round);
+        round_ids.insert(round_of(&ex.request.id));
         let api = api_of(&ex.request);
-        let refs = composite_refs(&ex.request);
-        for (r, _) in &refs {
+        let alone = alone_reference(&ex.request);
+        let refs: Vec<String> = match &alone {
+            Some(r) => vec![r.clone()],
+            None => composite_refs(&ex.request)
+                .into_iter()
+                .map(|(r, _)| r)
+                .collect(),
+        };
+        for r in &refs {
             a.requested.insert(r.clone());
         }
         let parsed: Result<Value, _> = serde_json::from_str(&ex.body);
@@ -297,6 +448,7 @@ pub fn decode(exchanges: &[ApiExchange]) -> Answers {
             Some(fail(detail, &body))
         } else {
             match &parsed {
+                Ok(_) if alone.is_some() => None,
                 Ok(v) if v.get("compositeResponse").map(|c| c.is_array()) == Some(true) => None,
                 Ok(_) => Some(fail(
                     Some("the composite answer has no compositeResponse list".into()),
@@ -309,29 +461,56 @@ pub fn decode(exchanges: &[ApiExchange]) -> Answers {
             }
         };
         if let Some(f) = failure {
-            for (r, _) in refs {
-                a.failed.insert(page_base(&r).to_string(), f.clone());
+            for r in refs {
+                if f.error.status != 0 {
+                    a.refused.push(Refusal {
+                        reference: r.clone(),
+                        status: f.error.status,
+                        error_code: f.error.code.clone(),
+                        message: f.error.message.clone(),
+                    });
+                }
+                a.failed.insert(reference::logical(&r), f.clone());
             }
             continue;
         }
         let body = parsed.unwrap_or(Value::Null);
-        for sub in array(&body, "compositeResponse") {
-            let Some(reference) = text(sub, "referenceId") else {
-                continue;
-            };
-            let status = super::json::number(sub, "httpStatusCode")
-                .map(|n| n as u16)
-                .unwrap_or(0);
-            let sbody = sub.get("body").cloned().unwrap_or(Value::Null);
+        let answers: Vec<(String, u16, Value)> = match alone {
+            Some(r) => vec![(r, ex.status, body)],
+            None => array(&body, "compositeResponse")
+                .iter()
+                .filter_map(|sub| {
+                    let reference = text(sub, "referenceId")?;
+                    let status = super::json::number(sub, "httpStatusCode")
+                        .map(|n| n as u16)
+                        .unwrap_or(0);
+                    Some((
+                        reference,
+                        status,
+                        sub.get("body").cloned().unwrap_or(Value::Null),
+                    ))
+                })
+                .collect(),
+        };
+        for (reference, status, sbody) in answers {
+            if !(200..300).contains(&status) {
+                let e = ApiError::from_answer(status, &sbody);
+                a.refused.push(Refusal {
+                    reference: reference.clone(),
+                    status,
+                    error_code: e.code,
+                    message: e.message,
+                });
+            }
             let records = array(&sbody, "records").to_vec();
             let next_page = if flag(&sbody, "done") == Some(false) {
                 text(&sbody, "nextRecordsUrl")
             } else {
                 None
             };
-            let base = page_base(&reference).to_string();
-            match a.subs.get_mut(&base) {
-                Some(prev) if base != reference => {
+            let logical = reference::logical(&reference);
+            match a.subs.get_mut(&logical) {
+                Some(prev) if reference::is_page(&reference) => {
                     if (200..300).contains(&status) {
                         prev.records.extend(records);
                         prev.next_page = next_page;
@@ -341,8 +520,10 @@ pub fn decode(exchanges: &[ApiExchange]) -> Answers {
                     }
                 }
                 _ => {
+                    // A first answer, or a retry's answer replacing the refused one.
+                    a.failed.remove(&logical);
                     a.subs.insert(
-                        base,
+                        logical,
                         SubAnswer {
                             status,
                             body: sbody,
@@ -359,7 +540,6 @@ pub fn decode(exchanges: &[ApiExchange]) -> Answers {
     a.rounds = round_ids.len();
     a
 }
-
 /// What the plan needs to know besides the answers: the page's deployment names and whether
 /// the caller wants the automation bodies (always, today).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -371,18 +551,51 @@ pub struct PlanInput {
 const OBJECT_LIST: &str = "('MessagingSession','MessagingEndUser')";
 
 /// The user the platform inserts chat sessions as (the org checks' record model and the live
-/// capture's trace flag both start from it).
+/// capture's trace flag both start from it). Several users can have this type; the platform's
+/// own has the alias `autoproc` ([`pick_automated_user`]).
 pub const AUTOMATED_USER_SOQL: &str = "SELECT Id, Name, Alias, UserType, IsActive, ProfileId, \
      Profile.Name FROM User WHERE UserType = 'AutomatedProcess'";
 
-/// The first round: everything that needs no earlier answer.
+/// The Automated Process user among the rows of [`AUTOMATED_USER_SOQL`]: the one with alias
+/// `autoproc` (the platform's own), else the first active one, else the first. The second
+/// value says why, when it is not the platform's own.
+pub fn pick_automated_user(rows: &[Value]) -> Option<(&Value, Option<String>)> {
+    if let Some(u) = rows
+        .iter()
+        .find(|u| text(u, "Alias").is_some_and(|a| a.eq_ignore_ascii_case("autoproc")))
+    {
+        return Some((u, None));
+    }
+    let u = rows
+        .iter()
+        .find(|u| flag(u, "IsActive") != Some(false))
+        .or_else(|| rows.first())?;
+    let why = format!(
+        "no user of type AutomatedProcess has the alias autoproc (the platform's own user), so {} of {} such user(s) was taken",
+        text(u, "Name").unwrap_or_else(|| "the first".into()),
+        rows.len()
+    );
+    Some((u, Some(why)))
+}
+
+/// The first round: everything that needs no earlier answer. Field lists: the required
+/// fields are documented for every org on the pinned API version; the optional ones may be
+/// missing (edition, release, feature, field-level access) and are dropped on refusal.
 pub fn first_round() -> Vec<Sub> {
     use Api::*;
+    let mut limits = Sub::get("limits", Rest, "limits");
+    // Composite does not accept /limits: it goes alone (one call).
+    limits.alone = true;
     vec![
-        Sub::query(
+        Sub::select(
             "org",
             Rest,
-            "SELECT Id, Name, OrganizationType, IsSandbox, InstanceName FROM Organization",
+            Select::new(
+                "Organization",
+                &["Id", "Name"],
+                &["OrganizationType", "IsSandbox", "InstanceName"],
+                "",
+            ),
         ),
         Sub::get(
             "describeSession",
@@ -394,77 +607,162 @@ pub fn first_round() -> Vec<Sub> {
             Rest,
             "sobjects/MessagingEndUser/describe",
         ),
-        Sub::get("limits", Rest, "limits"),
-        Sub::query(
+        limits,
+        Sub::select(
             "flows",
             Rest,
-            &format!(
-                "SELECT Id, ApiName, Label, IsActive, ProcessType, TriggerType, RecordTriggerType, \
-                 TriggerOrder, TriggerObjectOrEventLabel, ActiveVersionId, LatestVersionId, \
-                 LastModifiedBy, LastModifiedDate FROM FlowDefinitionView WHERE \
-                 TriggerObjectOrEvent.QualifiedApiName IN {OBJECT_LIST}"
+            Select::new(
+                "FlowDefinitionView",
+                &["Id", "ApiName", "ActiveVersionId"],
+                &[
+                    "Label",
+                    "IsActive",
+                    "ProcessType",
+                    "TriggerType",
+                    "RecordTriggerType",
+                    "TriggerOrder",
+                    "TriggerObjectOrEvent.QualifiedApiName",
+                    "LatestVersionId",
+                    "LastModifiedBy",
+                    "LastModifiedDate",
+                ],
+                &format!("WHERE TriggerObjectOrEvent.QualifiedApiName IN {OBJECT_LIST}"),
             ),
         ),
-        Sub::query(
+        Sub::select(
             "recentSessions",
             Rest,
-            "SELECT Id, Name, Status, Origin, CreatedDate, CreatedBy.Name, CreatedBy.UserType \
-             FROM MessagingSession ORDER BY CreatedDate DESC LIMIT 10",
+            Select::new(
+                "MessagingSession",
+                &["Id", "CreatedDate"],
+                &[
+                    "Name",
+                    "Status",
+                    "Origin",
+                    "CreatedBy.Name",
+                    "CreatedBy.UserType",
+                ],
+                "ORDER BY CreatedDate DESC LIMIT 10",
+            ),
         ),
-        Sub::query("automatedUser", Rest, AUTOMATED_USER_SOQL),
-        Sub::query(
+        Sub::select(
+            "automatedUser",
+            Rest,
+            Select::new(
+                "User",
+                &["Id", "Name"],
+                &["Alias", "UserType", "IsActive", "ProfileId", "Profile.Name"],
+                "WHERE UserType = 'AutomatedProcess'",
+            ),
+        ),
+        Sub::select(
             "automatedPermissionSets",
             Rest,
-            "SELECT PermissionSetId, PermissionSet.Name, PermissionSet.IsOwnedByProfile FROM \
-             PermissionSetAssignment WHERE Assignee.UserType = 'AutomatedProcess'",
+            Select::new(
+                "PermissionSetAssignment",
+                &["PermissionSetId"],
+                &["PermissionSet.Name", "PermissionSet.IsOwnedByProfile"],
+                "WHERE Assignee.UserType = 'AutomatedProcess'",
+            ),
         ),
-        Sub::query(
+        Sub::select(
             "customPermissions",
             Rest,
-            "SELECT Id, DeveloperName, NamespacePrefix FROM CustomPermission",
+            Select::new(
+                "CustomPermission",
+                &["Id", "DeveloperName"],
+                &["NamespacePrefix"],
+                "",
+            ),
         ),
-        Sub::query(
+        Sub::select(
             "channels",
             Rest,
-            "SELECT Id, DeveloperName, MasterLabel, IsActive, MessageType, RoutingType, \
-             LastModifiedDate FROM MessagingChannel",
+            Select::new(
+                "MessagingChannel",
+                &["Id", "DeveloperName"],
+                &["MasterLabel", "IsActive", "MessageType", "LastModifiedDate"],
+                "",
+            ),
         ),
-        Sub::query(
+        Sub::select(
             "sites",
             Rest,
-            "SELECT Id, Name, MasterLabel, Status, UrlPathPrefix, SiteType FROM Site",
+            Select::new(
+                "Site",
+                &["Id", "Name"],
+                &["MasterLabel", "Status", "UrlPathPrefix", "SiteType"],
+                "",
+            ),
         ),
-        Sub::query(
+        Sub::select(
             "cors",
             Rest,
-            "SELECT Id, DeveloperName, UrlPattern FROM CorsWhitelistEntry",
+            Select::new(
+                "CorsWhitelistEntry",
+                &["Id", "UrlPattern"],
+                &["DeveloperName"],
+                "",
+            ),
         ),
-        Sub::query(
+        Sub::select(
             "rules",
             Tooling,
-            &format!(
-                "SELECT Id, ValidationName, Active, ErrorDisplayField, ErrorMessage, Description, \
-                 NamespacePrefix, EntityDefinition.QualifiedApiName, LastModifiedDate, \
-                 LastModifiedBy.Name FROM ValidationRule WHERE \
-                 EntityDefinition.QualifiedApiName IN {OBJECT_LIST}"
+            Select::new(
+                "ValidationRule",
+                &["Id", "ValidationName", "Active"],
+                &[
+                    "ErrorDisplayField",
+                    "ErrorMessage",
+                    "Description",
+                    "NamespacePrefix",
+                    "EntityDefinition.QualifiedApiName",
+                    "LastModifiedDate",
+                    "LastModifiedBy.Name",
+                ],
+                &format!("WHERE EntityDefinition.QualifiedApiName IN {OBJECT_LIST}"),
             ),
         ),
-        Sub::query(
+        Sub::select(
             "triggers",
             Tooling,
-            &format!(
-                "SELECT Id, Name, TableEnumOrId, Status, NamespacePrefix, UsageBeforeInsert, \
-                 UsageAfterInsert, UsageBeforeUpdate, UsageAfterUpdate, Body, \
-                 LengthWithoutComments, LastModifiedDate, LastModifiedBy.Name FROM ApexTrigger \
-                 WHERE TableEnumOrId IN {OBJECT_LIST}"
+            Select::new(
+                "ApexTrigger",
+                &["Id", "Name", "Body"],
+                &[
+                    "TableEnumOrId",
+                    "Status",
+                    "NamespacePrefix",
+                    "UsageBeforeInsert",
+                    "UsageAfterInsert",
+                    "UsageBeforeUpdate",
+                    "UsageAfterUpdate",
+                    "LengthWithoutComments",
+                    "LastModifiedDate",
+                    "LastModifiedBy.Name",
+                ],
+                &format!("WHERE TableEnumOrId IN {OBJECT_LIST}"),
             ),
         ),
-        Sub::query(
+        // No `Site` here: the Tooling object has none; the deployment's site is
+        // `Metadata.site` of the single-record fetch in round 2.
+        Sub::select(
             "deployments",
             Tooling,
-            "SELECT Id, DeveloperName, MasterLabel, Site, IsEnabled, DeploymentFeature, \
-             DeploymentType, AreGuestUsersAllowed, AuthMethod, LastModifiedDate FROM \
-             EmbeddedServiceConfig",
+            Select::new(
+                "EmbeddedServiceConfig",
+                &["Id", "DeveloperName"],
+                &[
+                    "MasterLabel",
+                    "IsEnabled",
+                    "DeploymentFeature",
+                    "DeploymentType",
+                    "AreGuestUsersAllowed",
+                    "AuthMethod",
+                    "LastModifiedDate",
+                ],
+                "",
+            ),
         ),
     ]
 }
@@ -608,13 +906,14 @@ pub fn class_names_in(body: &str) -> BTreeSet<String> {
 
 fn class_query(level: usize, names: &BTreeSet<String>) -> Sub {
     let list: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
-    Sub::query(
+    Sub::select(
         &format!("classes{level}"),
         Api::Tooling,
-        &format!(
-            "SELECT Id, Name, NamespacePrefix, Body, LengthWithoutComments FROM ApexClass WHERE \
-             Name IN ({})",
-            list.join(",")
+        Select::new(
+            "ApexClass",
+            &["Id", "Name", "Body"],
+            &["NamespacePrefix", "LengthWithoutComments"],
+            &format!("WHERE Name IN ({})", list.join(",")),
         ),
     )
 }
@@ -635,23 +934,25 @@ fn second_round(a: &Answers, input: &PlanInput) -> Vec<Sub> {
             if flag(r, "Active") != Some(true) {
                 continue;
             }
-            if let Some(id) = text(r, "Id").filter(|i| safe_name(i)) {
+            let id = text_or_empty(r, "Id");
+            if let Some(reference) = reference::keyed("rule", &id) {
                 subs.push(Sub::get(
-                    &format!("rule.{id}"),
+                    &reference,
                     Api::Tooling,
                     &format!("sobjects/ValidationRule/{id}?fields=Id,FullName,Metadata"),
                 ));
             }
         }
     }
+    // Every flow with an active version on the two objects: IsActive only says whether the
+    // latest version is the active one, and RecordTriggerType is documented for before-save
+    // flows only, so whether a flow runs on create is read from its version's Metadata.
     if let Some(flows) = a.records("flows") {
         for f in flows {
-            if !super::checks::flow_runs_on_create(f) {
-                continue;
-            }
-            if let Some(v) = text(f, "ActiveVersionId").filter(|i| safe_name(i)) {
+            let v = text_or_empty(f, "ActiveVersionId");
+            if let Some(reference) = reference::keyed("flow", &v) {
                 subs.push(Sub::get(
-                    &format!("flow.{v}"),
+                    &reference,
                     Api::Tooling,
                     &format!("sobjects/Flow/{v}?fields=Id,Metadata"),
                 ));
@@ -668,9 +969,10 @@ fn second_round(a: &Answers, input: &PlanInput) -> Vec<Sub> {
             {
                 continue;
             }
-            if let Some(id) = text(d, "Id").filter(|i| safe_name(i)) {
+            let id = text_or_empty(d, "Id");
+            if let Some(reference) = reference::keyed("deployment", &id) {
                 subs.push(Sub::get(
-                    &format!("deployment.{id}"),
+                    &reference,
                     Api::Tooling,
                     &format!("sobjects/EmbeddedServiceConfig/{id}?fields=Id,FullName,Metadata"),
                 ));
@@ -694,13 +996,17 @@ fn second_round(a: &Answers, input: &PlanInput) -> Vec<Sub> {
     }
     if !blocking.is_empty() {
         let list: Vec<String> = blocking.iter().map(|n| format!("'{n}'")).collect();
-        subs.push(Sub::query(
+        subs.push(Sub::select(
             "customFields",
             Api::Tooling,
-            &format!(
-                "SELECT Id, DeveloperName, TableEnumOrId, LastModifiedDate, LastModifiedBy.Name \
-                 FROM CustomField WHERE TableEnumOrId IN {OBJECT_LIST} AND DeveloperName IN ({})",
-                list.join(",")
+            Select::new(
+                "CustomField",
+                &["Id", "DeveloperName", "TableEnumOrId"],
+                &["LastModifiedDate", "LastModifiedBy.Name"],
+                &format!(
+                    "WHERE TableEnumOrId IN {OBJECT_LIST} AND DeveloperName IN ({})",
+                    list.join(",")
+                ),
             ),
         ));
     }
@@ -758,6 +1064,63 @@ fn second_round(a: &Answers, input: &PlanInput) -> Vec<Sub> {
     subs
 }
 
+/// Every sub-request the plan asks for given these answers (sent or not): the first round,
+/// and what its answers name.
+fn planned(a: &Answers, input: &PlanInput) -> Vec<Sub> {
+    let mut subs = first_round();
+    subs.extend(second_round(a, input));
+    subs
+}
+
+/// Retries at most this many times per query (one optional field named per refusal).
+const MAX_RETRIES: usize = 4;
+
+/// The optional fields left out of a planned query so far: every field a refused attempt
+/// named (`INVALID_FIELD`, "No such column …").
+fn dropped_fields(a: &Answers, sub: &Sub) -> Vec<String> {
+    let Some(sel) = &sub.select else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for r in a.refusals_of(&sub.reference) {
+        if r.error_code == "INVALID_FIELD" {
+            for f in sel.optional_named_by(&r.message) {
+                if !out.contains(&f) {
+                    out.push(f);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A field the org does not have, left out of a query so the check still ran.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MissingField {
+    /// The query's logical reference (`flows`).
+    pub query: String,
+    pub object: String,
+    pub field: String,
+}
+
+/// Every optional field some refusal named, per query (for "what the org checks covered").
+pub fn missing_fields(exchanges: &[ApiExchange], input: &PlanInput) -> Vec<MissingField> {
+    let a = decode(exchanges);
+    let mut out = Vec::new();
+    for sub in planned(&a, input) {
+        let Some(sel) = &sub.select else { continue };
+        for field in dropped_fields(&a, &sub) {
+            out.push(MissingField {
+                query: sub.reference.clone(),
+                object: sel.object.clone(),
+                field,
+            });
+        }
+    }
+    out
+}
+
 /// The next requests to send, given every exchange so far; empty when the diagnosis has all
 /// it will ask for.
 pub fn next_requests(exchanges: &[ApiExchange], input: &PlanInput) -> Vec<ApiRequest> {
@@ -765,40 +1128,69 @@ pub fn next_requests(exchanges: &[ApiExchange], input: &PlanInput) -> Vec<ApiReq
     if a.rounds >= MAX_ROUNDS {
         return Vec::new();
     }
-    let mut subs: Vec<Sub> = if exchanges.is_empty() {
-        first_round()
-    } else {
-        second_round(&a, input)
-    };
+    let mut subs: Vec<Sub> = Vec::new();
+    for sub in planned(&a, input) {
+        if !a.requested.contains(&sub.reference) {
+            subs.push(sub);
+            continue;
+        }
+        // Refused for a column this org lacks: ask again without every optional field named
+        // so far, as long as the latest refusal named one not yet left out.
+        let refused = a
+            .get(&sub.reference)
+            .is_some_and(|ans| ans.status == 400 && ans.error().code == "INVALID_FIELD");
+        let attempts = a.attempts(&sub.reference);
+        let Some(sel) = sub
+            .select
+            .clone()
+            .filter(|_| refused && attempts <= MAX_RETRIES)
+        else {
+            continue;
+        };
+        let dropped = dropped_fields(&a, &sub);
+        let latest = a
+            .get(&sub.reference)
+            .map(|x| x.error().message)
+            .unwrap_or_default();
+        if sel.optional_named_by(&latest).is_empty() {
+            continue; // a required field, or one already left out: the check explains it
+        }
+        subs.push(Sub {
+            reference: reference::retry(&sub.reference, attempts),
+            url: query_url(sub.api, &sel.soql(&dropped)),
+            ..sub
+        });
+    }
     // Next pages of long query results.
-    for (reference, ans) in &a.subs {
+    for (logical, ans) in &a.subs {
         if let Some(next) = &ans.next_page {
             if ans.pages < MAX_PAGES && next.starts_with("/services/data/") {
                 subs.push(Sub {
-                    reference: format!("{reference}~{}", ans.pages + 1),
+                    reference: reference::page(logical, ans.pages + 1),
                     api: ans.api,
                     url: next.clone(),
                     is_query: true,
+                    alone: false,
+                    select: None,
                 });
             }
         }
     }
-    subs.retain(|s| !a.requested.contains(&s.reference));
+    subs.retain(|s| !a.requested.contains(&s.reference) && reference::is_valid(&s.reference));
     batch(subs, a.rounds + 1)
 }
 
-/// Packs sub-requests into composites: REST in `/composite`, Tooling in `/tooling/composite`
-/// (at most 25 sub-requests, at most 5 of them queries, per Tooling composite).
+/// Packs sub-requests into calls: REST in `/composite`, Tooling in `/tooling/composite`, each
+/// at most 25 sub-requests of which at most 5 queries (a next page counts as one); a
+/// sub-request composite does not accept goes alone as a plain GET, id `<reference>-<round>`.
 pub fn batch(subs: Vec<Sub>, round: usize) -> Vec<ApiRequest> {
     let mut out = Vec::new();
     for api in [Api::Rest, Api::Tooling] {
         let mut chunks: Vec<Vec<&Sub>> = Vec::new();
-        for s in subs.iter().filter(|s| s.api == api) {
+        for s in subs.iter().filter(|s| s.api == api && !s.alone) {
             let fits = |c: &Vec<&Sub>| {
                 c.len() < MAX_SUBREQUESTS
-                    && (api == Api::Rest
-                        || !s.is_query
-                        || c.iter().filter(|x| x.is_query).count() < MAX_TOOLING_QUERIES)
+                    && (!s.is_query || c.iter().filter(|x| x.is_query).count() < MAX_QUERIES)
             };
             match chunks.iter_mut().find(|c| fits(c)) {
                 Some(c) => c.push(s),
@@ -835,13 +1227,23 @@ pub fn batch(subs: Vec<Sub>, round: usize) -> Vec<ApiRequest> {
             });
         }
     }
+    for s in subs.iter().filter(|s| s.alone) {
+        out.push(ApiRequest {
+            id: format!("{}-{round}", s.reference),
+            method: "GET".into(),
+            path: s.url.clone(),
+            body: None,
+            label: label_for(&[s]),
+            accept: None,
+        });
+    }
     out
 }
 
 fn label_for(chunk: &[&Sub]) -> String {
     let mut parts: Vec<&str> = Vec::new();
     for s in chunk {
-        let p = match page_base(&s.reference).split('.').next().unwrap_or("") {
+        let p = match reference::base(&s.reference) {
             "org" => "the org",
             "describeSession" | "describeEndUser" => "MessagingSession fields",
             "limits" => "storage",
@@ -864,208 +1266,5 @@ fn label_for(chunk: &[&Sub]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn answer(req: &ApiRequest, subs: Vec<(&str, u16, Value)>) -> ApiExchange {
-        let body = json!({"compositeResponse": subs.into_iter().map(|(r, s, b)| json!({
-            "referenceId": r, "httpStatusCode": s, "body": b})).collect::<Vec<_>>()});
-        ApiExchange {
-            request: req.clone(),
-            status: 200,
-            body: body.to_string(),
-            error: None,
-            ms: Some(10),
-        }
-    }
-
-    #[test]
-    fn first_round_is_one_rest_and_one_tooling_composite_within_limits() {
-        let reqs = next_requests(&[], &PlanInput::default());
-        assert_eq!(reqs.len(), 2, "{reqs:#?}");
-        assert_eq!(reqs[0].path, "/services/data/v65.0/composite");
-        assert_eq!(reqs[1].path, "/services/data/v65.0/tooling/composite");
-        for r in &reqs {
-            let refs = composite_refs(r);
-            assert!(refs.len() <= MAX_SUBREQUESTS);
-            for (_, url) in &refs {
-                assert!(url.starts_with("/services/data/v65.0/"), "{url}");
-                if r.path.contains("tooling") {
-                    assert!(url.contains("/tooling/"), "{url}");
-                } else {
-                    assert!(!url.contains("/tooling/"), "{url}");
-                }
-            }
-        }
-        let t = composite_refs(&reqs[1]);
-        assert!(t.iter().filter(|(_, u)| u.contains("/query?")).count() <= MAX_TOOLING_QUERIES);
-    }
-
-    #[test]
-    fn second_round_fetches_what_the_first_named_then_stops() {
-        let input = PlanInput {
-            deployments: vec!["Web_Chat".into()],
-        };
-        let r1 = next_requests(&[], &input);
-        let ex1 = vec![
-            answer(
-                &r1[0],
-                vec![(
-                    "flows",
-                    200,
-                    json!({"done": true, "records": [
-                    {"ApiName": "F1", "IsActive": true, "TriggerType": "RecordBeforeSave", "RecordTriggerType": "Create", "ActiveVersionId": "301000000000001AAA"},
-                    {"ApiName": "F2", "IsActive": true, "TriggerType": "RecordAfterSave", "RecordTriggerType": "Update", "ActiveVersionId": "301000000000002AAA"},
-                    {"ApiName": "F3", "IsActive": false, "TriggerType": "RecordBeforeSave", "RecordTriggerType": "Create", "ActiveVersionId": null}]}),
-                )],
-            ),
-            answer(
-                &r1[1],
-                vec![
-                    (
-                        "rules",
-                        200,
-                        json!({"done": true, "records": [
-                    {"Id": "03d000000000001AAA", "Active": true}, {"Id": "03d000000000002AAA", "Active": false}]}),
-                    ),
-                    (
-                        "triggers",
-                        200,
-                        json!({"done": true, "records": [
-                    {"Name": "T", "Body": "trigger T on MessagingSession (before insert) { MsHandler.run(Trigger.new); }"}]}),
-                    ),
-                    (
-                        "deployments",
-                        200,
-                        json!({"done": false, "nextRecordsUrl": "/services/data/v65.0/tooling/query/01gX-2000", "records": [
-                    {"Id": "0Hs000000000001AAA", "DeveloperName": "Web_Chat"}]}),
-                    ),
-                ],
-            ),
-        ];
-        let r2 = next_requests(&ex1, &input);
-        let refs: Vec<String> = r2.iter().flat_map(composite_refs).map(|(r, _)| r).collect();
-        assert!(
-            refs.contains(&"rule.03d000000000001AAA".to_string()),
-            "{refs:?}"
-        );
-        assert!(
-            !refs.contains(&"rule.03d000000000002AAA".to_string()),
-            "inactive rule fetched"
-        );
-        assert!(
-            refs.contains(&"flow.301000000000001AAA".to_string()),
-            "{refs:?}"
-        );
-        assert!(
-            !refs.iter().any(|r| r.contains("301000000000002")),
-            "update-only flow fetched"
-        );
-        assert!(refs.contains(&"deployment.0Hs000000000001AAA".to_string()));
-        assert!(refs.contains(&"classes1".to_string()));
-        assert!(
-            refs.contains(&"deployments~2".to_string()),
-            "next page not read"
-        );
-        assert!(r2.iter().all(|r| r.path.ends_with("/tooling/composite")));
-        let class_url = r2
-            .iter()
-            .flat_map(composite_refs)
-            .find(|(r, _)| r == "classes1")
-            .map(|(_, u)| u)
-            .unwrap();
-        assert!(class_url.contains("MsHandler"), "{class_url}");
-        // Answer round 2 with a handler that names nothing new: the plan ends.
-        let mut ex2 = ex1.clone();
-        for r in &r2 {
-            let subs = composite_refs(r)
-                .into_iter()
-                .map(|(reference, _)| {
-                    let body = if reference == "classes1" {
-                        json!({"done": true, "records": [{"Name": "MsHandler", "Body": "public class MsHandler { public static void run(List<SObject> x) {} }"}]})
-                    } else {
-                        json!({"done": true, "records": []})
-                    };
-                    (reference, 200, body)
-                })
-                .collect::<Vec<_>>();
-            let subs_ref: Vec<(&str, u16, Value)> = subs
-                .iter()
-                .map(|(a, b, c)| (a.as_str(), *b, c.clone()))
-                .collect();
-            ex2.push(answer(r, subs_ref));
-        }
-        let r3 = next_requests(&ex2, &input);
-        assert!(r3.is_empty(), "{r3:#?}");
-        let a = decode(&ex2);
-        assert_eq!(a.calls, 2 + r2.len());
-        assert_eq!(a.records("deployments").map(|r| r.len()), Some(1));
-    }
-
-    #[test]
-    fn tooling_composites_split_at_five_queries_and_25_subrequests() {
-        let mut subs: Vec<Sub> = (0..7)
-            .map(|i| Sub::query(&format!("q{i}"), Api::Tooling, "SELECT Id FROM ApexClass"))
-            .collect();
-        subs.extend((0..30).map(|i| Sub::get(&format!("g{i}"), Api::Tooling, "sobjects/Flow/x")));
-        let reqs = batch(subs, 2);
-        for r in &reqs {
-            let refs = composite_refs(r);
-            assert!(refs.len() <= 25);
-            assert!(refs.iter().filter(|(_, u)| u.contains("query")).count() <= 5);
-        }
-        let total: usize = reqs.iter().map(|r| composite_refs(r).len()).sum();
-        assert_eq!(total, 37);
-        assert_eq!(reqs.len(), 2);
-    }
-
-    #[test]
-    fn a_failed_call_marks_every_subrequest_it_carried() {
-        let r1 = next_requests(&[], &PlanInput::default());
-        let ex = vec![
-            ApiExchange {
-                request: r1[0].clone(),
-                status: 401,
-                body:
-                    r#"[{"errorCode":"INVALID_SESSION_ID","message":"Session expired or invalid"}]"#
-                        .into(),
-                error: None,
-                ms: None,
-            },
-            ApiExchange {
-                request: r1[1].clone(),
-                status: 200,
-                body: "{\"compositeResp".into(),
-                error: None,
-                ms: None,
-            },
-        ];
-        let a = decode(&ex);
-        assert_eq!(a.failed["limits"].error.code, "INVALID_SESSION_ID");
-        assert!(a.failed["rules"]
-            .detail
-            .as_deref()
-            .unwrap()
-            .contains("not readable JSON"));
-        assert!(next_requests(&ex, &PlanInput::default()).is_empty());
-    }
-
-    #[test]
-    fn class_names_skip_keywords_system_types_and_unsafe_text() {
-        let n = class_names_in(
-            "trigger T on MessagingSession (before insert) { new Handler_V2().run(); System.debug('x'); \
-             Util.go(Trigger.new); List<Case> c = [SELECT Id FROM Case]; String s = 'Evil''; }",
-        );
-        assert!(n.contains("Handler_V2") && n.contains("Util"), "{n:?}");
-        assert!(
-            !n.iter()
-                .any(|x| x == "System" || x == "List" || x == "Evil"),
-            "{n:?}"
-        );
-    }
-
-    #[test]
-    fn query_encoding() {
-        assert_eq!(encode_query("a b='c'"), "a+b%3D%27c%27");
-    }
-}
+#[path = "api_tests.rs"]
+mod tests;

@@ -7,7 +7,8 @@
 
 use serde_json::Value;
 
-use super::api::{Answers, ApiError, SubAnswer};
+pub use super::access::{api_access_control_refusal, failure_finding};
+use super::api::{pick_automated_user, reference, Answers, SubAnswer};
 use super::json::{array, clip, flag, number, path_text, text, text_or_empty};
 use super::{CheckResult, CheckStatus, OrgContext};
 use crate::analysis::apex::{analyze_trigger, ClassSource, TriggerSource, Verdict as TVerdict};
@@ -83,7 +84,7 @@ impl Ctx<'_> {
         let Ok(users) = self.records("automatedUser", "the Automated Process user") else {
             return r;
         };
-        let Some(u) = users.first() else {
+        let Some((u, _)) = pick_automated_user(users) else {
             return r;
         };
         for key in ["Id", "Name", "Alias"] {
@@ -147,120 +148,6 @@ fn not_asked(what: &str) -> Finding {
         format!("Could not check {what}"),
         format!("The request for {what} was not sent (the diagnosis stopped early), so {what} were not checked."),
     )
-}
-
-/// A failed request, explained. Access problems get their own codes so the admin sees the
-/// one thing to do.
-pub fn failure_finding(ctx: &Ctx, what: &str, e: &ApiError, detail: Option<&str>) -> Finding {
-    let login = format!("https://{}/", ctx.org.api_host);
-    let mut f = match (e.status, e.code.as_str()) {
-        (0, _) => Finding::new(
-            "org/unreachable",
-            Severity::Error,
-            "The org's API did not answer",
-            format!(
-                "Messaging Doctor sent the request for {what} to {} and got no answer: {}. Check the network, a VPN or a proxy, then run the checks again.",
-                ctx.org.api_host,
-                detail.unwrap_or("no details")
-            ),
-        )
-        .with_fix("Open the org in this browser to confirm it is reachable, then click Run again."),
-        (401, _) => Finding::new(
-            "org/session-expired",
-            Severity::Error,
-            "Your Salesforce session has expired",
-            format!(
-                "The org at {} refused the session Messaging Doctor found in this browser (401 {}). The org checks need a live session: log in again, then run the checks again.",
-                ctx.org.api_host, e.code
-            ),
-        )
-        .with_fix(format!("Log in at {login} in this browser (same profile or container)."))
-        .with_fix("Click Run again in Messaging Doctor.")
-        .with_link("Log in to the org", login.clone()),
-        (_, "API_DISABLED_FOR_ORG") | (_, "API_CURRENTLY_DISABLED") => Finding::new(
-            "org/api-disabled",
-            Severity::Error,
-            "The API is not available to you in this org",
-            format!(
-                "The org answered {} ({}). Either the org's edition has no API access or your user lacks the \"API Enabled\" permission, so no org check can run.",
-                e.code, e.message
-            ),
-        )
-        .with_fix("Ask an administrator to give your user \"API Enabled\" (profile or permission set).")
-        .with_fix("Editions without API access (e.g. Professional without the add-on) cannot be checked.")
-        .with_link("Setup › Permission Sets", ctx.setup("/lightning/setup/PermSets/home")),
-        (_, "OAUTH_APP_BLOCKED") | (_, "OAUTH_APP_ACCESS_DENIED") => Finding::new(
-            "org/api-access-control",
-            Severity::Error,
-            "API Access Control blocks this session",
-            format!(
-                "The org answered {} ({}): API Access Control allows API calls only from approved connected apps, and a browser session is not one of them.",
-                e.code, e.message
-            ),
-        )
-        .with_fix("Ask an administrator to allow your user to use API without an approved app (\"Use Any API Client\"), or run the checks from an org where that is allowed.")
-        .with_link("Setup › Connected Apps OAuth Usage", ctx.setup("/lightning/setup/ConnectedAppsUsage/home")),
-        (_, "REQUEST_LIMIT_EXCEEDED") => Finding::new(
-            "org/request-limit",
-            Severity::Error,
-            "The org has used up its API requests",
-            format!(
-                "The org answered {} ({}). Its API request allowance for the last 24 hours is used up, so the checks cannot run now. Messaging Doctor itself uses about three requests per run.",
-                e.code, e.message
-            ),
-        )
-        .with_fix("Find the integration that uses the allowance (Setup › System Overview) and try again later.")
-        .with_link("Setup › System Overview", ctx.setup("/lightning/setup/SystemOverview/home")),
-        (_, "INSUFFICIENT_ACCESS_OR_READONLY") | (_, "INSUFFICIENT_ACCESS") => Finding::new(
-            "org/setup-access",
-            Severity::Warning,
-            format!("You may not read {what}"),
-            format!(
-                "The org refused to show {what} ({}: {}). Reading setup metadata through the Tooling API needs \"View Setup and Configuration\" (Apex code also \"Author Apex\" or \"View All Data\"), so these checks were skipped; the others ran.",
-                e.code, e.message
-            ),
-        )
-        .with_fix("Run the checks as a user with \"View Setup and Configuration\", or ask an administrator to add it to your permission set.")
-        .with_link("Setup › Permission Sets", ctx.setup("/lightning/setup/PermSets/home")),
-        (400, "INVALID_TYPE") if e.message.contains("Messaging") => Finding::new(
-            "org/messaging-not-enabled",
-            Severity::Error,
-            "Messaging is not enabled in this org",
-            format!(
-                "The org does not know the messaging objects ({}: {}). Messaging for Web needs Messaging turned on (and a Digital Engagement or Service Cloud licence); without it no MessagingSession can ever be created.",
-                e.code, e.message
-            ),
-        )
-        .with_fix("In Setup › Messaging Settings, turn on Messaging.")
-        .with_fix("Check that the snippet's org id is this org's; you may be logged into a different org.")
-        .with_link("Setup › Messaging Settings", ctx.setup("/lightning/setup/LiveMessageSetup/home")),
-        _ => Finding::new(
-            "org/check-failed",
-            Severity::Warning,
-            format!("Could not check {what}"),
-            match detail {
-                // An answer that could not be read: the detail says how; the code adds nothing.
-                Some(d) => format!("The request for {what} failed: {d}. The other checks still ran."),
-                None => format!(
-                    "The request for {what} failed with HTTP {} {}{}. The other checks still ran.",
-                    e.status,
-                    e.code,
-                    if e.message.is_empty() { String::new() } else { format!(": {}", clip(&e.message, 300)) },
-                ),
-            },
-        )
-        .with_fix("Run the checks again; if it keeps failing, copy the report into a support case."),
-    };
-    f.evidence.push(Evidence::new("Request", what.to_string()));
-    f.evidence.push(Evidence::new(
-        "Answer",
-        if e.status == 0 {
-            detail.unwrap_or("no answer").to_string()
-        } else {
-            format!("HTTP {} {} {}", e.status, e.code, clip(&e.message, 200))
-        },
-    ));
-    f
 }
 
 /// The record model for an object the platform inserts at conversation start.
@@ -478,7 +365,7 @@ pub fn validation_rules(ctx: &Ctx, out: &mut Vec<Finding>) -> CheckResult {
             continue;
         }
         let detail = ctx.body(
-            &format!("rule.{id}"),
+            &reference::keyed("rule", &id).unwrap_or_default(),
             &format!("the formula of rule {name}"),
         );
         let formula = match &detail {
@@ -616,15 +503,6 @@ pub fn validation_rules(ctx: &Ctx, out: &mut Vec<Finding>) -> CheckResult {
 // ---------------------------------------------------------------------------------------------
 // 3. Record-triggered flows
 
-/// An active record-triggered flow that runs when a record is created.
-pub fn flow_runs_on_create(f: &Value) -> bool {
-    let trigger = text_or_empty(f, "TriggerType");
-    let rtt = text_or_empty(f, "RecordTriggerType");
-    flag(f, "IsActive") == Some(true)
-        && (trigger == "RecordBeforeSave" || trigger == "RecordAfterSave")
-        && (rtt == "Create" || rtt == "CreateAndUpdate")
-}
-
 pub fn flows(ctx: &Ctx, out: &mut Vec<Finding>) -> CheckResult {
     let flows = match ctx.records("flows", "record-triggered flows") {
         Ok(r) => r,
@@ -642,28 +520,47 @@ pub fn flows(ctx: &Ctx, out: &mut Vec<Finding>) -> CheckResult {
     let mut harmless = Vec::new();
     let mut not_on_create = 0;
     for fl in flows {
-        if !flow_runs_on_create(fl) {
+        // A flow runs when it has an active version (IsActive only says whether the latest
+        // version is the active one: a newer draft makes it false).
+        let version = text_or_empty(fl, "ActiveVersionId");
+        if version.is_empty() {
             not_on_create += 1;
             continue;
         }
         let api_name = text_or_empty(fl, "ApiName");
         let label = text(fl, "Label").unwrap_or_else(|| api_name.clone());
-        let version = text_or_empty(fl, "ActiveVersionId");
-        let timing = if text_or_empty(fl, "TriggerType") == "RecordBeforeSave" {
-            "before-save"
-        } else {
-            "after-save"
-        };
-        let object =
-            text(fl, "TriggerObjectOrEventLabel").unwrap_or_else(|| "MessagingSession".into());
         let meta = ctx
             .body(
-                &format!("flow.{version}"),
+                &reference::keyed("flow", &version).unwrap_or_default(),
                 &format!("the definition of flow {api_name}"),
             )
             .ok()
             .and_then(|b| b.get("Metadata"));
+        let start = meta.and_then(|m| m.get("start"));
+        // The trigger and its object from the active version itself; the view's
+        // RecordTriggerType is documented for before-save flows only, and its label is
+        // translated, so only API names decide which record model the flow is judged on.
+        let trigger = start
+            .and_then(|s| text(s, "triggerType"))
+            .or_else(|| text(fl, "TriggerType"))
+            .unwrap_or_default();
+        let record_trigger = start
+            .and_then(|s| text(s, "recordTriggerType"))
+            .or_else(|| text(fl, "RecordTriggerType"))
+            .unwrap_or_else(|| "?".into());
+        let object = path_text(fl, "TriggerObjectOrEvent.QualifiedApiName")
+            .or_else(|| start.and_then(|s| text(s, "object")))
+            .unwrap_or_else(|| "MessagingSession".into());
+        let timing = if trigger == "RecordBeforeSave" {
+            "before-save"
+        } else {
+            "after-save"
+        };
         let judged = super::flows::judge(fl, meta, &ctx.record(&object));
+        if !judged.runs_on_insert {
+            not_on_create += 1;
+            continue;
+        }
         let link = ctx.setup(&format!(
             "/builder_platform_interaction/flowBuilder.app?flowId={version}"
         ));
@@ -692,8 +589,7 @@ pub fn flows(ctx: &Ctx, out: &mut Vec<Finding>) -> CheckResult {
                     Evidence::new(
                         "Flow",
                         format!(
-                            "{label} ({api_name}), {timing}, runs on {}",
-                            text_or_empty(fl, "RecordTriggerType")
+                            "{label} ({api_name}) on {object}, {timing}, runs on {record_trigger}"
                         ),
                     )
                     .at(format!("Flow version {version}")),
@@ -949,17 +845,27 @@ pub fn storage(ctx: &Ctx, out: &mut Vec<Finding>) -> CheckResult {
         }
     }
     if parts.is_empty() {
-        out.push(Finding::new(
-            "org/check-failed",
-            Severity::Warning,
-            "Could not check storage",
-            "The org's /limits answer has no DataStorageMB entry, so storage was not checked.",
-        ));
+        // Salesforce leaves the storage entries out of /limits for a user without Manage
+        // Users (and View Setup and Configuration); the other entries are still there.
+        let others = body.as_object().map(|o| o.len()).unwrap_or(0);
+        out.push(
+            Finding::new(
+                "org/storage-permission",
+                Severity::Warning,
+                "Storage was not checked: your user may not see it",
+                format!(
+                    "The org's /limits answer lists {others} limit(s) but no DataStorageMB or FileStorageMB. Salesforce shows the storage figures only to users with the \"Manage Users\" and \"View Setup and Configuration\" permissions, so a full data storage — which stops every new chat — could not be ruled out."
+                ),
+            )
+            .with_evidence(Evidence::new("Answer", format!("/limits without DataStorageMB ({others} other entries)")).at("GET /limits"))
+            .with_fix("Run the checks as a user with \"Manage Users\" and \"View Setup and Configuration\", or ask an administrator to look at Setup › Storage Usage.")
+            .with_link("Setup › Storage Usage", ctx.setup("/lightning/setup/CompanyResourceDisk/home")),
+        );
         return CheckResult::new(
             "storage",
             "Data storage",
             CheckStatus::Failed,
-            "no storage figures in the answer",
+            "no storage figures: needs Manage Users and View Setup and Configuration",
         );
     }
     CheckResult::new(
@@ -1006,6 +912,23 @@ pub fn cors_allows(pattern: &str, origin: &str) -> bool {
     false
 }
 
+/// The first 15 characters of an org id, when it is one (ASCII letters and digits only; page
+/// text can hold anything, so nothing is sliced before this check).
+fn org_prefix(id: &str) -> Option<&str> {
+    let id = id.trim();
+    (id.len() >= 15 && id.is_ascii() && id.bytes().all(|c| c.is_ascii_alphanumeric()))
+        .then(|| id.get(..15))
+        .flatten()
+}
+
+/// Does the page's org id name a different org than the session's? Unreadable ids never do.
+pub fn other_org(page_org: &str, session_org: &str) -> bool {
+    match (org_prefix(page_org), org_prefix(session_org)) {
+        (Some(a), Some(b)) => a != b,
+        _ => false,
+    }
+}
+
 pub fn deployment(ctx: &Ctx, out: &mut Vec<Finding>) -> CheckResult {
     let wanted = ctx.page_deployments();
     let deps = match ctx.records("deployments", "Embedded Service deployments") {
@@ -1048,7 +971,7 @@ pub fn deployment(ctx: &Ctx, out: &mut Vec<Finding>) -> CheckResult {
     let mut ok_parts = Vec::new();
     for w in &wanted {
         if let (Some(page_org), Some(org)) = (&w.org_id, &ctx.org.org_id) {
-            if page_org.len() >= 15 && org.len() >= 15 && page_org[..15] != org[..15] {
+            if other_org(page_org, org) {
                 continue; // another org's snippet: the session matcher already says so
             }
         }
@@ -1079,12 +1002,21 @@ pub fn deployment(ctx: &Ctx, out: &mut Vec<Finding>) -> CheckResult {
             continue;
         };
         let dep_id = text_or_empty(d, "Id");
-        let meta = ctx
-            .answers
-            .get(&format!("deployment.{dep_id}"))
-            .filter(|a| a.ok())
-            .and_then(|a| a.body.get("Metadata"));
+        // Its Metadata (site, channel, auth) comes from the single-record fetch; when that
+        // failed, say so: the site and channel checks below then run on less.
+        let meta = match ctx.body(
+            &reference::keyed("deployment", &dep_id).unwrap_or_default(),
+            &format!("the settings of deployment {}", w.name),
+        ) {
+            Ok(b) => b.get("Metadata"),
+            Err(f) => {
+                out.push(f);
+                None
+            }
+        };
         let feature = text_or_empty(d, "DeploymentFeature");
+        // The Tooling object has no Site field: the site is in the single-record Metadata.
+        let site_name = meta.and_then(|m| text(m, "site")).unwrap_or_default();
         let dep_ev = Evidence::new(
             "Deployment",
             format!(
@@ -1098,7 +1030,11 @@ pub fn deployment(ctx: &Ctx, out: &mut Vec<Finding>) -> CheckResult {
                 flag(d, "AreGuestUsersAllowed")
                     .map(|b| b.to_string())
                     .unwrap_or_else(|| "?".into()),
-                text(d, "Site").unwrap_or_else(|| "?".into())
+                if site_name.is_empty() {
+                    "?"
+                } else {
+                    &site_name
+                }
             ),
         )
         .at(format!("EmbeddedServiceConfig {dep_id}"));
@@ -1152,24 +1088,44 @@ pub fn deployment(ctx: &Ctx, out: &mut Vec<Finding>) -> CheckResult {
                 );
             }
         }
-        // Guest access (unauthenticated deployments).
+        // Guest access. AreGuestUsersAllowed defaults to false on every deployment, and
+        // whether Messaging for Web visitors must be verified is set on the messaging channel
+        // (user verification), not here: false alone does not stop a chat, so it is a hint to
+        // look, and an error only when the page shows the widget failing to get a token.
         let auth = text(d, "AuthMethod").or_else(|| meta.and_then(|m| text(m, "authMethod")));
         let authenticated = auth
             .as_deref()
             .map(|a| !a.is_empty() && a != "Unauthenticated")
             .unwrap_or(false);
         if flag(d, "AreGuestUsersAllowed") == Some(false) && !authenticated {
-            problems += 1;
+            let token_failed = matches!(
+                ctx.stage(),
+                Some(Stage::StalledAfterClick {
+                    step: crate::page::lifecycle::Step::Token,
+                    ..
+                })
+            );
+            if token_failed {
+                problems += 1;
+            }
             out.push(
                 Finding::new(
                     "org/guest-access",
-                    Severity::Error,
-                    format!("Deployment {} does not allow guest users", w.name),
-                    format!("Visitors on a public page are guests, but deployment {} has guest access turned off and no authentication set up, so the widget cannot get a token to start a chat.", w.name),
+                    if token_failed { Severity::Error } else { Severity::Info },
+                    if token_failed {
+                        format!("Deployment {} does not let guests start a chat", w.name)
+                    } else {
+                        format!("Check how deployment {} admits visitors", w.name)
+                    },
+                    if token_failed {
+                        format!("The widget on this page could not get an access token, and deployment {} has guest users turned off with no authentication method. Visitors on a public page are guests.", w.name)
+                    } else {
+                        format!("Deployment {} has \"guest users allowed\" off and no authentication method. That is the default and does not by itself stop Messaging for Web: whether visitors must be verified is set on the messaging channel (User Verification). If chats on this public page fail to start, check that setting.", w.name)
+                    },
                 )
                 .with_evidence(dep_ev.clone())
-                .with_fix("Allow guest users on the deployment, or set up user verification and pass the visitor's token from the page.")
-                .with_link("Setup › Embedded Service Deployments", link.clone()),
+                .with_fix("In Setup › Messaging Settings, open the deployment's channel and check User Verification: leave it off for anonymous visitors, or pass each visitor's token from the page when it is on.")
+                .with_link("Setup › Messaging Settings", ctx.setup("/lightning/setup/LiveMessageSetup/home")),
             );
         }
         // Channel.
@@ -1231,7 +1187,6 @@ pub fn deployment(ctx: &Ctx, out: &mut Vec<Finding>) -> CheckResult {
             }
         }
         // Site.
-        let site_name = text_or_empty(d, "Site");
         if let (Some(sites), false) = (sites, site_name.is_empty()) {
             match sites
                 .iter()
@@ -1360,11 +1315,12 @@ pub fn recent_sessions(ctx: &Ctx, out: &mut Vec<Finding>) -> CheckResult {
             );
         }
     };
-    let auto_user = ctx
+    let picked = ctx
         .records("automatedUser", "the Automated Process user")
         .ok()
-        .and_then(|u| u.first())
-        .map(|u| text_or_empty(u, "Name"));
+        .and_then(pick_automated_user);
+    let auto_user = picked.as_ref().map(|(u, _)| text_or_empty(u, "Name"));
+    let auto_why = picked.and_then(|(_, why)| why);
     let mut f = Finding::new(
         "org/recent-sessions",
         Severity::Info,
@@ -1396,8 +1352,14 @@ pub fn recent_sessions(ctx: &Ctx, out: &mut Vec<Finding>) -> CheckResult {
     );
     if let Some(u) = &auto_user {
         f = f.with_evidence(
-            Evidence::new("Automated Process user", u.clone())
-                .at("User WHERE UserType = 'AutomatedProcess'"),
+            Evidence::new(
+                "Automated Process user",
+                match &auto_why {
+                    Some(why) => format!("{u} ({why})"),
+                    None => format!("{u} (alias autoproc)"),
+                },
+            )
+            .at("User WHERE UserType = 'AutomatedProcess'"),
         );
     }
     for r in rows.iter().take(10) {

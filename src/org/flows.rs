@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::json::{clip, flag, number, text, text_or_empty};
+use super::json::{clip, number, text, text_or_empty};
 use crate::analysis::flow::{analyze_flow, FlowSource, Outcome, Verdict};
 use crate::analysis::record::InsertedRecord;
 use crate::finding::{Evidence, Severity};
@@ -19,13 +19,17 @@ pub struct FlowJudgement {
     pub summary: String,
     pub evidence: Vec<Evidence>,
     pub fix: Vec<String>,
+    /// False when the flow does not run on the insert at all (another object, update only,
+    /// not record-triggered).
+    pub runs_on_insert: bool,
 }
 
 fn source_of(row: &Value) -> FlowSource {
     FlowSource {
         api_name: text_or_empty(row, "ApiName"),
         label: text(row, "Label").unwrap_or_else(|| text_or_empty(row, "ApiName")),
-        is_active: flag(row, "IsActive").unwrap_or(false),
+        // Runs when it has an active version, whatever IsActive (latest version active) says.
+        is_active: text(row, "ActiveVersionId").is_some_and(|v| !v.is_empty()),
         process_type: text(row, "ProcessType"),
         trigger_type: text(row, "TriggerType"),
         record_trigger_type: text(row, "RecordTriggerType"),
@@ -65,6 +69,7 @@ pub fn judge(flow: &Value, metadata: Option<&Value>, record: &InsertedRecord) ->
         ),
         Verdict::Unlikely | Verdict::NotOnInsert { .. } => {
             return FlowJudgement {
+                runs_on_insert: !matches!(v.verdict, Verdict::NotOnInsert { .. }),
                 severity: None,
                 code: "",
                 title: String::new(),
@@ -124,6 +129,7 @@ pub fn judge(flow: &Value, metadata: Option<&Value>, record: &InsertedRecord) ->
         evidence.push(Evidence::new("Not judged", u.clone()));
     }
     FlowJudgement {
+        runs_on_insert: true,
         severity: Some(severity),
         code,
         title,

@@ -7,23 +7,29 @@
 //! what they mean — is here and tested natively against recorded answers and the simulator.
 //!
 //! - [`session`]: which logged-in org to check.
-//! - [`api`]: the requests (batched into REST and Tooling composites, ~3 calls per diagnosis)
-//!   and the decoding of composite answers, pagination included.
+//! - [`api`]: the requests (REST and Tooling composites within the platform's limits, `/limits`
+//!   alone; typically 2 rounds and 6 calls per diagnosis) and the decoding of the answers,
+//!   pagination and queries asked again without a column the org lacks included.
 //! - [`checks`]: one function per check → findings with evidence, fix and Setup link.
 //! - [`flows`]: record-triggered flow judgement for the checks.
 
+pub mod access;
 pub mod api;
 pub mod checks;
 pub mod flows;
 pub mod json;
+pub mod reference;
 pub mod session;
+
+#[cfg(test)]
+mod checks_tests;
 
 use serde::{Deserialize, Serialize};
 
 use crate::finding::Finding;
 use crate::page::PageReport;
 use crate::salesforce::{parse_my_domain_host, HostRole};
-use api::{decode, ApiExchange, ApiRequest, PlanInput};
+use api::{decode, ApiExchange, ApiRequest, MissingField, PlanInput, Refusal};
 
 /// The org being checked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,6 +97,13 @@ pub struct OrgReport {
     pub rounds: u32,
     /// Sum of the calls' round trips as measured by the caller.
     pub api_ms: u64,
+    /// Every sub-request the org answered with an error, with its errorCode and message as
+    /// the org gave them (a report from a real org shows exactly what it refused).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<Refusal>,
+    /// Optional fields this org does not have, left out of the queries that named them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_fields: Vec<MissingField>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,6 +160,7 @@ pub fn analyze(
     exchanges: &[ApiExchange],
 ) -> OrgReport {
     let answers = decode(exchanges);
+    let missing_fields = api::missing_fields(exchanges, &plan_input(page));
     let ctx = checks::Ctx {
         org,
         answers: &answers,
@@ -181,6 +195,8 @@ pub fn analyze(
         api_calls: answers.calls as u32,
         rounds: answers.rounds as u32,
         api_ms: answers.ms,
+        refused: answers.refused.clone(),
+        missing_fields,
     };
     report.findings.push(checked_summary(&report));
     report
@@ -255,6 +271,18 @@ fn checked_summary(r: &OrgReport) -> Finding {
             c.title.clone(),
             format!("{state} — {}", c.summary),
         ));
+    }
+    for m in &r.missing_fields {
+        f = f.with_evidence(
+            Evidence::new(
+                "Field this org does not have",
+                format!(
+                    "{}.{} — left out of the query for {}; the check ran without it",
+                    m.object, m.field, m.query
+                ),
+            )
+            .at("400 INVALID_FIELD"),
+        );
     }
     f
 }
@@ -337,18 +365,15 @@ mod tests {
 
     #[test]
     fn tooling_refused_still_runs_the_rest_checks() {
-        let rest_ok = serde_json::json!({"compositeResponse": [
-            {"referenceId": "limits", "httpStatusCode": 200, "body": {"DataStorageMB": {"Max": 100, "Remaining": -3}}},
-        ]})
-        .to_string();
-        let r = analyze(
-            &ctx(),
-            None,
-            &first_round(
-                (200, &rest_ok),
-                (403, &err("INSUFFICIENT_ACCESS_OR_READONLY")),
-            ),
+        let limits =
+            serde_json::json!({"DataStorageMB": {"Max": 100, "Remaining": -3}}).to_string();
+        let mut ex = first_round(
+            (200, r#"{"compositeResponse": []}"#),
+            (403, &err("INSUFFICIENT_ACCESS_OR_READONLY")),
         );
+        let l = ex.iter_mut().find(|e| e.request.method == "GET").unwrap();
+        l.body = limits;
+        let r = analyze(&ctx(), None, &ex);
         assert!(
             r.findings.iter().any(|f| f.code == "org/storage-full"),
             "{:#?}",

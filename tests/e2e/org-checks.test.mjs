@@ -168,6 +168,10 @@ for (const browserName of BROWSERS) {
           assert.ok(shown.orgTarget.includes(ACME_API) && shown.orgTarget.includes(ORG_ID), shown.orgTarget);
           assert.deepEqual(shown.checks.map((c) => c.id), CHECK_IDS, shownText);
           assert.ok(!shown.findings.some((f) => f.code === 'org/check-failed'), `a check could not run:\n${shownText}`);
+          // Within the budget: at most 6 calls in 2 sequential rounds.
+          const cost = /checked with (\d+) API call\(s\) in \d+ ms, (\d+) round\(s\)/.exec(shown.footer);
+          assert.ok(cost, `no call count in the footer: ${shown.footer}`);
+          assert.ok(Number(cost[1]) <= 6 && Number(cost[2]) <= 2, `${cost[1]} calls in ${cost[2]} rounds`);
           const errors = shown.findings.filter((f) => f.severity === 'error');
           if (exp.none) {
             assert.deepEqual(errors.map((f) => f.code), [], `a healthy org shows an error:\n${shownText}`);
@@ -293,6 +297,24 @@ for (const browserName of BROWSERS) {
             const auth = Object.entries(r.headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
             assert.equal(auth, `Bearer ${sid}`, `request ${u.pathname} without the bearer token`);
             for (const s of secrets) assert.ok(!r.url.includes(s) && !r.body.includes(s), 'token in a URL or body');
+          }
+          // What the platform accepts: /limits on its own; composites of at most 25
+          // sub-requests, at most 5 of them queries, only sObject and query resources, and
+          // referenceIds of letters, digits and underscores.
+          const api = web.filter((r) => new URL(r.url).pathname.startsWith('/services/data/'));
+          assert.ok(api.some((r) => r.method === 'GET' && /\/services\/data\/v\d+\.0\/limits$/.test(new URL(r.url).pathname)),
+            'no GET /limits of its own');
+          for (const r of api.filter((x) => /\/composite$/.test(new URL(x.url).pathname))) {
+            const subs = JSON.parse(r.body).compositeRequest;
+            const tooling = new URL(r.url).pathname.includes('/tooling/');
+            assert.ok(subs.length >= 1 && subs.length <= 25, `${subs.length} sub-requests`);
+            assert.ok(subs.filter((x) => /\/query[?/]/.test(x.url)).length <= 5, `more than 5 queries: ${r.body}`);
+            for (const x of subs) {
+              assert.match(x.referenceId, /^[A-Za-z][A-Za-z0-9_]*$/);
+              const rest = x.url.replace(/^\/services\/data\/v\d+\.0\//, '').replace(tooling ? /^tooling\// : /^$/, '');
+              assert.ok(/^(sobjects\/|query[?/])/.test(rest), `not an sObject or query resource: ${x.url}`);
+              if (!tooling) assert.ok(!x.url.includes('/tooling/'), x.url);
+            }
           }
         }
         if (ffNet) {

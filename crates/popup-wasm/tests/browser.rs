@@ -85,10 +85,15 @@ fn export_gives_the_versioned_report_and_escaped_markdown() {
 
 #[wasm_bindgen_test]
 fn org_plan_analyze_and_session_choice_cross_the_boundary() {
-    // First round: one REST and one Tooling composite, POSTed under /services/data.
+    // First round: two REST composites and one Tooling composite, POSTed under
+    // /services/data, and GET /limits on its own (composite does not accept it).
     let reqs = md_popup_wasm::org_plan(JsValue::NULL, Array::new().into()).unwrap();
     let reqs = Array::from(&reqs);
-    assert_eq!(reqs.length(), 2);
+    assert_eq!(reqs.length(), 4);
+    assert_eq!(
+        get(&reqs.get(3), "method").as_string().as_deref(),
+        Some("GET")
+    );
     let first = reqs.get(0);
     assert_eq!(get(&first, "method").as_string().as_deref(), Some("POST"));
     assert!(get(&first, "path")
