@@ -118,12 +118,3 @@ pub(crate) fn write_outcome(a: &Answer, create: bool) -> WriteOutcome {
     }
     WriteOutcome::Unknown
 }
-
-/// The id of a create answer (`{id, success, errors}`).
-#[cfg(test)]
-pub(crate) fn created_id(a: &Answer) -> Option<String> {
-    match write_outcome(a, true) {
-        WriteOutcome::Done(id) => id,
-        _ => None,
-    }
-}
