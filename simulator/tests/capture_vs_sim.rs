@@ -516,3 +516,145 @@ fn a_capture_whose_state_was_lost_is_swept_by_a_later_one() {
     assert!(t.contains(&old_name), "the sweep is reported: {t}");
     assert_nothing_left(&s, &sid, "sweep");
 }
+
+/// xorshift: the randomized run below is reproducible from its seed.
+struct Rng(u64);
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+#[test]
+fn random_lost_answers_against_the_simulator_leave_nothing_unnamed() {
+    // Each request: answered normally, applied with its answer lost or unreadable, or refused
+    // before it ran (503, 401); cancels and background restarts at random. After each run the
+    // simulator's TraceFlag/DebugLevel tables are empty, or the clean-up finding names every
+    // record left — and a healthy retry of the stored state removes them.
+    let runs: u64 = std::env::var("MD_CAPTURE_SIM_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(120);
+    let mut named = 0;
+    for seed in 1..=runs {
+        let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+        let s = sim(&[(STEM, "validation-rule")]);
+        let sid = login(&s, STEM);
+        let mut st = begin(&CaptureInput {
+            api_host: api(STEM),
+            org_id: Some(sid[..15].to_string()),
+            deployments: vec!["Web_Chat".into()],
+            now_ms: md_sim::time::now_ms(),
+            minutes: None,
+        });
+        let mut chatted = false;
+        for _ in 0..200 {
+            st = serde_json::from_str(&serde_json::to_string(&st).unwrap()).unwrap();
+            if st.done {
+                break;
+            }
+            let now = md_sim::time::now_ms().max(st.state.next_poll_ms);
+            if st.requests.is_empty() {
+                if !chatted && rng.below(3) == 0 {
+                    chatted = true;
+                    chat(&s, STEM, "Web_Chat");
+                }
+                st = match rng.below(30) {
+                    0 => step(
+                        st.state,
+                        CaptureEvent::Cancel {
+                            now_ms: now,
+                            reason: None,
+                        },
+                    ),
+                    _ => step(st.state, CaptureEvent::Tick { now_ms: now }),
+                };
+                continue;
+            }
+            if rng.below(20) == 0 {
+                // The background restarted with these requests out (some reached the org).
+                let _lost = answer(&s, &sid, &st);
+                st = step(
+                    st.state,
+                    CaptureEvent::Recover {
+                        now_ms: now,
+                        reason: None,
+                    },
+                );
+                continue;
+            }
+            let exchanges: Vec<ApiExchange> = answer(&s, &sid, &st)
+                .into_iter()
+                .map(|mut e| {
+                    match rng.below(10) {
+                        0 => {
+                            e.status = 0;
+                            e.body.clear();
+                            e.error = Some("network error".into());
+                        }
+                        1 => e.body = format!("{}{{\"", &e.body[..e.body.len() / 2]),
+                        _ => {}
+                    }
+                    e
+                })
+                .collect();
+            st = step(
+                st.state,
+                CaptureEvent::Answers {
+                    exchanges,
+                    now_ms: now,
+                },
+            );
+        }
+        assert!(st.done, "seed {seed}: never ended ({:?})", st.phase);
+        let levels = tooling_rows(
+            &s,
+            &sid,
+            "SELECT Id, DeveloperName FROM DebugLevel WHERE DeveloperName LIKE 'MessagingDoctor%'",
+        );
+        let flags = tooling_rows(&s, &sid, "SELECT Id, DebugLevelId FROM TraceFlag");
+        if levels.is_empty() && flags.is_empty() {
+            continue;
+        }
+        named += 1;
+        let c = st
+            .cleanup
+            .clone()
+            .unwrap_or_else(|| panic!("seed {seed}: records left, no clean-up finding"));
+        assert_eq!(c.code, "capture/cleanup-incomplete", "seed {seed}: {c:#?}");
+        let t = finding_text(&c);
+        let name = &st.state.debug_level_name;
+        for l in &levels {
+            assert!(
+                t.contains(l["Id"].as_str().unwrap()) || t.contains(name.as_str()),
+                "seed {seed}: {l} unnamed in {t}"
+            );
+        }
+        for f in &flags {
+            assert!(
+                t.contains(f["Id"].as_str().unwrap()) || t.contains(name.as_str()),
+                "seed {seed}: {f} unnamed in {t}"
+            );
+        }
+        let again = settle(
+            &s,
+            &sid,
+            step(
+                st.state,
+                CaptureEvent::Recover {
+                    now_ms: md_sim::time::now_ms(),
+                    reason: None,
+                },
+            ),
+        );
+        assert!(
+            again.done && !again.cleanup_pending,
+            "seed {seed}: {again:#?}"
+        );
+        assert_nothing_left(&s, &sid, &format!("seed {seed} after the retry"));
+    }
+    eprintln!("{runs} runs against the simulator; {named} ended with records left, each named and removed by the retry");
+}
