@@ -322,7 +322,8 @@ for (const browserName of BROWSERS) {
           }));
           for (const p of ports) p.postMessage({ type: 'start', host, orgId: null, storeId: null, deployments: [] });
           const states = await Promise.all(first);
-          globalThis.__mdTwoPorts = ports;
+          // Later evaluations may run in another script realm (Firefox): a DOM event reaches this one.
+          document.addEventListener('md-test-close-ports', () => { for (const p of ports) p.disconnect(); }, { once: true });
           return states;
         }, API);
         assert.equal(outcome.filter((o) => o === 'waiting').length, 1, JSON.stringify(outcome));
@@ -331,7 +332,7 @@ for (const browserName of BROWSERS) {
         assert.equal(levels.length, 1, JSON.stringify(levels));
         assert.equal(flags.length, 1, JSON.stringify(flags));
         // The running one is cancelled (its port closes): everything goes.
-        await popup.evaluate(() => { for (const p of globalThis.__mdTwoPorts) p.disconnect(); });
+        await popup.evaluate(() => { document.dispatchEvent(new Event('md-test-close-ports')); return true; });
         const deadline = Date.now() + 20000;
         let left = await leftovers();
         while ((left.flags.length || left.levels.length) && Date.now() < deadline) {
