@@ -126,7 +126,9 @@ function showConsent() {
         h('li', {}, 'create a debug level named MessagingDoctor_<time> (Apex code FINEST, Validation INFO, Workflow FINER, Database INFO, System DEBUG, everything else off);'),
         h('li', {}, `turn on a trace flag with that level on the Automated Process user${guest}, for at most 30 minutes. If a trace flag is already on for that user, it is switched to this level and extended instead, and put back as it was afterwards;`),
         h('li', {}, 'read the new debug logs of those users while you start a chat in the customer tab;'),
-        h('li', {}, 'delete the trace flag and the debug level when the capture ends, fails, is cancelled, or this window is closed. The debug logs themselves stay in the org (Setup › Debug Logs).')),
+        h('li', {}, 'delete the trace flag and the debug level when the capture ends, fails, is cancelled, or this window is closed. The debug logs themselves stay in the org (Setup › Debug Logs);'),
+        h('li', {}, 'first delete what an earlier Messaging Doctor capture may have left: debug levels named MessagingDoctor_<time> older than 32 minutes, and the trace flags that use them. Nothing else is touched.')),
+      h('p', {}, 'It makes at most 60 API calls in all (polling slows down after the first minutes).'),
       h('p', {}, 'It uses your Salesforce session in this browser, as the org checks do.'),
       h('div', { class: 'md-consent-actions' }, confirm, decline)));
   setState('consent');
