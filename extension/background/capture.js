@@ -1,33 +1,38 @@
-// Live capture, owned by the background so it can always clean up (issue #7).
+// Live capture, owned by the background so it can always clean up.
 //
 // The popup connects a port named 'md/capture' and sends {type:'start', host, orgId, storeId,
-// deployments} (never the token), then {type:'tick'} every ~1.5 s while it is open (that
-// keeps a Chromium service worker awake and paces the ApexLog polls) and {type:'cancel'} when
-// the admin cancels. The Rust core (the popup's Wasm module, loaded here too) plans every
-// request and reads every answer (src/capture/plan.rs); this file only sends them, with the
-// `sid` read from the cookie store right before each step (org.js's rules: API host only,
-// never stored, never in a message).
+// deployments} (never the token), then {type:'tick'} every ~1.5 s while it is open (that keeps
+// a Chromium service worker awake; the core decides when a poll is due and backs off),
+// {type:'nudge'} when the admin starts a test chat (poll fast again), {type:'cancel'} when the
+// admin cancels, and {type:'status'} to hear about clean-ups that could not finish. The Rust
+// core (the popup's Wasm module, loaded here too) plans every request and reads every answer
+// (src/capture/plan.rs); this file only sends them, with the `sid` read from the cookie store
+// right before each step (org.js's rules: API host only, never stored, never in a message).
 //
-// Clean-up runs when the capture has its answer, on cancel, on any error, and when the popup's
-// port disconnects (popup closed). The core's state (ids of what was created; no token) is
-// written to storage.session before each step's requests go out, so a service worker that was
-// stopped mid-capture finds it at its next start and cleans up (`recoverOrphan`). The trace
-// flag's short expiry (≤ 30 min) is only the backstop.
+// One capture at a time, decided synchronously when the start message arrives (two windows
+// confirming at once must not both write). Each capture's state (ids and names of what it
+// wrote; no token) is kept in storage.local — which, unlike storage.session, survives a browser
+// restart or crash — before each step's requests go out, and removed once its clean-up is
+// confirmed. A capture whose clean-up could not finish (session expired, org refused, answer
+// lost) stays on record and is retried at every background start, every capture start, every
+// new `sid` cookie of its org (the admin logged in again) and whenever a popup asks; the popup
+// names what is left meanwhile. The trace flag's short expiry (≤ 30 min) is only the backstop.
 import init, { captureBegin, captureStep } from '../popup/pkg/md_popup.js';
 import { API_HOST, send, tokenFor } from '../popup/org.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
 export const PORT_NAME = 'md/capture';
-const KEY = 'md.capture';
-/** Polls at most this often, whatever the popup's ticks say. */
-const POLL_EVERY_MS = 2500;
+/** storage.local: {[debugLevelName]: {state, host, storeId, pending}} */
+const KEY = 'md.captures';
+/** Where earlier versions kept the one running capture (storage.session). */
+const OLD_KEY = 'md.capture';
 
 let coreReady = null;
 const loadCore = () => (coreReady ??= init());
 
-/** The one capture at a time: {port, host, storeId, step, busy, cancel, tick, lastPoll}. */
+/** The one capture an admin started: {port, host, storeId, step, busy, cancel, tick, nudge}. */
 let run = null;
-/** The clean-up of a capture left over by an earlier service worker, while it runs. */
+/** The clean-up of stored captures, while it runs. */
 let recovering = null;
 
 const post = (r, msg) => {
@@ -50,18 +55,42 @@ const view = (step) => ({
   finding: step.finding,
   staticCode: step.staticCode,
   cleanup: step.cleanup,
+  cleanupPending: step.cleanupPending,
+  apiCalls: step.apiCalls,
   users: step.state.users.map((u) => ({ name: u.name, role: u.role, site: u.site })),
   expiresMs: step.state.expiresMs,
   debugLevelName: step.state.debugLevelName,
 });
 
-async function save(r) {
-  await api.storage.session.set({ [KEY]: { state: r.step.state, host: r.host, storeId: r.storeId ?? null } });
+// storage.local is read-modify-written from several tasks: one change at a time.
+let storeQueue = Promise.resolve();
+function change(fn) {
+  const next = storeQueue.then(async () => {
+    const got = await api.storage.local.get(KEY);
+    const all = (got && got[KEY]) || {};
+    fn(all);
+    await api.storage.local.set({ [KEY]: all });
+  });
+  storeQueue = next.catch(() => {});
+  return next;
 }
 
-async function forget() {
-  await api.storage.session.remove(KEY);
+async function stored() {
+  await storeQueue;
+  const got = await api.storage.local.get(KEY);
+  return (got && got[KEY]) || {};
 }
+
+const save = (r) => change((all) => {
+  all[r.step.state.debugLevelName] = { state: r.step.state, host: r.host, storeId: r.storeId ?? null, pending: false };
+});
+
+/** Done: forget the capture, unless its clean-up could not finish (then it stays on record). */
+const settle = (r) => change((all) => {
+  const name = r.step.state.debugLevelName;
+  if (r.step.cleanupPending) all[name] = { state: r.step.state, host: r.host, storeId: r.storeId ?? null, pending: true };
+  else delete all[name];
+});
 
 /** Sends one step's requests (in parallel) with a freshly read token. */
 async function sendAll(r, requests) {
@@ -75,10 +104,10 @@ async function sendAll(r, requests) {
 
 /**
  * Drives the core until it waits for the admin, or is done. One pump at a time per run; events
- * that arrive meanwhile (tick, cancel) are picked up by the running pump.
+ * that arrive meanwhile (tick, nudge, cancel) are picked up by the running pump.
  */
 async function pump(r) {
-  if (r.busy) return;
+  if (r.busy || !r.step) return;
   r.busy = true;
   try {
     for (;;) {
@@ -97,14 +126,19 @@ async function pump(r) {
         continue;
       }
       if (step.done) {
-        await forget();
+        await settle(r);
         post(r, view(step));
         if (run === r) run = null;
         return;
       }
-      if (step.waiting && r.tick && Date.now() - r.lastPoll >= POLL_EVERY_MS) {
+      if (step.waiting && r.nudge) {
+        r.nudge = false;
+        r.step = captureStep(step.state, { kind: 'nudge', nowMs: Date.now() });
+        continue;
+      }
+      if (step.waiting && r.tick) {
+        // The core decides whether a poll is due (it backs off over the window).
         r.tick = false;
-        r.lastPoll = Date.now();
         r.step = captureStep(step.state, { kind: 'tick', nowMs: Date.now() });
         continue;
       }
@@ -113,13 +147,13 @@ async function pump(r) {
   } catch (e) {
     // The core refused a value or the browser API failed: clean up from the stored state.
     post(r, { type: 'error', message: String(e && e.message ? e.message : e) });
-    if (!r.failed) {
+    if (!r.failed && r.step) {
       r.failed = true;
       try {
         r.step = captureStep(r.step.state, { kind: 'recover', nowMs: Date.now(), reason: 'The capture stopped on an unexpected error' });
         r.busy = false;
         return await pump(r);
-      } catch { /* nothing more to do: the trace flag expires by itself */ }
+      } catch { /* it stays on record; the next start retries */ }
     }
     if (run === r) run = null;
   } finally {
@@ -134,28 +168,40 @@ function validStart(msg) {
     Array.isArray(msg.deployments ?? []) && (msg.deployments ?? []).every((d) => typeof d === 'string');
 }
 
-async function start(port, msg) {
+const newRun = (port, host, storeId) => ({ port, host, storeId: storeId ?? undefined, step: null, busy: false, cancel: null, tick: false, nudge: false });
+
+/** Not async: whether this start may run is decided before anything is awaited. */
+function start(port, msg) {
   if (!validStart(msg)) {
     port.postMessage({ type: 'error', message: 'The capture request was not valid.' });
     return;
   }
-  if (recovering) await recovering;
   if (run) {
     port.postMessage({ type: 'error', message: 'Another capture is running (in another Messaging Doctor window). Cancel it there first.' });
     return;
   }
-  await loadCore();
-  const r = { port, host: msg.host.toLowerCase(), storeId: msg.storeId ?? undefined, step: null, busy: false, cancel: null, tick: false, lastPoll: 0 };
+  const r = newRun(port, msg.host.toLowerCase(), msg.storeId);
   run = r;
-  try {
+  (async () => {
+    // First what earlier captures left (their clean-up is retried with the token read now).
+    await recoverStored();
+    await loadCore();
     r.step = captureBegin({ apiHost: r.host, orgId: msg.orgId ?? null, deployments: msg.deployments ?? [], nowMs: Date.now() });
-  } catch (e) {
-    run = null;
-    port.postMessage({ type: 'error', message: String(e && e.message ? e.message : e) });
-    return;
-  }
-  post(r, view(r.step));
-  await pump(r);
+    post(r, view(r.step));
+    await pump(r);
+  })().catch((e) => {
+    if (run === r && !r.step) run = null;
+    post(r, { type: 'error', message: String(e && e.message ? e.message : e) });
+  });
+}
+
+/** What the popup shows about captures whose clean-up has not finished. */
+async function pendingView() {
+  const all = await stored();
+  const running = run && run.step ? run.step.state.debugLevelName : null;
+  return Object.entries(all)
+    .filter(([name, rec]) => rec && rec.pending && name !== running)
+    .map(([name, rec]) => ({ host: rec.host, debugLevelName: name, cleanup: rec.state && rec.state.cleanup }));
 }
 
 /** Wires a popup's port. Only the extension's own pages may drive a capture. */
@@ -170,16 +216,23 @@ export function onConnect(port) {
     if (!msg || typeof msg !== 'object') return;
     if (msg.type === 'start') {
       start(port, msg);
-    } else if (msg.type === 'recover') {
-      // A popup whose capture lost its background: this connection started a new instance,
-      // which cleans up what the old one left (recoverOrphan); report how it ended.
-      recoverOrphan().then((step) => {
+    } else if (msg.type === 'recover' || msg.type === 'status') {
+      // 'recover': a popup whose capture lost its background (this connection started a new
+      // instance, which cleans up what the old one stored). 'status': a popup opening. Both
+      // retry the stored clean-ups, then hear how they ended.
+      recoverStored().then(async (steps) => {
+        const pending = await pendingView();
         try {
-          port.postMessage(step ? view(step) : { type: 'recovered', nothing: true });
+          if (msg.type === 'recover') {
+            const last = steps.length ? steps[steps.length - 1] : null;
+            port.postMessage(last ? view(last) : { type: 'recovered', nothing: true });
+          }
+          port.postMessage({ type: 'pending', items: pending });
         } catch { /* the popup went away */ }
       });
     } else if (run && run.port === port) {
       if (msg.type === 'tick') run.tick = true;
+      if (msg.type === 'nudge') run.nudge = true;
       if (msg.type === 'cancel') run.cancel = 'You cancelled the capture';
       pump(run);
     }
@@ -193,31 +246,72 @@ export function onConnect(port) {
   });
 }
 
-/** The last orphan clean-up's final step, for a popup that asks after it started. */
-let recovered = null;
-
 /**
- * At every start of the background: a capture stored by an earlier instance (stopped while
- * the capture ran) is cleaned up from its stored state, with the token read now. Resolves with
- * the clean-up's last step (null when there was nothing to clean up).
+ * Cleans up every capture on record except the running one: one an earlier background
+ * instance left mid-capture (the service worker was stopped, the browser closed or crashed),
+ * and one whose clean-up could not finish. Resolves with their last steps.
  */
-export function recoverOrphan() {
+export function recoverStored() {
   if (recovering) return recovering;
   recovering = (async () => {
-    const got = await api.storage.session.get(KEY);
-    const stored = got && got[KEY];
-    if (!stored || run) return recovered;
-    await loadCore();
-    const r = { port: null, host: stored.host, storeId: stored.storeId ?? undefined, step: null, busy: false, cancel: null, tick: false, lastPoll: 0 };
-    if (!API_HOST.test(r.host ?? '')) {
-      await forget();
-      return null;
+    await migrateOld();
+    const all = await stored();
+    const running = run && run.step ? run.step.state.debugLevelName : null;
+    const out = [];
+    for (const [name, rec] of Object.entries(all)) {
+      if (name === running || !rec || !rec.state) continue;
+      if (!API_HOST.test(rec.host ?? '')) {
+        await change((a) => { delete a[name]; });
+        continue;
+      }
+      // Without a session for that org there is nothing to try yet (it stays on record).
+      if (!(await tokenFor(rec.host, rec.storeId ?? undefined))) continue;
+      await loadCore();
+      const r = newRun(null, rec.host, rec.storeId);
+      r.step = captureStep(rec.state, { kind: 'recover', nowMs: Date.now(), reason: 'The extension\'s background stopped during the capture' });
+      await pump(r);
+      out.push(r.step);
     }
-    run = r;
-    r.step = captureStep(stored.state, { kind: 'recover', nowMs: Date.now(), reason: 'The extension\'s background stopped during the capture' });
-    await pump(r);
-    recovered = r.step;
-    return recovered;
-  })().catch(() => null /* the trace flag expires by itself */).finally(() => { recovering = null; });
+    return out;
+  })().catch(() => [] /* stays on record; retried at the next trigger */).finally(() => { recovering = null; });
   return recovering;
+}
+
+/** A capture an earlier version kept in storage.session moves to storage.local. */
+async function migrateOld() {
+  if (!api.storage.session) return;
+  const got = await api.storage.session.get(OLD_KEY);
+  const old = got && got[OLD_KEY];
+  if (old && old.state && old.state.debugLevelName) {
+    await change((all) => { all[old.state.debugLevelName] = { state: old.state, host: old.host, storeId: old.storeId ?? null, pending: false }; });
+  }
+  if (old) await api.storage.session.remove(OLD_KEY);
+}
+
+let listening = false;
+/**
+ * At every background start: clean up what is on record, and again after each new login.
+ * Called synchronously at the background's top level: the listeners registered here are what
+ * make the browser start the background at all after a browser restart (onStartup) or an
+ * extension update/reload (onInstalled), so that a capture the browser interrupted is cleaned
+ * up without waiting for the admin to open the popup.
+ */
+export function recoverOrphan() {
+  if (!listening) {
+    listening = true;
+    api.runtime.onStartup?.addListener(() => { recoverStored(); });
+    api.runtime.onInstalled?.addListener(() => { recoverStored(); });
+  }
+  if (api.cookies && api.cookies.onChanged && !listening.cookies) {
+    listening = { cookies: true };
+    api.cookies.onChanged.addListener((c) => {
+      if (c.removed || !c.cookie || c.cookie.name !== 'sid') return;
+      const host = c.cookie.domain.replace(/^\./, '').toLowerCase();
+      if (!API_HOST.test(host)) return;
+      stored().then((all) => {
+        if (Object.values(all).some((rec) => rec && rec.pending && rec.host === host)) recoverStored();
+      });
+    });
+  }
+  return recoverStored();
 }

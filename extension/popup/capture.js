@@ -46,10 +46,55 @@ export function offerCapture(next) {
     box.hidden = true;
     replace(box);
     delete document.body.dataset.capture;
+  } else {
+    box.hidden = false;
+    showOffer();
+  }
+  checkPending();
+}
+
+/**
+ * Asks the background about earlier captures whose clean-up has not finished (it retries them
+ * first) and names what is left, above the offer.
+ */
+function checkPending() {
+  let port;
+  try {
+    port = api.runtime.connect({ name: PORT_NAME });
+  } catch {
     return;
   }
+  port.onMessage.addListener((msg) => {
+    if (!msg || msg.type !== 'pending') return;
+    try { port.disconnect(); } catch { /* already */ }
+    showPending(Array.isArray(msg.items) ? msg.items : []);
+  });
+  port.postMessage({ type: 'status' });
+}
+
+function showPending(items) {
+  const box = $('capture');
+  if (!box) return;
+  const old = box.querySelector('[data-testid=capture-pending]');
+  if (old) old.remove();
+  if (!items.length) return;
+  const list = h('ol', { class: 'md-findings' });
+  for (const it of items) {
+    const f = it && it.cleanup;
+    const li = f && ctx && ctx.renderFinding
+      ? ctx.renderFinding(f)
+      : h('li', {}, `${it.debugLevelName} in ${it.host}: ${f && f.message ? f.message : 'its clean-up has not finished.'}`);
+    for (const e of (f && !(ctx && ctx.renderFinding) ? f.evidence ?? [] : [])) {
+      li.append(h('p', {}, `${e.label}: ${e.value}`));
+    }
+    list.append(li);
+  }
+  const section = h('div', { class: 'md-capture-pending', role: 'status', 'data-testid': 'capture-pending' },
+    h('p', {}, h('strong', {}, 'An earlier capture could not finish its clean-up. '),
+      'Messaging Doctor keeps it on record and tries again whenever you open it, start a capture or log in to that org. What is left:'),
+    list);
   box.hidden = false;
-  showOffer();
+  box.prepend(section);
 }
 
 function showOffer(note) {
@@ -81,7 +126,9 @@ function showConsent() {
         h('li', {}, 'create a debug level named MessagingDoctor_<time> (Apex code FINEST, Validation INFO, Workflow FINER, Database INFO, System DEBUG, everything else off);'),
         h('li', {}, `turn on a trace flag with that level on the Automated Process user${guest}, for at most 30 minutes. If a trace flag is already on for that user, it is switched to this level and extended instead, and put back as it was afterwards;`),
         h('li', {}, 'read the new debug logs of those users while you start a chat in the customer tab;'),
-        h('li', {}, 'delete the trace flag and the debug level when the capture ends, fails, is cancelled, or this window is closed. The debug logs themselves stay in the org (Setup › Debug Logs).')),
+        h('li', {}, 'delete the trace flag and the debug level when the capture ends, fails, is cancelled, or this window is closed. The debug logs themselves stay in the org (Setup › Debug Logs);'),
+        h('li', {}, 'first delete what an earlier Messaging Doctor capture may have left: debug levels named MessagingDoctor_<time> older than 32 minutes, and the trace flags that use them. Nothing else is touched.')),
+      h('p', {}, 'It makes at most 60 API calls in all (polling slows down after the first minutes).'),
       h('p', {}, 'It uses your Salesforce session in this browser, as the org checks do.'),
       h('div', { class: 'md-consent-actions' }, confirm, decline)));
   setState('consent');
@@ -94,12 +141,13 @@ function startCapture() {
   const cancel = h('button', { type: 'button', class: 'md-button', 'data-testid': 'capture-cancel' }, 'Cancel capture');
   const chat = h('div', { class: 'md-capture-chat', 'data-testid': 'capture-chat' });
   const results = h('ol', { class: 'md-findings md-capture-results', 'data-testid': 'capture-results', 'aria-label': 'What the capture found' });
-  replace($('capture'), h('h2', { class: 'md-capture-title' }, 'Live capture'), progress, chat, h('div', { class: 'md-consent-actions' }, cancel), results);
+  const calls = h('p', { class: 'md-capture-note', 'data-testid': 'capture-calls' });
+  replace($('capture'), h('h2', { class: 'md-capture-title' }, 'Live capture'), progress, calls, chat, h('div', { class: 'md-consent-actions' }, cancel), results);
   chat.hidden = true;
   setState('running');
 
   const port = api.runtime.connect({ name: PORT_NAME });
-  cap = { port, done: false, timer: null, progress, cancel, chat, results, shown: new Set() };
+  cap = { port, done: false, timer: null, progress, calls, cancel, chat, results, shown: new Set() };
   cancel.addEventListener('click', () => {
     cancel.disabled = true;
     cancel.textContent = 'Cancelling…';
@@ -142,7 +190,9 @@ function recoverAfterLoss() {
   }
   cap.port = port;
   port.onMessage.addListener((msg) => {
-    if (msg && msg.type === 'recovered') {
+    if (msg && msg.type === 'pending') {
+      showPending(Array.isArray(msg.items) ? msg.items : []);
+    } else if (msg && msg.type === 'recovered') {
       finish('The capture stopped; nothing was left to remove.');
       setState('done');
     } else {
@@ -205,7 +255,14 @@ function onMessage(msg) {
     showResult(msg.finding, 'capture-finding');
     markConfirmed(msg.staticCode);
   }
+  if (typeof msg.apiCalls === 'number') {
+    cap.calls.textContent = `API calls so far: ${msg.apiCalls} (a capture uses at most 60).`;
+  }
   if (msg.cleanup) showResult(msg.cleanup, 'capture-cleanup');
+  if (msg.done && msg.cleanupPending) {
+    cap.results.after(h('p', { class: 'md-capture-note', 'data-testid': 'capture-cleanup-pending', role: 'status' },
+      'Messaging Doctor keeps this capture on record and finishes the clean-up when you log in to the org again, open Messaging Doctor or start another capture.'));
+  }
   if (msg.done) {
     finish(null);
     setState('done');
@@ -231,6 +288,8 @@ function showTestChat(msg) {
   const status = h('p', { class: 'md-capture-note', 'data-testid': 'capture-test-chat-status', role: 'status' });
   button.addEventListener('click', async () => {
     button.disabled = true;
+    // The chat starts now: the background polls fast again for a while.
+    try { cap.port.postMessage({ type: 'nudge' }); } catch { /* disconnected */ }
     status.textContent = 'Starting a chat in the customer tab…';
     status.textContent = await startTestChat(ctx.tab.id);
   });

@@ -55,6 +55,21 @@ export async function tokenFor(host, storeId) {
 
 const TIMEOUT_MS = 30000;
 
+/**
+ * A request that changes nothing in the org: a GET, or a composite whose every subrequest is a
+ * GET (the query composites of the org checks and the capture). Anything else is a write.
+ */
+export function readOnly(req) {
+  if (req.method === 'GET') return true;
+  if (req.method !== 'POST' || !/\/composite$/.test(req.path)) return false;
+  try {
+    const subs = JSON.parse(req.body ?? '').compositeRequest;
+    return Array.isArray(subs) && subs.length > 0 && subs.every((s) => s && s.method === 'GET');
+  } catch {
+    return false;
+  }
+}
+
 /** One request to the org; never throws: failures come back as status 0 with a reason. */
 export async function send(host, token, req) {
   if (!API_HOST.test(host) || !req.path.startsWith('/services/data/')) {
@@ -90,8 +105,11 @@ export async function send(host, token, req) {
     }
   };
   let ex = await attempt();
-  // One retry for a lost connection or a busy server; never for 4xx.
-  if (ex.status === 0 || ex.status === 502 || ex.status === 503) {
+  // One retry for a lost connection or a busy server; never for 4xx, and never for a write: a
+  // create whose answer was lost may have been applied, and a blind second try would either
+  // make a second record or read "duplicate" as "nothing was created". The caller (the core)
+  // finds a write with a lost answer again by name.
+  if (readOnly(req) && (ex.status === 0 || ex.status === 502 || ex.status === 503)) {
     const again = await attempt();
     // Keep the org's own answer when the retry got none: Chromium holds back an extension's
     // repeated requests to a URL that just answered 503 (extension request throttling), and

@@ -30,6 +30,22 @@ pub struct Faults {
     pub page_size: Option<usize>,
     /// 423 ORG_UNDER_MAINTENANCE on every Messaging for Web (scrt2) call.
     pub org_under_maintenance: bool,
+    /// The next `count` matching API writes are applied, but their answer is lost (the
+    /// connection closes without a response). See `write_faults`.
+    pub lose_write_answer: WriteFault,
+    /// The next `count` matching API writes are applied, but their answer body is unreadable
+    /// (the status stays as it was).
+    pub garble_write_answer: WriteFault,
+}
+
+/// A fault on the next `count` API writes (POST/PATCH/DELETE under `/services/data`, composites
+/// excluded) whose `METHOD path` matches `pattern` (a `*` glob; empty matches every write),
+/// e.g. `{"count": 1, "pattern": "POST */DebugLevel"}`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct WriteFault {
+    pub count: u32,
+    pub pattern: String,
 }
 
 /// `*`-glob match of a path.

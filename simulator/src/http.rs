@@ -103,6 +103,8 @@ pub struct Response {
     /// Latency to add before answering (fault injection).
     pub delay_ms: u64,
     pub sse: Option<SseSpec>,
+    /// Close the connection instead of answering (fault injection: a lost answer).
+    pub lost: bool,
 }
 
 impl Response {

@@ -17,6 +17,7 @@ pub mod soql;
 pub mod statics;
 pub mod time;
 pub mod widget;
+pub mod write_faults;
 
 use crate::http::{Request, Response};
 use crate::org::Org;
@@ -230,7 +231,10 @@ fn route(st: &mut State, req: &Request) -> Response {
     };
     let delay = st.orgs[oi].faults.latency_ms;
     let mut r = match family {
-        Family::Api => api_host(st, oi, req),
+        Family::Api => {
+            let r = api_host(st, oi, req);
+            write_faults::apply(&mut st.orgs[oi].faults, req, r)
+        }
         Family::Lightning => lightning_host(st, oi, req),
         Family::Site => match st.orgs[oi].faults.error_status(&req.path) {
             Some(s) => Response::html(s, "<!doctype html><title>Service unavailable</title>"),

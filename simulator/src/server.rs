@@ -216,11 +216,15 @@ fn to_hyper(sim: &Arc<Sim>, r: Response) -> hyper::Response<Body> {
 async fn serve_one(
     sim: Arc<Sim>,
     req: hyper::Request<Incoming>,
-) -> Result<hyper::Response<Body>, Infallible> {
+) -> Result<hyper::Response<Body>, std::io::Error> {
     let r = to_request(req).await;
     let resp = sim.handle(&r);
     if resp.delay_ms > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(resp.delay_ms)).await;
+    }
+    if resp.lost {
+        // An error from the service makes hyper close the connection with no response.
+        return Err(std::io::Error::other("answer lost (fault)"));
     }
     Ok(to_hyper(&sim, resp))
 }

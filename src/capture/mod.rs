@@ -12,13 +12,18 @@
 //! - [`plan`]: the capture as a state machine of API requests (find users, existing trace
 //!   flags, create the DebugLevel and TraceFlags, poll ApexLog, read bodies, clean up) and
 //!   the decoding of each answer.
+//! - `requests`, `answers`, `cleanup`: the plan's request builders, the reading of one answer
+//!   (what a write's answer proves), and the clean-up phases.
 //! - [`report`]: the `capture/*` findings (the decisive insert's cause linked to the org check
 //!   it confirms; refused, cancelled, no chat, clean-up). Codes: `docs/findings-capture.md`.
 //! - [`time`]: epoch milliseconds ↔ the API's date-time text (the caller supplies the clock).
 
+mod answers;
+mod cleanup;
 pub mod log;
 pub mod plan;
 pub mod report;
+pub mod requests;
 pub mod time;
 
 pub use log::{

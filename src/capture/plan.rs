@@ -25,17 +25,17 @@
 //! and a restarted service worker can still clean up with `step(state, Cancel)`.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
+use super::answers::{answer, write_outcome, WriteOutcome};
+use super::cleanup::{cleanup_step, start_cleanup};
 use super::log::{parse_log, InsertOutcome};
 use super::report;
+pub use super::requests::*;
 use super::time;
 use crate::finding::Finding;
-use crate::org::api::{
-    batch, decode, encode_query, pick_automated_user, Api, ApiError, ApiExchange, ApiRequest, Sub,
-    API_VERSION, AUTOMATED_USER_SOQL,
-};
-use crate::org::json::{array, flag, number, text};
+use crate::org::api::{decode, ApiExchange, ApiRequest};
+use crate::org::json::{flag, number, text};
 use crate::org::OrgContext;
 
 /// The longest a trace flag of ours may run (the issue's limit; the platform allows 24 h).
@@ -47,7 +47,31 @@ pub const CLOCK_SLACK_MS: i64 = 60_000;
 pub const WAIT_MARGIN_MS: i64 = 60_000;
 /// Log bodies fetched per round, and in all.
 pub const BODIES_PER_ROUND: usize = 4;
-pub const MAX_LOGS_READ: u32 = 40;
+pub const MAX_LOGS_READ: u32 = 12;
+/// Every API call of one capture, worst case included (30 minutes with no chat): setup,
+/// polls, log bodies and clean-up. Polls and bodies stop early enough to leave the clean-up
+/// its calls.
+pub const MAX_API_CALLS: u32 = 60;
+/// Poll intervals: fast while the admin is starting the chat (after the trace flags go on, or
+/// after "Start a test chat"), slower after, slowest for the rest of the window.
+pub const POLL_FAST_MS: i64 = 5_000;
+pub const POLL_FAST_FOR_MS: i64 = 90_000;
+pub const POLL_MEDIUM_MS: i64 = 20_000;
+pub const POLL_MEDIUM_UNTIL_MS: i64 = 300_000;
+pub const POLL_SLOW_MS: i64 = 120_000;
+/// A `MessagingDoctor_<ms>` debug level older than this belongs to no running capture (its
+/// trace flags expired): a new capture removes it.
+pub const LEFTOVER_AGE_MS: i64 = (MAX_MINUTES as i64 + 2) * 60_000;
+/// Debug-level categories the capture can do without when an org's API version lacks them.
+pub const OPTIONAL_CATEGORIES: [&str; 7] = [
+    "ApexProfiling",
+    "Callout",
+    "Visualforce",
+    "Nba",
+    "Wave",
+    "Database",
+    "System",
+];
 /// Debug logs are capped at 20 MB by the platform; a longer `LogLength` is not fetched.
 pub const MAX_LOG_BYTES: f64 = 21.0 * 1024.0 * 1024.0;
 /// Failed polls in a row before the capture gives up.
@@ -92,7 +116,12 @@ pub struct CaptureInput {
 #[serde(rename_all = "camelCase")]
 pub enum Phase {
     FindUsers,
+    /// Reading each named deployment's `Metadata.site`.
+    FindSites,
     FindTraceFlags,
+    /// Removing trace flags, then debug levels, an earlier capture left.
+    SweepFlags,
+    SweepLevels,
     CreateDebugLevel,
     SetTraceFlags,
     Baseline,
@@ -111,9 +140,16 @@ pub enum Phase {
 impl Phase {
     /// Nothing has been written to the org before these phases' requests.
     fn before_writes(self) -> bool {
-        matches!(self, Phase::FindUsers | Phase::FindTraceFlags)
+        matches!(
+            self,
+            Phase::FindUsers
+                | Phase::FindSites
+                | Phase::FindTraceFlags
+                | Phase::SweepFlags
+                | Phase::SweepLevels
+        )
     }
-    fn cleaning(self) -> bool {
+    pub(crate) fn cleaning(self) -> bool {
         matches!(
             self,
             Phase::CleanupLookup
@@ -222,6 +258,30 @@ pub struct CaptureState {
     pub cleanup_failed: Vec<String>,
     /// The clean-up's finding, once done.
     pub cleanup: Option<Finding>,
+    /// API calls sent so far (every request the core planned; a composite is one call).
+    #[serde(default)]
+    pub api_calls: u32,
+    /// The next poll is due at this time; fast polling runs from `fast_since_ms`.
+    #[serde(default)]
+    pub next_poll_ms: i64,
+    #[serde(default)]
+    pub fast_since_ms: i64,
+    /// Debug-level categories the org refused as unknown fields (left out of the create).
+    #[serde(default)]
+    pub omitted_categories: Vec<String>,
+    /// Site rows (`Site` with its guest user) kept until the deployments' sites are read.
+    #[serde(default)]
+    pub site_rows: Vec<Value>,
+    #[serde(default)]
+    pub deployment_ids: Vec<String>,
+    /// Debug levels (id, name) and trace flags (id) an earlier capture left.
+    #[serde(default)]
+    pub leftover_levels: Vec<(String, String)>,
+    #[serde(default)]
+    pub leftover_flags: Vec<String>,
+    /// The org refused the session during the clean-up: it is retried after the next login.
+    #[serde(default)]
+    pub session_lost: bool,
 }
 
 /// What happened since the last step.
@@ -254,6 +314,8 @@ pub enum CaptureEvent {
         #[serde(default)]
         reason: Option<String>,
     },
+    /// The admin is starting the chat now ("Start a test chat"): poll fast again for a while.
+    Nudge { now_ms: i64 },
 }
 
 /// One step's outcome for the background.
@@ -277,314 +339,10 @@ pub struct CaptureStep {
     pub static_code: Option<String>,
     /// What the clean-up removed (or could not), once done.
     pub cleanup: Option<Finding>,
-}
-
-// ---------------------------------------------------------------------------------------------
-// Request builders
-
-fn rest_path(path: &str) -> String {
-    format!("/services/data/{API_VERSION}/{path}")
-}
-
-fn tooling_path(path: &str) -> String {
-    format!("/services/data/{API_VERSION}/tooling/{path}")
-}
-
-fn request(id: &str, method: &str, path: String, body: Option<Value>, label: &str) -> ApiRequest {
-    ApiRequest {
-        id: id.to_string(),
-        method: method.to_string(),
-        path,
-        body: body.map(|b| b.to_string()),
-        label: label.to_string(),
-        accept: None,
-    }
-}
-
-fn tooling_query(id: &str, soql: &str, label: &str) -> ApiRequest {
-    request(
-        id,
-        "GET",
-        tooling_path(&format!("query?q={}", encode_query(soql))),
-        None,
-        label,
-    )
-}
-
-fn rest_query(id: &str, soql: &str, label: &str) -> ApiRequest {
-    request(
-        id,
-        "GET",
-        rest_path(&format!("query?q={}", encode_query(soql))),
-        None,
-        label,
-    )
-}
-
-/// A Salesforce id as it may go into a URL or a SOQL literal: 15 or 18 letters and digits.
-pub fn safe_id(s: &str) -> bool {
-    (s.len() == 15 || s.len() == 18) && s.bytes().all(|c| c.is_ascii_alphanumeric())
-}
-
-fn safe_name(n: &str) -> bool {
-    !n.is_empty() && n.len() <= 80 && n.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
-}
-
-fn id_list(ids: &[&str]) -> String {
-    ids.iter()
-        .map(|i| format!("'{i}'"))
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-/// The users to trace: the Automated Process user (the same query as the org checks) and,
-/// when the page names deployments, their sites' guest users.
-pub fn find_users_requests(deployments: &[String]) -> Vec<ApiRequest> {
-    let mut subs = vec![Sub::query("automatedUser", Api::Rest, AUTOMATED_USER_SOQL)];
-    let names: Vec<&str> = deployments
-        .iter()
-        .map(String::as_str)
-        .filter(|d| safe_name(d))
-        .collect();
-    if !names.is_empty() {
-        subs.push(Sub::query(
-            "guestSites",
-            Api::Rest,
-            "SELECT Id, Name, GuestUserId, GuestUser.Name, GuestUser.IsActive FROM Site WHERE \
-             GuestUserId != null",
-        ));
-        subs.push(Sub::query(
-            "captureDeployments",
-            Api::Tooling,
-            &format!(
-                "SELECT Id, DeveloperName, Site, AreGuestUsersAllowed FROM EmbeddedServiceConfig \
-                 WHERE DeveloperName IN ({})",
-                id_list(&names)
-            ),
-        ));
-    }
-    batch(subs, 1)
-        .into_iter()
-        .map(|mut r| {
-            r.id = format!("capture-users-{}", r.id);
-            r.label = "Finding the Automated Process user".into();
-            r
-        })
-        .collect()
-}
-
-/// Trace flags of the traced users that are active in (or overlap) the capture's window.
-pub fn find_trace_flags_request(user_ids: &[&str], window_start_ms: i64) -> ApiRequest {
-    tooling_query(
-        "capture-flags",
-        &format!(
-            "SELECT Id, TracedEntityId, DebugLevelId, LogType, StartDate, ExpirationDate FROM \
-             TraceFlag WHERE TracedEntityId IN ({}) AND ExpirationDate > {}",
-            id_list(user_ids),
-            time::soql_datetime(window_start_ms)
-        ),
-        "Looking for trace flags that are already on",
-    )
-}
-
-/// `POST …/tooling/sobjects/DebugLevel` with [`DEBUG_LEVELS`].
-pub fn create_debug_level_request(name: &str, started_ms: i64) -> ApiRequest {
-    let mut body = serde_json::Map::new();
-    body.insert("DeveloperName".into(), json!(name));
-    body.insert(
-        "MasterLabel".into(),
-        json!(format!(
-            "Messaging Doctor capture {}",
-            time::human(started_ms)
-        )),
-    );
-    for (k, v) in DEBUG_LEVELS {
-        body.insert(k.into(), json!(v));
-    }
-    request(
-        "capture-debuglevel",
-        "POST",
-        tooling_path("sobjects/DebugLevel"),
-        Some(Value::Object(body)),
-        "Creating the debug level",
-    )
-}
-
-/// `POST …/tooling/sobjects/TraceFlag` for a user.
-pub fn create_trace_flag_request(
-    index: usize,
-    user_id: &str,
-    debug_level_id: &str,
-    start_ms: i64,
-    expires_ms: i64,
-) -> ApiRequest {
-    request(
-        &format!("capture-flag-{index}"),
-        "POST",
-        tooling_path("sobjects/TraceFlag"),
-        Some(json!({
-            "TracedEntityId": user_id,
-            "DebugLevelId": debug_level_id,
-            "LogType": "USER_DEBUG",
-            "StartDate": time::field_datetime(start_ms),
-            "ExpirationDate": time::field_datetime(expires_ms),
-        })),
-        "Turning the trace flag on",
-    )
-}
-
-/// `PATCH` of a pre-existing flag: our levels, running at least until our window ends.
-pub fn extend_trace_flag_request(
-    index: usize,
-    flag_id: &str,
-    old: &OldFlag,
-    debug_level_id: &str,
-    start_ms: i64,
-    expires_ms: i64,
-) -> ApiRequest {
-    let mut body = serde_json::Map::new();
-    body.insert("DebugLevelId".into(), json!(debug_level_id));
-    let old_end = old.expiration_date.as_deref().and_then(time::parse);
-    if old_end.is_none_or(|e| e < expires_ms) {
-        body.insert(
-            "ExpirationDate".into(),
-            json!(time::field_datetime(expires_ms)),
-        );
-    }
-    let old_start = old.start_date.as_deref().and_then(time::parse);
-    if old_start.is_some_and(|s| s > start_ms) {
-        body.insert("StartDate".into(), json!(time::field_datetime(start_ms)));
-    }
-    request(
-        &format!("capture-flag-{index}"),
-        "PATCH",
-        tooling_path(&format!("sobjects/TraceFlag/{flag_id}")),
-        Some(Value::Object(body)),
-        "Extending the trace flag that is already on",
-    )
-}
-
-/// ApexLog rows of the traced users from `cursor_ms` on, oldest first.
-pub fn log_query_request(id: &str, user_ids: &[&str], cursor_ms: i64) -> ApiRequest {
-    rest_query(
-        id,
-        &format!(
-            "SELECT Id, LogUserId, Operation, Status, LogLength, StartTime FROM ApexLog WHERE \
-             LogUserId IN ({}) AND StartTime >= {} ORDER BY StartTime ASC LIMIT 50",
-            id_list(user_ids),
-            time::soql_datetime(cursor_ms)
-        ),
-        "Looking for new debug logs",
-    )
-}
-
-/// `GET …/sobjects/ApexLog/<id>/Body` (plain text).
-pub fn log_body_request(log_id: &str) -> ApiRequest {
-    let mut r = request(
-        &format!("capture-body-{log_id}"),
-        "GET",
-        rest_path(&format!("sobjects/ApexLog/{log_id}/Body")),
-        None,
-        "Reading the debug log",
-    );
-    r.accept = Some("text/plain, */*".into());
-    r
-}
-
-fn delete_request(id: &str, object: &str, record_id: &str, label: &str) -> ApiRequest {
-    request(
-        id,
-        "DELETE",
-        tooling_path(&format!("sobjects/{object}/{record_id}")),
-        None,
-        label,
-    )
-}
-
-/// `PATCH` putting a pre-existing flag back as it was.
-pub fn restore_trace_flag_request(index: usize, flag_id: &str, old: &OldFlag) -> ApiRequest {
-    let mut body = serde_json::Map::new();
-    if let Some(v) = &old.debug_level_id {
-        body.insert("DebugLevelId".into(), json!(v));
-    }
-    if let Some(v) = &old.start_date {
-        body.insert("StartDate".into(), json!(v));
-    }
-    if let Some(v) = &old.expiration_date {
-        body.insert("ExpirationDate".into(), json!(v));
-    }
-    request(
-        &format!("capture-restore-{index}"),
-        "PATCH",
-        tooling_path(&format!("sobjects/TraceFlag/{flag_id}")),
-        Some(Value::Object(body)),
-        "Putting the earlier trace flag back",
-    )
-}
-
-// ---------------------------------------------------------------------------------------------
-// Answers
-
-/// A single (non-composite) answer: status, parsed body, or why there is none.
-struct Answer<'a> {
-    status: u16,
-    body: Value,
-    raw: &'a str,
-    error: Option<String>,
-}
-
-impl Answer<'_> {
-    fn ok(&self) -> bool {
-        (200..300).contains(&self.status)
-    }
-    fn api_error(&self) -> ApiError {
-        ApiError::from_answer(self.status, &self.body)
-    }
-    /// The answer in words for evidence: `HTTP 403 INSUFFICIENT_ACCESS_OR_READONLY: …`.
-    fn describe(&self) -> String {
-        if self.status == 0 {
-            return self
-                .error
-                .clone()
-                .unwrap_or_else(|| "no answer from the org".into());
-        }
-        let e = self.api_error();
-        let msg = if e.message.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", crate::org::json::clip(&e.message, 240))
-        };
-        format!("HTTP {} {}{msg}", self.status, e.code)
-    }
-}
-
-fn answer<'a>(exchanges: &'a [ApiExchange], id: &str) -> Answer<'a> {
-    match exchanges.iter().rev().find(|e| e.request.id == id) {
-        Some(e) => Answer {
-            status: e.status,
-            body: serde_json::from_str(&e.body).unwrap_or(Value::Null),
-            raw: &e.body,
-            error: e.error.clone(),
-        },
-        None => Answer {
-            status: 0,
-            body: Value::Null,
-            raw: "",
-            error: Some("the request was not answered".into()),
-        },
-    }
-}
-
-/// The id of a create answer (`{id, success, errors}`).
-fn created_id(a: &Answer) -> Option<String> {
-    if a.status != 201 && a.status != 200 {
-        return None;
-    }
-    text(&a.body, "id").filter(|i| safe_id(i))
-}
-
-fn records(a: &Answer) -> Vec<Value> {
-    array(&a.body, "records").to_vec()
+    /// API calls this capture has sent so far, these requests included.
+    pub api_calls: u32,
+    /// The clean-up could not finish: the background keeps the state on record and retries.
+    pub cleanup_pending: bool,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -620,6 +378,15 @@ pub fn begin(input: &CaptureInput) -> CaptureStep {
         cleanup_done: Vec::new(),
         cleanup_failed: Vec::new(),
         cleanup: None,
+        api_calls: 0,
+        next_poll_ms: 0,
+        fast_since_ms: 0,
+        omitted_categories: Vec::new(),
+        site_rows: Vec::new(),
+        deployment_ids: Vec::new(),
+        leftover_levels: Vec::new(),
+        leftover_flags: Vec::new(),
+        session_lost: false,
     };
     let requests = find_users_requests(&state.deployments);
     finish_step(state, requests)
@@ -643,7 +410,15 @@ pub fn step(mut state: CaptureState, event: CaptureEvent) -> CaptureStep {
         }
         CaptureEvent::Recover { now_ms, reason } => {
             if state.phase == Phase::Done {
-                return finish_step(state, Vec::new());
+                if state.cleanup_failed.is_empty() {
+                    return finish_step(state, Vec::new());
+                }
+                // A clean-up that could not finish (the session expired, the org refused):
+                // try again from what the state records; what is gone counts as removed.
+                state.cleanup_failed.clear();
+                state.cleanup = None;
+                state.session_lost = false;
+                return start_cleanup(state, now_ms);
             }
             if state.result.is_none() {
                 let wrote = state.writes_attempted;
@@ -651,14 +426,25 @@ pub fn step(mut state: CaptureState, event: CaptureEvent) -> CaptureStep {
             }
             start_cleanup(state, now_ms)
         }
+        CaptureEvent::Nudge { now_ms } => {
+            if state.phase == Phase::Waiting {
+                state.fast_since_ms = now_ms;
+                state.next_poll_ms = now_ms;
+            }
+            finish_step(state, Vec::new())
+        }
         CaptureEvent::Tick { now_ms } => {
             if state.phase != Phase::Waiting {
                 return finish_step(state, Vec::new());
             }
-            if now_ms >= state.expires_ms - WAIT_MARGIN_MS {
+            if now_ms >= state.expires_ms - WAIT_MARGIN_MS || !budget_allows(&state, 1) {
                 state.result = Some(report::no_chat_seen(&ctx(&state), &state));
                 return start_cleanup(state, now_ms);
             }
+            if now_ms < state.next_poll_ms {
+                return finish_step(state, Vec::new());
+            }
+            state.next_poll_ms = now_ms + poll_interval(&state, now_ms);
             state.polls += 1;
             state.phase = Phase::Polling;
             let ids = user_ids(&state);
@@ -673,7 +459,29 @@ pub fn step(mut state: CaptureState, event: CaptureEvent) -> CaptureStep {
     }
 }
 
-fn ctx(state: &CaptureState) -> OrgContext {
+/// How long until the next poll: fast while the admin is starting the chat, then slower.
+pub fn poll_interval(state: &CaptureState, now_ms: i64) -> i64 {
+    let since = now_ms - state.fast_since_ms;
+    if since < POLL_FAST_FOR_MS {
+        POLL_FAST_MS
+    } else if since < POLL_MEDIUM_UNTIL_MS {
+        POLL_MEDIUM_MS
+    } else {
+        POLL_SLOW_MS
+    }
+}
+
+/// Calls the clean-up may still need: a lookup, each flag, a sweep and the debug level.
+fn cleanup_reserve(state: &CaptureState) -> u32 {
+    3 + state.flags.len() as u32
+}
+
+/// `extra` more calls (polls, bodies) still leave the clean-up its calls within the budget.
+pub(crate) fn budget_allows(state: &CaptureState, extra: u32) -> bool {
+    state.api_calls + extra + cleanup_reserve(state) <= MAX_API_CALLS
+}
+
+pub(crate) fn ctx(state: &CaptureState) -> OrgContext {
     OrgContext {
         api_host: state.api_host.clone(),
         org_id: state.org_id.clone(),
@@ -693,7 +501,11 @@ fn progress(state: &CaptureState) -> String {
         .join(" and ");
     match state.phase {
         Phase::FindUsers => "Finding the Automated Process user…".into(),
+        Phase::FindSites => "Reading the deployment's site…".into(),
         Phase::FindTraceFlags => "Looking for trace flags that are already on…".into(),
+        Phase::SweepFlags | Phase::SweepLevels => {
+            "Removing what an earlier capture left in the org…".into()
+        }
         Phase::CreateDebugLevel => "Creating the debug level…".into(),
         Phase::SetTraceFlags => format!("Turning on debug logs for {who}…"),
         Phase::Baseline => "Noting the debug logs already in the org…".into(),
@@ -707,8 +519,9 @@ fn progress(state: &CaptureState) -> String {
                 String::new()
             };
             format!(
-                "Waiting for a chat in the customer tab: start one there (or use the button below). Debug logs of {who} are on until {}.{read}",
-                time::human(state.expires_ms)
+                "Waiting for a chat in the customer tab: start one there (or use the button below). Debug logs of {who} are on until {}.{read} API calls so far: {} (at most {MAX_API_CALLS}).",
+                time::human(state.expires_ms),
+                state.api_calls
             )
         }
         Phase::CleanupLookup
@@ -722,8 +535,12 @@ fn progress(state: &CaptureState) -> String {
     }
 }
 
-fn finish_step(state: CaptureState, requests: Vec<ApiRequest>) -> CaptureStep {
+pub(crate) fn finish_step(mut state: CaptureState, requests: Vec<ApiRequest>) -> CaptureStep {
+    // Every planned request is sent (the background sends them all): count them now.
+    state.api_calls += requests.len() as u32;
     CaptureStep {
+        api_calls: state.api_calls,
+        cleanup_pending: state.phase == Phase::Done && !state.cleanup_failed.is_empty(),
         requests,
         phase: state.phase,
         progress: progress(&state),
@@ -738,7 +555,7 @@ fn finish_step(state: CaptureState, requests: Vec<ApiRequest>) -> CaptureStep {
 }
 
 /// A step failed: record the finding (unless one is known) and clean up.
-fn fail(mut state: CaptureState, finding: Finding, now_ms: i64) -> CaptureStep {
+pub(crate) fn fail(mut state: CaptureState, finding: Finding, now_ms: i64) -> CaptureStep {
     if state.result.is_none() {
         state.result = Some(finding);
     }
@@ -770,16 +587,7 @@ fn on_answers(mut state: CaptureState, ex: &[ApiExchange], now_ms: i64) -> Captu
                 (None, Some(s)) => s.records.clone(),
                 (None, None) => Vec::new(),
             };
-            // Several users can have the type; the platform's own (alias autoproc) first.
-            let usable: Vec<Value> = users
-                .iter()
-                .filter(|u| {
-                    text(u, "Id").is_some_and(|i| safe_id(&i)) && flag(u, "IsActive") != Some(false)
-                })
-                .cloned()
-                .collect();
-            let auto = pick_automated_user(&usable).map(|(u, _)| u);
-            let Some(auto) = auto else {
+            let Some(auto) = pick_automated_user(&users) else {
                 return fail(state, report::no_automated_user(&c), now_ms);
             };
             state.users.push(TracedUser {
@@ -788,45 +596,69 @@ fn on_answers(mut state: CaptureState, ex: &[ApiExchange], now_ms: i64) -> Captu
                 role: UserRole::AutomatedProcess,
                 site: None,
             });
-            // Guest users of the page's deployments' sites (best effort: a failed lookup only
-            // means the guest user is not traced).
-            let sites = a.records("guestSites").unwrap_or(&[]);
-            for d in a.records("captureDeployments").unwrap_or(&[]) {
-                if flag(d, "AreGuestUsersAllowed") == Some(false) {
-                    continue;
-                }
-                let Some(site) = text(d, "Site") else {
+            // Debug levels an earlier capture left: old enough that no running capture (in
+            // another browser) can still use them. Only our own name pattern is touched.
+            let stale_before = state.started_ms - LEFTOVER_AGE_MS;
+            for r in a.records("captureLeftovers").unwrap_or(&[]) {
+                let (Some(id), Some(name)) = (
+                    text(r, "Id").filter(|i| safe_id(i)),
+                    text(r, "DeveloperName"),
+                ) else {
                     continue;
                 };
-                let Some(row) = sites
-                    .iter()
-                    .find(|s| text(s, "Name").is_some_and(|n| n.eq_ignore_ascii_case(&site)))
+                let Some(ms) = name
+                    .strip_prefix(LEVEL_PREFIX)
+                    .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+                    .and_then(|d| d.parse::<i64>().ok())
                 else {
                     continue;
                 };
-                let Some(gid) = text(row, "GuestUserId").filter(|i| safe_id(i)) else {
+                if ms < stale_before && name != state.debug_level_name {
+                    state.leftover_levels.push((id, name));
+                }
+            }
+            // Guest users of the page's deployments' sites (best effort: a failed lookup only
+            // means the guest user is not traced). The site is in each deployment's Metadata.
+            state.site_rows = a.records("guestSites").unwrap_or(&[]).to_vec();
+            state.deployment_ids = a
+                .records("captureDeployments")
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(|d| text(d, "Id").filter(|i| safe_id(i)))
+                .take(MAX_DEPLOYMENTS)
+                .collect();
+            if !state.site_rows.is_empty() && !state.deployment_ids.is_empty() {
+                state.phase = Phase::FindSites;
+                let reqs = state
+                    .deployment_ids
+                    .iter()
+                    .enumerate()
+                    .map(|(i, id)| deployment_metadata_request(i, id))
+                    .collect();
+                return finish_step(state, reqs);
+            }
+            find_trace_flags(state)
+        }
+        Phase::FindSites => {
+            for i in 0..state.deployment_ids.len() {
+                let a = answer(ex, &format!("capture-deployment-{i}"));
+                let Some(site) = a
+                    .body
+                    .get("Metadata")
+                    .and_then(|m| m.get("site"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                else {
                     continue;
                 };
-                let guest = row.get("GuestUser").cloned().unwrap_or(Value::Null);
-                if flag(&guest, "IsActive") == Some(false)
-                    || state.users.iter().any(|u| u.id.get(..15) == gid.get(..15))
-                {
-                    continue;
-                }
-                state.users.push(TracedUser {
-                    id: gid,
-                    name: text(&guest, "Name").unwrap_or_else(|| format!("{site} Site Guest User")),
-                    role: UserRole::SiteGuest,
-                    site: Some(site),
-                });
+                add_guest_user(&mut state, &site);
             }
-            state.phase = Phase::FindTraceFlags;
-            let req = find_trace_flags_request(&user_ids(&state), state.window_start_ms);
-            finish_step(state, vec![req])
+            state.site_rows.clear();
+            find_trace_flags(state)
         }
         Phase::FindTraceFlags => {
             let a = answer(ex, "capture-flags");
-            if !a.ok() {
+            let Some(rows) = a.rows() else {
                 let f = report::step_failed(
                     &c,
                     "look for trace flags that are already on",
@@ -835,14 +667,29 @@ fn on_answers(mut state: CaptureState, ex: &[ApiExchange], now_ms: i64) -> Captu
                     false,
                 );
                 return fail(state, f, now_ms);
+            };
+            if !state.leftover_levels.is_empty() {
+                // Best effort: without this answer the leftover levels stay (their delete is
+                // refused while a flag uses them, and reported).
+                if let Some(lf) = answer(ex, "capture-leftover-flags").rows() {
+                    state.leftover_flags = lf
+                        .iter()
+                        .filter_map(|r| text(r, "Id").filter(|i| safe_id(i)))
+                        .collect();
+                }
             }
-            let rows = records(&a);
+            let leftover_ids: Vec<String> =
+                state.leftover_levels.iter().map(|l| l.0.clone()).collect();
             let users = state.users.clone();
             for u in &users {
                 let existing = rows
                     .iter()
                     .filter(|r| {
                         text(r, "TracedEntityId").is_some_and(|t| t.get(..15) == u.id.get(..15))
+                    })
+                    .filter(|r| {
+                        // A flag on a leftover level is removed by the sweep, not reused.
+                        !text(r, "DebugLevelId").is_some_and(|d| leftover_ids.contains(&d))
                     })
                     .filter(|r| {
                         // Overlaps our window (the query already asked for ExpirationDate > start).
@@ -880,28 +727,91 @@ fn on_answers(mut state: CaptureState, ex: &[ApiExchange], now_ms: i64) -> Captu
                     }),
                 }
             }
-            state.phase = Phase::CreateDebugLevel;
-            state.debug_level_sent = true;
-            state.writes_attempted = true;
-            let req = create_debug_level_request(&state.debug_level_name, state.started_ms);
-            finish_step(state, vec![req])
+            sweep_flags(state)
+        }
+        Phase::SweepFlags => {
+            let ids = std::mem::take(&mut state.leftover_flags);
+            for (i, id) in ids.iter().enumerate() {
+                let a = answer(ex, &format!("capture-sweep-flag-{i}"));
+                if a.ok() || a.status == 404 {
+                    state.cleanup_done.push(format!(
+                        "Deleted the trace flag {id} an earlier capture left."
+                    ));
+                } else {
+                    state.cleanup_failed.push(format!(
+                        "Could not delete the trace flag {id} an earlier capture left ({}).",
+                        a.describe()
+                    ));
+                }
+            }
+            state.phase = Phase::SweepLevels;
+            let reqs = state
+                .leftover_levels
+                .iter()
+                .enumerate()
+                .map(|(i, (id, _))| {
+                    delete_request(
+                        &format!("capture-sweep-level-{i}"),
+                        "DebugLevel",
+                        id,
+                        "Removing a debug level an earlier capture left",
+                    )
+                })
+                .collect();
+            finish_step(state, reqs)
+        }
+        Phase::SweepLevels => {
+            let levels = std::mem::take(&mut state.leftover_levels);
+            for (i, (id, name)) in levels.iter().enumerate() {
+                let a = answer(ex, &format!("capture-sweep-level-{i}"));
+                if a.ok() || a.status == 404 {
+                    state.cleanup_done.push(format!(
+                        "Deleted the debug level {name} ({id}) an earlier capture left."
+                    ));
+                } else {
+                    state.cleanup_failed.push(format!(
+                        "Could not delete the debug level {name} ({id}) an earlier capture left ({}).",
+                        a.describe()
+                    ));
+                }
+            }
+            create_debug_level(state)
         }
         Phase::CreateDebugLevel => {
             let a = answer(ex, "capture-debuglevel");
-            match created_id(&a) {
-                Some(id) => state.debug_level_id = Some(id),
-                None => {
-                    if a.status != 0 {
-                        // Refused: nothing was created.
-                        state.debug_level_sent = false;
+            match write_outcome(&a, true) {
+                WriteOutcome::Done(id) => state.debug_level_id = id,
+                WriteOutcome::Refused => {
+                    // A category this org's API version lacks: create the level without it.
+                    let e = a.api_error();
+                    if e.code == "INVALID_FIELD" {
+                        if let Some(cat) = OPTIONAL_CATEGORIES.iter().find(|k| {
+                            mentions_word(&e.message, k)
+                                && !state.omitted_categories.iter().any(|o| o == *k)
+                        }) {
+                            state.omitted_categories.push(cat.to_string());
+                            return create_debug_level(state);
+                        }
                     }
-                    // Refused: nothing was written; no answer: it may exist (the clean-up looks).
+                    // Refused: nothing was created.
+                    state.debug_level_sent = false;
+                    let f = report::step_failed(
+                        &c,
+                        "create the debug level",
+                        &e,
+                        Some(a.describe()),
+                        false,
+                    );
+                    return fail(state, f, now_ms);
+                }
+                WriteOutcome::Unknown => {
+                    // It may exist: the clean-up looks for it by name before saying anything.
                     let f = report::step_failed(
                         &c,
                         "create the debug level",
                         &a.api_error(),
                         Some(a.describe()),
-                        a.status == 0,
+                        true,
                     );
                     return fail(state, f, now_ms);
                 }
@@ -936,17 +846,17 @@ fn on_answers(mut state: CaptureState, ex: &[ApiExchange], now_ms: i64) -> Captu
             for i in 0..state.flags.len() {
                 let a = answer(ex, &format!("capture-flag-{i}"));
                 let reused = state.flags[i].restore.is_some();
-                if reused {
-                    if !a.ok() && a.status != 0 {
-                        // The update was refused: the flag is as it was.
-                        state.flags[i].sent = false;
-                    }
-                } else if let Some(id) = created_id(&a) {
-                    state.flags[i].id = Some(id);
-                } else if a.status != 0 {
-                    state.flags[i].sent = false;
+                let outcome = write_outcome(&a, !reused);
+                match &outcome {
+                    WriteOutcome::Done(Some(id)) if !reused => state.flags[i].id = Some(id.clone()),
+                    WriteOutcome::Done(_) => {}
+                    // Refused: the flag is as it was (or was never made).
+                    WriteOutcome::Refused => state.flags[i].sent = false,
+                    // It may have been applied: the clean-up restores it, or finds it by our
+                    // debug level.
+                    WriteOutcome::Unknown => {}
                 }
-                if !a.ok() && failure.is_none() {
+                if !matches!(outcome, WriteOutcome::Done(_)) && failure.is_none() {
                     let what = if reused {
                         "extend the trace flag that was already on"
                     } else {
@@ -970,7 +880,7 @@ fn on_answers(mut state: CaptureState, ex: &[ApiExchange], now_ms: i64) -> Captu
         }
         Phase::Baseline => {
             let a = answer(ex, "capture-baseline");
-            if !a.ok() {
+            let Some(rows) = a.rows() else {
                 let f = report::step_failed(
                     &c,
                     "read the org's debug logs",
@@ -979,19 +889,21 @@ fn on_answers(mut state: CaptureState, ex: &[ApiExchange], now_ms: i64) -> Captu
                     true,
                 );
                 return fail(state, f, now_ms);
-            }
-            for r in records(&a) {
+            };
+            for r in rows {
                 if let Some(row) = log_row(&r) {
                     note_seen(&mut state, &row);
                 }
             }
             state.phase = Phase::Waiting;
+            state.fast_since_ms = now_ms;
+            state.next_poll_ms = now_ms + POLL_FAST_MS;
             finish_step(state, Vec::new())
         }
         Phase::Polling => {
             let id = format!("capture-poll-{}", state.polls);
             let a = answer(ex, &id);
-            if !a.ok() {
+            let Some(rows) = a.rows() else {
                 state.poll_failures += 1;
                 if state.poll_failures >= MAX_POLL_FAILURES || matches!(a.status, 401 | 403) {
                     let f = report::step_failed(
@@ -1005,9 +917,9 @@ fn on_answers(mut state: CaptureState, ex: &[ApiExchange], now_ms: i64) -> Captu
                 }
                 state.phase = Phase::Waiting;
                 return finish_step(state, Vec::new());
-            }
+            };
             state.poll_failures = 0;
-            for r in records(&a) {
+            for r in rows {
                 let Some(row) = log_row(&r) else { continue };
                 if state.seen_logs.contains(&row.id)
                     || state.queued_logs.iter().any(|q| q.id == row.id)
@@ -1021,9 +933,14 @@ fn on_answers(mut state: CaptureState, ex: &[ApiExchange], now_ms: i64) -> Captu
             next_bodies(state)
         }
         Phase::Reading => {
+            let asked = ex
+                .iter()
+                .filter(|e| e.request.id.starts_with("capture-body-"))
+                .count()
+                .max(1);
             let batch: Vec<LogRow> = state
                 .queued_logs
-                .drain(..BODIES_PER_ROUND.min(state.queued_logs.len()))
+                .drain(..asked.min(BODIES_PER_ROUND).min(state.queued_logs.len()))
                 .collect();
             let mut decided: Option<(Finding, Option<&'static str>, u8)> = None;
             for row in &batch {
@@ -1062,170 +979,16 @@ fn on_answers(mut state: CaptureState, ex: &[ApiExchange], now_ms: i64) -> Captu
             }
             next_bodies(state)
         }
-        Phase::CleanupLookup => {
-            let a = answer(ex, "capture-c-lookup");
-            if a.ok() {
-                state.debug_level_id = records(&a)
-                    .iter()
-                    .find_map(|r| text(r, "Id").filter(|i| safe_id(i)));
-                if state.debug_level_id.is_none() {
-                    // The create never happened.
-                    state.debug_level_sent = false;
-                }
-            } else {
-                state.cleanup_failed.push(format!(
-                    "Could not look for the debug level {} ({}).",
-                    state.debug_level_name,
-                    a.describe()
-                ));
-            }
-            cleanup_flags(state, now_ms)
-        }
-        Phase::CleanupFlags => {
-            for i in 0..state.flags.len() {
-                let (id, restore, sent) = {
-                    let f = &state.flags[i];
-                    (f.id.clone(), f.restore.clone(), f.sent)
-                };
-                let Some(id) = id else { continue };
-                if !sent || state.flags[i].settled {
-                    continue;
-                }
-                let who = user_label(&state, &state.flags[i].user_id);
-                match restore {
-                    Some(old) => {
-                        let a = answer(ex, &format!("capture-restore-{i}"));
-                        if a.ok() {
-                            state.flags[i].settled = true;
-                            state.cleanup_done.push(format!(
-                                "Put the trace flag {id} on {who} back as it was (debug level {}, expires {}).",
-                                old.debug_level_id.as_deref().unwrap_or("?"),
-                                old.expiration_date.as_deref().and_then(time::parse).map(time::human).unwrap_or_else(|| "?".into())
-                            ));
-                        } else {
-                            state.cleanup_failed.push(format!(
-                                "Could not put the trace flag {id} on {who} back as it was ({}).",
-                                a.describe()
-                            ));
-                        }
-                    }
-                    None => {
-                        let a = answer(ex, &format!("capture-c-flag-{i}"));
-                        if a.ok() || a.status == 404 {
-                            state.flags[i].settled = true;
-                            state
-                                .cleanup_done
-                                .push(format!("Deleted the trace flag {id} on {who}."));
-                        } else {
-                            state.cleanup_failed.push(format!(
-                                "Could not delete the trace flag {id} on {who} ({}); it expires by itself at {}.",
-                                a.describe(),
-                                time::human(state.expires_ms)
-                            ));
-                        }
-                    }
-                }
-            }
-            cleanup_sweep(state, now_ms)
-        }
-        Phase::CleanupSweep => {
-            let a = answer(ex, "capture-c-sweep");
-            let mut reqs = Vec::new();
-            if a.ok() {
-                let known: Vec<String> = state.flags.iter().filter_map(|f| f.id.clone()).collect();
-                for r in records(&a) {
-                    let Some(id) = text(&r, "Id").filter(|i| safe_id(i)) else {
-                        continue;
-                    };
-                    let user = text(&r, "TracedEntityId").unwrap_or_default();
-                    if known.contains(&id) {
-                        continue;
-                    }
-                    // A flag of ours whose create answer was lost: adopt it for deletion.
-                    if let Some(f) = state.flags.iter_mut().find(|f| {
-                        f.id.is_none()
-                            && f.restore.is_none()
-                            && f.user_id.get(..15) == user.get(..15)
-                    }) {
-                        f.id = Some(id.clone());
-                    }
-                    reqs.push(delete_request(
-                        &format!("capture-c-sweep-{}", reqs.len()),
-                        "TraceFlag",
-                        &id,
-                        "Removing the trace flag",
-                    ));
-                }
-            } else {
-                state.cleanup_failed.push(format!(
-                    "Could not look for trace flags using the debug level {} ({}).",
-                    state.debug_level_name,
-                    a.describe()
-                ));
-            }
-            if reqs.is_empty() {
-                for f in state
-                    .flags
-                    .iter_mut()
-                    .filter(|f| f.id.is_none() && f.restore.is_none())
-                {
-                    // Its create never took effect.
-                    f.sent = false;
-                }
-                return cleanup_debug_level(state, now_ms);
-            }
-            state.phase = Phase::CleanupSweepDelete;
-            finish_step(state, reqs)
-        }
-        Phase::CleanupSweepDelete => {
-            for e in ex {
-                let id = e.request.path.rsplit('/').next().unwrap_or("").to_string();
-                let ok = (200..300).contains(&e.status) || e.status == 404;
-                if let Some(f) = state
-                    .flags
-                    .iter_mut()
-                    .find(|f| f.id.as_deref() == Some(id.as_str()))
-                {
-                    f.settled = ok;
-                }
-                if ok {
-                    state
-                        .cleanup_done
-                        .push(format!("Deleted the trace flag {id}."));
-                } else {
-                    state.cleanup_failed.push(format!(
-                        "Could not delete the trace flag {id} (HTTP {}); it expires by itself at {}.",
-                        e.status,
-                        time::human(state.expires_ms)
-                    ));
-                }
-            }
-            cleanup_debug_level(state, now_ms)
-        }
-        Phase::CleanupDebugLevel => {
-            let a = answer(ex, "capture-c-debuglevel");
-            let id = state.debug_level_id.clone().unwrap_or_default();
-            if a.ok() || a.status == 404 {
-                state.debug_level_deleted = true;
-                state.cleanup_done.push(format!(
-                    "Deleted the debug level {} ({id}).",
-                    state.debug_level_name
-                ));
-            } else {
-                state.cleanup_failed.push(format!(
-                    "Could not delete the debug level {} ({id}): {}.",
-                    state.debug_level_name,
-                    a.describe()
-                ));
-            }
-            finish_cleanup(state)
-        }
-        // Answers when none were asked for: nothing to do.
+        Phase::CleanupLookup
+        | Phase::CleanupFlags
+        | Phase::CleanupSweep
+        | Phase::CleanupSweepDelete
+        | Phase::CleanupDebugLevel => cleanup_step(state, ex, now_ms),
         Phase::Waiting | Phase::Done => finish_step(state, Vec::new()),
     }
 }
 
-fn user_label(state: &CaptureState, user_id: &str) -> String {
+pub(crate) fn user_label(state: &CaptureState, user_id: &str) -> String {
     state
         .users
         .iter()
@@ -1269,7 +1032,12 @@ fn next_bodies(mut state: CaptureState) -> CaptureStep {
         note_seen(&mut state, r);
     }
     state.queued_logs = keep;
-    if state.queued_logs.is_empty() || state.logs_read >= MAX_LOGS_READ {
+    // Bodies within the call budget (the clean-up's calls stay reserved).
+    let affordable = (0..=BODIES_PER_ROUND as u32)
+        .rev()
+        .find(|n| budget_allows(&state, *n))
+        .unwrap_or(0) as usize;
+    if state.queued_logs.is_empty() || state.logs_read >= MAX_LOGS_READ || affordable == 0 {
         state.queued_logs.clear();
         state.phase = Phase::Waiting;
         return finish_step(state, Vec::new());
@@ -1277,7 +1045,7 @@ fn next_bodies(mut state: CaptureState) -> CaptureStep {
     let reqs = state
         .queued_logs
         .iter()
-        .take(BODIES_PER_ROUND)
+        .take(affordable)
         .map(|r| log_body_request(&r.id))
         .collect();
     state.phase = Phase::Reading;
@@ -1285,100 +1053,107 @@ fn next_bodies(mut state: CaptureState) -> CaptureStep {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Clean-up
+// Setup helpers
 
-/// Starts the clean-up from whatever was written (or sent).
-pub fn start_cleanup(mut state: CaptureState, now_ms: i64) -> CaptureStep {
-    state.queued_logs.clear();
-    if state.debug_level_sent && state.debug_level_id.is_none() {
-        state.phase = Phase::CleanupLookup;
-        let req = tooling_query(
-            "capture-c-lookup",
-            &format!(
-                "SELECT Id FROM DebugLevel WHERE DeveloperName = '{}'",
-                state.debug_level_name
-            ),
-            "Looking for the debug level to remove",
-        );
-        return finish_step(state, vec![req]);
-    }
-    cleanup_flags(state, now_ms)
+/// The platform's own Automated Process user: of the active users of that type, the one with
+/// the alias `autoproc` (several users can have the type), else the first active one.
+pub fn pick_automated_user(users: &[Value]) -> Option<&Value> {
+    let active: Vec<&Value> = users
+        .iter()
+        .filter(|u| {
+            text(u, "Id").is_some_and(|i| safe_id(&i)) && flag(u, "IsActive") != Some(false)
+        })
+        .collect();
+    active
+        .iter()
+        .find(|u| text(u, "Alias").is_some_and(|a| a.eq_ignore_ascii_case("autoproc")))
+        .or_else(|| active.first())
+        .copied()
 }
 
-fn cleanup_flags(mut state: CaptureState, now_ms: i64) -> CaptureStep {
-    let mut reqs = Vec::new();
-    for (i, f) in state.flags.iter().enumerate() {
-        let Some(id) = &f.id else { continue };
-        if !f.sent || f.settled {
-            continue;
-        }
-        reqs.push(match &f.restore {
-            Some(old) => restore_trace_flag_request(i, id, old),
-            None => delete_request(
-                &format!("capture-c-flag-{i}"),
-                "TraceFlag",
-                id,
-                "Removing the trace flag",
-            ),
-        });
+/// Traces the guest user of `site` (a Site's name, or its id as older Metadata gives it).
+fn add_guest_user(state: &mut CaptureState, site: &str) {
+    let row = state.site_rows.iter().find(|s| {
+        text(s, "Name").is_some_and(|n| n.eq_ignore_ascii_case(site))
+            || text(s, "Id").is_some_and(|i| i.get(..15).is_some() && i.get(..15) == site.get(..15))
+    });
+    let Some(row) = row else { return };
+    let Some(gid) = text(row, "GuestUserId").filter(|i| safe_id(i)) else {
+        return;
+    };
+    let guest = row.get("GuestUser").cloned().unwrap_or(Value::Null);
+    if flag(&guest, "IsActive") == Some(false)
+        || state.users.iter().any(|u| u.id.get(..15) == gid.get(..15))
+    {
+        return;
     }
-    if reqs.is_empty() {
-        return cleanup_sweep(state, now_ms);
+    let name = text(row, "Name").unwrap_or_else(|| site.to_string());
+    state.users.push(TracedUser {
+        id: gid,
+        name: text(&guest, "Name").unwrap_or_else(|| format!("{name} Site Guest User")),
+        role: UserRole::SiteGuest,
+        site: Some(name),
+    });
+}
+
+/// The trace flags of the traced users (and those on leftover levels), in parallel.
+fn find_trace_flags(mut state: CaptureState) -> CaptureStep {
+    state.phase = Phase::FindTraceFlags;
+    let mut reqs = vec![find_trace_flags_request(
+        &user_ids(&state),
+        state.window_start_ms,
+    )];
+    if !state.leftover_levels.is_empty() {
+        let ids: Vec<&str> = state.leftover_levels.iter().map(|l| l.0.as_str()).collect();
+        reqs.push(leftover_flags_request(&ids));
     }
-    state.phase = Phase::CleanupFlags;
     finish_step(state, reqs)
 }
 
-/// Flags whose create went unanswered may exist: find them by our debug level.
-fn cleanup_sweep(mut state: CaptureState, now_ms: i64) -> CaptureStep {
-    let unknown = state
-        .flags
-        .iter()
-        .any(|f| f.sent && f.id.is_none() && f.restore.is_none());
-    match (&state.debug_level_id, unknown) {
-        (Some(dl), true) => {
-            let req = tooling_query(
-                "capture-c-sweep",
-                &format!("SELECT Id, TracedEntityId FROM TraceFlag WHERE DebugLevelId = '{dl}'"),
-                "Looking for trace flags to remove",
-            );
-            state.phase = Phase::CleanupSweep;
-            finish_step(state, vec![req])
-        }
-        _ => cleanup_debug_level(state, now_ms),
+/// Removes what an earlier capture left (flags first: a level in use cannot be deleted).
+fn sweep_flags(mut state: CaptureState) -> CaptureStep {
+    if state.leftover_levels.is_empty() {
+        return create_debug_level(state);
     }
+    state.phase = Phase::SweepFlags;
+    let reqs = state
+        .leftover_flags
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            delete_request(
+                &format!("capture-sweep-flag-{i}"),
+                "TraceFlag",
+                id,
+                "Removing a trace flag an earlier capture left",
+            )
+        })
+        .collect::<Vec<_>>();
+    if reqs.is_empty() {
+        return on_answers(state, &[], 0);
+    }
+    finish_step(state, reqs)
 }
 
-fn cleanup_debug_level(mut state: CaptureState, _now_ms: i64) -> CaptureStep {
-    // A pre-existing flag that still uses our level (its restore failed) keeps it in use.
-    let in_use = state
-        .flags
-        .iter()
-        .any(|f| f.restore.is_some() && f.sent && !f.settled);
-    match (&state.debug_level_id, state.debug_level_deleted, in_use) {
-        (Some(dl), false, false) => {
-            let req = delete_request(
-                "capture-c-debuglevel",
-                "DebugLevel",
-                dl,
-                "Removing the debug level",
-            );
-            state.phase = Phase::CleanupDebugLevel;
-            finish_step(state, vec![req])
-        }
-        (Some(dl), false, true) => {
-            state.cleanup_failed.push(format!(
-                "Kept the debug level {} ({dl}): the earlier trace flag still uses it.",
-                state.debug_level_name
-            ));
-            finish_cleanup(state)
-        }
-        _ => finish_cleanup(state),
-    }
+/// The first write: recorded as sent before it goes out.
+fn create_debug_level(mut state: CaptureState) -> CaptureStep {
+    state.phase = Phase::CreateDebugLevel;
+    state.debug_level_sent = true;
+    state.writes_attempted = true;
+    let req = create_debug_level_request(
+        &state.debug_level_name,
+        state.started_ms,
+        &state.omitted_categories,
+    );
+    finish_step(state, vec![req])
 }
 
-fn finish_cleanup(mut state: CaptureState) -> CaptureStep {
-    state.phase = Phase::Done;
-    state.cleanup = report::cleanup_finding(&ctx(&state), &state);
-    finish_step(state, Vec::new())
+/// `word` appears in `text` as a whole word (`No such column 'Nba' on entity 'DebugLevel'`).
+fn mentions_word(text: &str, word: &str) -> bool {
+    text.match_indices(word).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + word.len()..].chars().next();
+        !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !after.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
 }

@@ -44,6 +44,14 @@ struct Org {
     refuse: Option<(&'static str, &'static str, u16, &'static str)>,
     /// Writes whose answer is lost (status 0) though the org did them.
     lose: Option<(&'static str, &'static str)>,
+    /// Writes done, answered 2xx with an unreadable body.
+    garble: Option<(&'static str, &'static str)>,
+    /// Debug-level categories this org's API version lacks (INVALID_FIELD on create).
+    lacks: Vec<&'static str>,
+    /// Debug levels an earlier capture left: (id, name); their trace flags are in `flags`.
+    leftovers: Vec<(&'static str, String)>,
+    /// Users of type AutomatedProcess, beyond the platform's own.
+    extra_auto_users: Vec<Value>,
     /// Logs that appear at the n-th poll: (id, operation, body).
     logs: Vec<(usize, &'static str, &'static str, String)>,
     polls: usize,
@@ -60,6 +68,10 @@ impl Org {
             guest_site: false,
             refuse: None,
             lose: None,
+            garble: None,
+            lacks: Vec::new(),
+            leftovers: Vec::new(),
+            extra_auto_users: Vec::new(),
             logs: Vec::new(),
             polls: 0,
             debug_levels: Vec::new(),
@@ -80,6 +92,12 @@ impl Org {
         let obj = Self::object_of(&r.path).to_string();
         let (status, body) = self.answer(r, &obj);
         let lost = self.lose.is_some_and(|(m, o)| m == r.method && o == obj);
+        let garbled = self.garble.is_some_and(|(m, o)| m == r.method && o == obj);
+        let body = if garbled {
+            format!("{}\"trunc", &body[..body.len() / 2])
+        } else {
+            body
+        };
         ApiExchange {
             request: r.clone(),
             status: if lost { 0 } else { status },
@@ -105,7 +123,7 @@ impl Org {
             )
         };
         match (r.method.as_str(), obj) {
-            ("POST", "") if r.path.ends_with("/composite") => {
+            ("POST", "") if r.path.ends_with("/composite") && !r.path.contains("/tooling/") => {
                 let body: Value = serde_json::from_str(r.body.as_deref().unwrap()).unwrap();
                 let subs: Vec<Value> = body["compositeRequest"]
                     .as_array()
@@ -114,7 +132,11 @@ impl Org {
                     .map(|s| {
                         let reference = s["referenceId"].as_str().unwrap();
                         let records = match reference {
-                            "automatedUser" => vec![json!({"Id": AUTO, "Name": "Automated Process", "IsActive": true, "UserType": "AutomatedProcess"})],
+                            "automatedUser" => {
+                                let mut v = self.extra_auto_users.clone();
+                                v.push(json!({"Id": AUTO, "Name": "Automated Process", "Alias": "autoproc", "IsActive": true, "UserType": "AutomatedProcess"}));
+                                v
+                            }
                             "guestSites" if self.guest_site => vec![json!({"Id": "0DM000000000001AAA", "Name": "ESW_Web_Chat_1", "GuestUserId": GUEST, "GuestUser": {"Name": "Web Chat Site Guest User", "IsActive": true}})],
                             "captureDeployments" => vec![json!({"Id": "0Hs000000000001AAA", "DeveloperName": "Web_Chat", "Site": "ESW_Web_Chat_1", "AreGuestUsersAllowed": true})],
                             _ => vec![],
@@ -128,9 +150,15 @@ impl Org {
                 let body: Value = serde_json::from_str(r.body.as_deref().unwrap()).unwrap();
                 let subs: Vec<Value> = body["compositeRequest"].as_array().unwrap().iter().map(|s| {
                     let reference = s["referenceId"].as_str().unwrap();
-                    let records = if reference == "captureDeployments" {
-                        vec![json!({"Id": "0Hs000000000001AAA", "DeveloperName": "Web_Chat", "Site": "ESW_Web_Chat_1", "AreGuestUsersAllowed": true})]
-                    } else { vec![] };
+                    let records = match reference {
+                        "captureDeployments" => vec![json!({"Id": "0Hs000000000001AAA", "DeveloperName": "Web_Chat"})],
+                        "captureLeftovers" => self.debug_levels.iter().map(|d| {
+                            let name = self.leftovers.iter().find(|l| l.0 == d).map(|l| l.1.clone())
+                                .unwrap_or_else(|| format!("MessagingDoctor_{T0}"));
+                            json!({"Id": d, "DeveloperName": name})
+                        }).collect(),
+                        _ => vec![],
+                    };
                     json!({"referenceId": reference, "httpStatusCode": 200, "body": {"done": true, "records": records}})
                 }).collect();
                 (200, json!({"compositeResponse": subs}).to_string())
@@ -145,12 +173,26 @@ impl Org {
                     q(vec![])
                 }
             }
+            ("GET", "EmbeddedServiceConfig") => {
+                assert!(
+                    r.path.contains("?fields=Id,FullName,Metadata"),
+                    "{}",
+                    r.path
+                );
+                (200, json!({"Id": "0Hs000000000001AAA", "FullName": "Web_Chat", "Metadata": {"site": "ESW_Web_Chat_1"}}).to_string())
+            }
             ("GET", "") if r.path.contains("FROM+TraceFlag") => {
-                // The clean-up's sweep: flags that use our debug level.
+                // The clean-up's sweep (flags that use our debug level), or flags on the
+                // levels an earlier capture left.
+                let wanted: Vec<String> = if r.id == "capture-leftover-flags" {
+                    self.leftovers.iter().map(|l| l.0.to_string()).collect()
+                } else {
+                    vec![DL.to_string()]
+                };
                 let rows = self
                     .flags
                     .iter()
-                    .filter(|(_, _, d)| d == DL)
+                    .filter(|(_, _, d)| wanted.contains(d))
                     .map(|(id, u, _)| json!({"Id": id, "TracedEntityId": u}))
                     .collect();
                 q(rows)
@@ -189,6 +231,13 @@ impl Org {
                 }
             }
             ("POST", "DebugLevel") => {
+                let b: Value = serde_json::from_str(r.body.as_deref().unwrap()).unwrap();
+                if let Some(k) = self.lacks.iter().find(|k| b.get(**k).is_some()) {
+                    return (400, json!([{"errorCode": "INVALID_FIELD", "message": format!("No such column '{k}' on sobject of type DebugLevel")}]).to_string());
+                }
+                if self.debug_levels.iter().any(|d| d == DL) {
+                    return (400, json!([{"errorCode": "DUPLICATE_DEVELOPER_NAME", "message": "This DebugLevel already exists or has been previously used.  Please choose a different name."}]).to_string());
+                }
                 self.debug_levels.push(DL.into());
                 (
                     201,
@@ -224,10 +273,17 @@ impl Org {
                 }
             }
             ("DELETE", "DebugLevel") => {
-                if self.flags.iter().any(|f| f.2 == DL) {
+                let id = r.path.rsplit('/').next().unwrap().to_string();
+                if self.flags.iter().any(|f| f.2 == id) {
                     return (400, json!([{"errorCode": "DELETE_FAILED", "message": "in use by a trace flag"}]).to_string());
                 }
-                self.debug_levels.clear();
+                if !self.debug_levels.contains(&id) {
+                    return (
+                        404,
+                        json!([{"errorCode": "NOT_FOUND", "message": "nope"}]).to_string(),
+                    );
+                }
+                self.debug_levels.retain(|d| *d != id);
                 (204, String::new())
             }
             other => panic!("unexpected request {other:?}: {r:#?}"),
@@ -308,7 +364,13 @@ fn writes(org: &Org) -> Vec<String> {
 #[test]
 fn request_builders_are_read_only_until_consented_writes_and_stay_under_the_api() {
     let first = begin(&input(&[]));
-    assert_eq!(first.requests.len(), 1, "{:#?}", first.requests);
+    // The users (REST composite) and an earlier capture's leftovers (Tooling composite).
+    assert_eq!(first.requests.len(), 2, "{:#?}", first.requests);
+    assert!(first.requests[1]
+        .body
+        .as_deref()
+        .unwrap()
+        .contains("MessagingDoctor%25"));
     let r = &first.requests[0];
     assert_eq!(
         (r.method.as_str(), r.path.as_str()),
@@ -330,6 +392,14 @@ fn request_builders_are_read_only_until_consented_writes_and_stay_under_the_api(
     // With the page's deployment: its site's guest user is looked up too (REST + Tooling).
     let with = begin(&input(&["Web_Chat", "bad'name"]));
     assert_eq!(with.requests.len(), 2);
+    assert!(
+        !with.requests[1]
+            .body
+            .as_deref()
+            .unwrap()
+            .contains("Site%2C"),
+        "Site is not a Tooling field of EmbeddedServiceConfig"
+    );
     let tooling = with
         .requests
         .iter()
@@ -341,7 +411,7 @@ fn request_builders_are_read_only_until_consented_writes_and_stay_under_the_api(
         "unsafe name went into SOQL"
     );
 
-    let dl = create_debug_level_request("MessagingDoctor_1", T0);
+    let dl = create_debug_level_request("MessagingDoctor_1", T0, &[]);
     let body: Value = serde_json::from_str(dl.body.as_deref().unwrap()).unwrap();
     assert_eq!(dl.path, "/services/data/v65.0/tooling/sobjects/DebugLevel");
     for (k, v) in [
@@ -982,3 +1052,7 @@ fn recover_restarts_the_clean_up_from_the_stored_state() {
     );
     assert!(done.done && done.requests.is_empty());
 }
+
+// Lost and unreadable answers, leftovers, the call budget, a randomized run: in their own file.
+#[path = "plan_fault_tests.rs"]
+mod faults;

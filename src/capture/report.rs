@@ -399,7 +399,7 @@ pub fn no_chat_seen(ctx: &OrgContext, state: &CaptureState) -> Finding {
 
 /// What the clean-up did. `None` when nothing was ever written.
 pub fn cleanup_finding(ctx: &OrgContext, state: &CaptureState) -> Option<Finding> {
-    if !state.writes_attempted {
+    if !state.writes_attempted && state.cleanup_done.is_empty() && state.cleanup_failed.is_empty() {
         return None;
     }
     let link = setup(ctx, DEBUG_LOGS);
@@ -408,7 +408,7 @@ pub fn cleanup_finding(ctx: &OrgContext, state: &CaptureState) -> Option<Finding
             "The org refused the first write, so nothing was created and nothing is left behind."
                 .to_string()
         } else {
-            "Messaging Doctor removed the trace flag and debug level it created (and put back any trace flag that was already on). The debug logs written during the capture stay in the org, under Setup › Debug Logs.".to_string()
+            "Messaging Doctor removed everything the capture created (listed below) and put back any trace flag that was already on; nothing of it is left in the org. The debug logs written during the capture stay there, under Setup › Debug Logs.".to_string()
         };
         Finding::new(
             "capture/cleaned-up",
