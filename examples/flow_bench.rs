@@ -40,16 +40,20 @@ fn flow(outcomes: usize, shape: Shape) -> Value {
         .collect();
     let formulas: Vec<Value> = if shape == Shape::Formula {
         (0..outcomes)
-            .map(|k| json!({"name": format!("F_{k}"), "dataType": "Boolean",
-                "expression": format!("{{!$Permission.P{k}}}")}))
+            .map(|k| {
+                json!({"name": format!("F_{k}"), "dataType": "Boolean",
+                "expression": format!("{{!$Permission.P{k}}}")})
+            })
             .collect()
     } else {
         Vec::new()
     };
     let creates: Vec<Value> = if own {
         (0..outcomes)
-            .map(|k| json!({"name": format!("C{k}"), "label": format!("Create {k}"), "object": "Task",
-                "connector": {"targetReference": "E"}}))
+            .map(|k| {
+                json!({"name": format!("C{k}"), "label": format!("Create {k}"), "object": "Task",
+                "connector": {"targetReference": "E"}})
+            })
             .collect()
     } else {
         Vec::new()

@@ -185,7 +185,8 @@ fn worst_pages() -> Vec<(&'static str, PageEvidence)> {
         t
     };
     let mut many = page_of(&many_text);
-    many.scripts.truncate((5_000 * page_cap() / PAGE_CAP).max(1));
+    many.scripts
+        .truncate((5_000 * page_cap() / PAGE_CAP).max(1));
     if let Some(last) = many.scripts.last_mut() {
         last.inline
             .as_mut()

@@ -326,10 +326,25 @@ fn is_ident(t: Option<&Token<'_>>, words: &[&str]) -> bool {
     matches!(t, Some(Token { tok: Tok::Ident(w), .. }) if words.contains(w))
 }
 
+/// The names a script must contain, verbatim, to hold anything [`read_script`] looks for: the
+/// tokenizer reads identifiers as written (no `\u` escapes), so text without any of them has
+/// no init call and no wrapper run, and is not tokenized at all (most of a page's code).
+const NAMES: [&str; 4] = [
+    WRAPPER_FUNCTION,
+    "embeddedservice_bootstrap",
+    "agentforce_messaging",
+    "embedded_svc",
+];
+
 /// Reads init calls and wrapper runs from one script's text, in one pass of the tokenizer.
+/// Linear in the text: line numbers come from one index of the line starts (see [`Lines`]).
 pub fn read_script(src: &str) -> ScriptRead {
-    let toks = tokenize(src);
     let mut out = ScriptRead::default();
+    if !NAMES.iter().any(|n| src.contains(n)) {
+        return out;
+    }
+    let toks = tokenize(src);
+    let mut lines = Lines::new(src);
     let mut i = 0;
     while i < toks.len() {
         // `x.embedded_svc.init` where x is not window is someone else's object.
@@ -338,7 +353,7 @@ pub fn read_script(src: &str) -> ScriptRead {
             && !is_ident(toks.get(i - 2), &["window", "self"]);
         if let Tok::Ident(w) = toks[i].tok {
             if w == WRAPPER_FUNCTION && wrapper_run_at(&toks, i) {
-                out.wrapper_runs.push(line_at(src, toks[i].start));
+                out.wrapper_runs.push(lines.at(toks[i].start));
             }
             // `<object> . init (`, or `embedded_svc . menu . init (`, with an optional
             // `window.` prefix before the object.
@@ -356,7 +371,9 @@ pub fn read_script(src: &str) -> ScriptRead {
                 && is_punct(toks.get(at + 3), '(');
             if let (Some(family), true) = (fam, is_call) {
                 let (args, next) = read_args(src, &toks, at + 4);
-                out.calls.push(build_call(family, src, toks[i].start, args));
+                let line = lines.at(toks[i].start);
+                out.calls
+                    .push(build_call(family, toks[i].start, line, args));
                 i = next;
                 continue;
             }
@@ -406,15 +423,38 @@ fn wrapper_run_at(toks: &[Token<'_>], i: usize) -> bool {
     opens_call && (is_punct(next, ')') || is_punct(next, ','))
 }
 
-fn line_at(src: &str, offset: usize) -> u32 {
-    1 + src.as_bytes()[..offset]
-        .iter()
-        .filter(|&&c| c == b'\n')
-        .count() as u32
+/// 1-based line numbers of byte offsets. The newline offsets are found once, on the first
+/// question (a script with no call never pays for them), and each answer is a binary search:
+/// counting from the start for every call made a script of many calls quadratic.
+struct Lines<'a> {
+    src: &'a str,
+    newlines: Option<Vec<usize>>,
 }
 
-fn build_call(family: Family, src: &str, offset: usize, args: Vec<Arg>) -> InitCall {
-    let line = line_at(src, offset);
+impl<'a> Lines<'a> {
+    fn new(src: &'a str) -> Self {
+        Lines {
+            src,
+            newlines: None,
+        }
+    }
+
+    /// The line of `offset` (an offset past the end counts every newline).
+    fn at(&mut self, offset: usize) -> u32 {
+        let src = self.src;
+        let newlines = self.newlines.get_or_insert_with(|| {
+            src.bytes()
+                .enumerate()
+                .filter(|(_, c)| *c == b'\n')
+                .map(|(i, _)| i)
+                .collect()
+        });
+        let before = newlines.partition_point(|&n| n < offset);
+        u32::try_from(before).map_or(u32::MAX, |n| n.saturating_add(1))
+    }
+}
+
+fn build_call(family: Family, offset: usize, line: u32, args: Vec<Arg>) -> InitCall {
     let mut call = InitCall {
         family,
         offset,

@@ -1,0 +1,294 @@
+//! What the page's documents hold: loader scripts, init calls and the places that run the
+//! snippet's wrapper, read once per document in document order.
+//!
+//! A page decides how many of these there are (a hostile or broken one can hold a hundred
+//! thousand init calls within the collector's caps), so the lists are bounded: the first
+//! [`KEPT`] of each are kept, and after that only an item that changes what the checks
+//! conclude (a family not seen yet, a second copy, a second deployment name, a second script).
+//! Everything else is counted, for "and N more". The duplicate classification therefore reads
+//! the same facts from the kept lists as it would from the whole page, and its cost stays
+//! linear in the page's text.
+
+use super::snippet::{self, Family};
+use super::{script_position, Loader, LocatedInit, ScriptEvidence, WrapperRun};
+use super::{DomEvidence, ResourceEvidence, EXPERIENCE_COMPONENT_TAG};
+use std::collections::BTreeSet;
+
+/// Most loaders, init calls and wrapper runs each kept in the report before only the items
+/// that change a conclusion are kept.
+pub const KEPT: usize = 200;
+
+/// One document of the page: the page itself or a same-origin frame.
+pub(super) struct Doc<'a> {
+    pub frame: Option<String>,
+    pub scripts: &'a [ScriptEvidence],
+    pub resources: &'a [ResourceEvidence],
+    pub dom: &'a DomEvidence,
+}
+
+/// How many there were of each, kept or not.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Seen {
+    /// Per family, in [`family_index`] order.
+    pub loaders: [usize; FAMILIES],
+    pub inits: [usize; FAMILIES],
+    pub wrapper_runs: usize,
+}
+
+impl Seen {
+    pub fn loaders_total(&self) -> usize {
+        self.loaders.iter().sum()
+    }
+    pub fn inits_total(&self) -> usize {
+        self.inits.iter().sum()
+    }
+    /// Loaders of the families `keep` accepts.
+    pub fn loaders_of(&self, keep: impl Fn(Family) -> bool) -> usize {
+        sum_of(&self.loaders, keep)
+    }
+    pub fn inits_of(&self, keep: impl Fn(Family) -> bool) -> usize {
+        sum_of(&self.inits, keep)
+    }
+}
+
+const FAMILIES: usize = 5;
+const ALL: [Family; FAMILIES] = [
+    Family::MiawV1,
+    Family::EnhancedV2,
+    Family::LegacyChat,
+    Family::LegacyMenu,
+    Family::ExperienceComponent,
+];
+
+fn family_index(f: Family) -> usize {
+    match f {
+        Family::MiawV1 => 0,
+        Family::EnhancedV2 => 1,
+        Family::LegacyChat => 2,
+        Family::LegacyMenu => 3,
+        Family::ExperienceComponent => 4,
+    }
+}
+
+fn sum_of(counts: &[usize; FAMILIES], keep: impl Fn(Family) -> bool) -> usize {
+    ALL.iter()
+        .zip(counts)
+        .filter(|(f, _)| keep(**f))
+        .map(|(_, n)| n)
+        .sum()
+}
+
+/// What the documents hold, in document order, bounded as the module says.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Inventory {
+    pub loaders: Vec<Loader>,
+    pub inits: Vec<LocatedInit>,
+    pub wrapper_runs: Vec<WrapperRun>,
+    pub inline_bytes: u64,
+    pub seen: Seen,
+    /// Per kept loader: it was seen only in resource timing (no element).
+    from_timing: Vec<bool>,
+    /// Every loader URL seen (kept or not), so a fetch of an element's loader is not counted
+    /// again as a loader without an element.
+    loader_urls: BTreeSet<String>,
+    kept_loaders: [usize; FAMILIES],
+    kept_inits: [usize; FAMILIES],
+    /// The first deployment name of a kept Messaging for Web init call, and whether a kept one
+    /// names another.
+    first_name: Option<String>,
+    two_names: bool,
+    /// The first script (index, frame) holding a kept Messaging for Web init call, and whether
+    /// a kept one is in another.
+    first_init_script: Option<(u32, Option<String>)>,
+    two_init_scripts: bool,
+    /// The first source of a kept wrapper run, and whether a kept one has another.
+    first_run_source: Option<String>,
+    two_run_sources: bool,
+}
+
+impl Inventory {
+    /// Reads one document into the inventory.
+    pub fn read(&mut self, doc: &Doc<'_>) {
+        let frame = doc.frame.as_deref();
+        for s in doc.scripts {
+            let place = script_position(s.index, s.in_head, frame);
+            if let Some(src) = &s.src {
+                if let Some(family) = super::classify_loader(src) {
+                    self.push_loader(
+                        Loader {
+                            family,
+                            url: src.clone(),
+                            origin: place.clone(),
+                        },
+                        false,
+                    );
+                }
+            }
+            if let Some(onload) = &s.onload {
+                let runs = snippet::read_script(onload).wrapper_runs.len();
+                for _ in 0..runs {
+                    let location = format!("onload attribute of {place}");
+                    self.push_run(WrapperRun {
+                        source: location.clone(),
+                        location,
+                    });
+                }
+            }
+            if let Some(text) = &s.inline {
+                self.inline_bytes += text.len() as u64;
+                let read = snippet::read_script(text);
+                for line in read.wrapper_runs {
+                    self.push_run(WrapperRun {
+                        location: format!("{place}, line {line}"),
+                        source: place.clone(),
+                    });
+                }
+                for call in read.calls {
+                    self.push_init(LocatedInit {
+                        script_index: s.index,
+                        in_head: s.in_head,
+                        frame: doc.frame.clone(),
+                        call,
+                    });
+                }
+            }
+        }
+        // A loader the browser fetched whose element is gone (tag managers remove theirs).
+        for r in doc.resources {
+            if let Some(family) = super::classify_loader(&r.url) {
+                if !self.loader_urls.contains(&r.url) {
+                    let origin = match frame {
+                        Some(frame) => {
+                            format!("fetched by {frame} (resource timing); no <script> element now")
+                        }
+                        None => "fetched by the page (resource timing); no <script> element now"
+                            .to_string(),
+                    };
+                    self.push_loader(
+                        Loader {
+                            family,
+                            url: r.url.clone(),
+                            origin,
+                        },
+                        true,
+                    );
+                }
+            }
+        }
+        for n in 1..=doc.dom.experience_components {
+            self.push_loader(
+                Loader {
+                    family: Family::ExperienceComponent,
+                    url: format!("<{EXPERIENCE_COMPONENT_TAG}> element"),
+                    origin: match frame {
+                        Some(f) => format!("component #{n} in {f}"),
+                        None => format!("component #{n} on the page"),
+                    },
+                },
+                false,
+            );
+        }
+    }
+
+    /// Adds what another document's inventory holds (read on its own), as if read here: a
+    /// loader it saw only in resource timing is dropped when an element here loaded it.
+    pub fn absorb(&mut self, other: &Inventory) {
+        for (l, timing) in other.loaders.iter().zip(&other.from_timing) {
+            if *timing && self.loader_urls.contains(&l.url) {
+                // Not counted: the element here is that loader.
+                continue;
+            }
+            self.push_loader(l.clone(), *timing);
+        }
+        for i in &other.inits {
+            self.push_init(i.clone());
+        }
+        for r in &other.wrapper_runs {
+            self.push_run(r.clone());
+        }
+        // Items the other inventory counted without keeping.
+        for k in 0..FAMILIES {
+            self.seen.loaders[k] += other.seen.loaders[k] - other.kept_loaders[k];
+            self.seen.inits[k] += other.seen.inits[k] - other.kept_inits[k];
+        }
+        self.seen.wrapper_runs += other.seen.wrapper_runs - other.wrapper_runs.len();
+        self.loader_urls.extend(other.loader_urls.iter().cloned());
+        self.inline_bytes += other.inline_bytes;
+    }
+
+    pub fn has_messaging(&self) -> bool {
+        ALL.iter()
+            .filter(|f| f.is_messaging())
+            .any(|f| self.seen.loaders[family_index(*f)] + self.seen.inits[family_index(*f)] > 0)
+    }
+
+    fn push_loader(&mut self, l: Loader, from_timing: bool) {
+        let k = family_index(l.family);
+        self.seen.loaders[k] += 1;
+        if l.family != Family::ExperienceComponent && !self.loader_urls.contains(&l.url) {
+            self.loader_urls.insert(l.url.clone());
+        }
+        // Two of a family are enough for every conclusion (present; more than once).
+        if self.loaders.len() < KEPT || self.kept_loaders[k] < 2 {
+            self.kept_loaders[k] += 1;
+            self.loaders.push(l);
+            self.from_timing.push(from_timing);
+        }
+    }
+
+    fn push_init(&mut self, i: LocatedInit) {
+        let k = family_index(i.call.family);
+        self.seen.inits[k] += 1;
+        let messaging = i.call.family.is_messaging();
+        let name = i.call.deployment.as_deref().filter(|_| messaging);
+        let new_name = match (name, &self.first_name) {
+            (Some(_), None) => true,
+            (Some(n), Some(first)) => n != first && !self.two_names,
+            (None, _) => false,
+        };
+        let script = (i.script_index, i.frame.as_deref());
+        let new_script = messaging
+            && match &self.first_init_script {
+                None => true,
+                Some((idx, frame)) => (*idx, frame.as_deref()) != script && !self.two_init_scripts,
+            };
+        if self.inits.len() >= KEPT && self.kept_inits[k] >= 2 && !new_name && !new_script {
+            return;
+        }
+        if let Some(n) = name {
+            match &self.first_name {
+                None => self.first_name = Some(n.to_string()),
+                Some(first) if first != n => self.two_names = true,
+                Some(_) => {}
+            }
+        }
+        if messaging {
+            match &self.first_init_script {
+                None => self.first_init_script = Some((i.script_index, i.frame.clone())),
+                Some((idx, frame)) if (*idx, frame.as_deref()) != script => {
+                    self.two_init_scripts = true
+                }
+                Some(_) => {}
+            }
+        }
+        self.kept_inits[k] += 1;
+        self.inits.push(i);
+    }
+
+    fn push_run(&mut self, r: WrapperRun) {
+        self.seen.wrapper_runs += 1;
+        let new_source = match &self.first_run_source {
+            None => true,
+            Some(first) => *first != r.source && !self.two_run_sources,
+        };
+        if self.wrapper_runs.len() >= KEPT && !new_source {
+            return;
+        }
+        match &self.first_run_source {
+            None => self.first_run_source = Some(r.source.clone()),
+            Some(first) if *first != r.source => self.two_run_sources = true,
+            Some(_) => {}
+        }
+        self.wrapper_runs.push(r);
+    }
+}
