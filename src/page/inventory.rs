@@ -292,3 +292,181 @@ impl Inventory {
         self.wrapper_runs.push(r);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{analyze, DuplicateKind, PageEvidence, PageReport};
+    use super::*;
+
+    const CALL: &str = "embeddedservice_bootstrap.init('00DHu00000abcde','DEP','https://acme.my.site.com/ESWDEP1712345678901',{scrt2URL:'https://acme.my.salesforce-scrt.com'});\n";
+
+    fn inline(index: u32, text: String) -> ScriptEvidence {
+        ScriptEvidence {
+            index,
+            inline: Some(text),
+            ..Default::default()
+        }
+    }
+
+    fn loader(index: u32, url: &str) -> ScriptEvidence {
+        ScriptEvidence {
+            index,
+            src: Some(url.into()),
+            ..Default::default()
+        }
+    }
+
+    fn page(scripts: Vec<ScriptEvidence>) -> PageReport {
+        analyze(&PageEvidence {
+            url: "https://www.example.com/".into(),
+            scripts,
+            ..Default::default()
+        })
+    }
+
+    fn finding<'r>(r: &'r PageReport, code: &str) -> &'r crate::finding::Finding {
+        r.findings
+            .iter()
+            .find(|f| f.code == code)
+            .unwrap_or_else(|| panic!("no {code} in {:#?}", r.findings))
+    }
+
+    fn calls(dep: &str, n: usize) -> String {
+        CALL.replace("DEP", dep).repeat(n)
+    }
+
+    #[test]
+    fn thousands_of_calls_are_counted_and_listed_up_to_the_cap() {
+        let r = page(vec![
+            inline(1, calls("Web_Chat", 3_000)),
+            inline(2, calls("Web_Chat", 1)),
+        ]);
+        assert_eq!(r.stats.init_calls_seen, 3_001);
+        assert!(r.init_calls.len() <= KEPT + 2, "{}", r.init_calls.len());
+        let found = finding(&r, "page/snippet-found");
+        assert!(found.title.contains("3001 init calls"), "{}", found.title);
+        let dup = finding(&r, "page/duplicate-snippet");
+        for f in [found, dup] {
+            let listed = f.evidence.iter().filter(|e| e.label == "Init call").count();
+            assert_eq!(listed, super::super::EVIDENCE_LISTED, "{}", f.code);
+            let more = f
+                .evidence
+                .iter()
+                .find(|e| e.label == "Init calls")
+                .expect("an 'and N more' line");
+            assert_eq!(more.value, "and 2981 more (not listed)");
+        }
+        // Each kept call has its own line number (one call per line).
+        let lines: Vec<u32> = r
+            .init_calls
+            .iter()
+            .filter(|c| c.script_index == 1)
+            .map(|c| c.call.line)
+            .collect();
+        let want: Vec<u32> = (1..=lines.len() as u32).collect();
+        assert_eq!(lines, want);
+    }
+
+    #[test]
+    fn a_conclusion_past_the_cap_is_still_drawn() {
+        // A second deployment after hundreds of copies of the first.
+        let r = page(vec![
+            inline(1, calls("Web_Chat", 500)),
+            inline(2, calls("Sales_Chat", 1)),
+        ]);
+        let kinds = super::super::classify_duplicates(&r.loaders, &r.init_calls, &[]);
+        assert_eq!(kinds.first(), Some(&DuplicateKind::TwoDeployments));
+        assert!(finding(&r, "page/duplicate-snippet")
+            .title
+            .contains("Sales_Chat, Web_Chat"));
+
+        // The wrapper run from a second script after hundreds in the first.
+        let runs = "initEmbeddedMessaging();\n".repeat(500);
+        let r = page(vec![
+            inline(1, format!("{}{runs}", calls("Web_Chat", 1))),
+            inline(2, "initEmbeddedMessaging();".into()),
+        ]);
+        assert_eq!(r.stats.wrapper_runs_seen, 501);
+        let dup = finding(&r, "page/duplicate-snippet");
+        assert!(dup.title.contains("init) more than once"), "{}", dup.title);
+        let runs_listed: Vec<_> = dup
+            .evidence
+            .iter()
+            .filter(|e| e.label == "Runs initEmbeddedMessaging")
+            .collect();
+        assert_eq!(runs_listed.len(), super::super::EVIDENCE_LISTED + 1);
+        assert_eq!(
+            runs_listed.last().map(|e| e.value.as_str()),
+            Some("and 481 more (not listed)")
+        );
+
+        // A v2 loader after hundreds of v1 loaders.
+        let mut scripts: Vec<ScriptEvidence> = (0..400)
+            .map(|i| {
+                loader(
+                    i + 1,
+                    &format!("https://acme.my.site.com/ESWWeb_Chat1712345678901/assets/js/bootstrap.min.js?{i}"),
+                )
+            })
+            .collect();
+        scripts.push(loader(
+            401,
+            "https://acme.my.site.com/ESWAgent1712345678901/assets/js/init.js",
+        ));
+        let r = page(scripts);
+        assert_eq!(r.stats.loaders_seen, 401);
+        assert!(r.loaders.len() <= KEPT + 1);
+        assert!(finding(&r, "page/duplicate-snippet")
+            .title
+            .contains("Enhanced Chat v2"));
+    }
+
+    #[test]
+    fn the_same_bad_call_many_times_is_one_invalid_snippet_finding() {
+        let bad = "embeddedservice_bootstrap.init('00DHu00000abcdé','Web_Chat','acme.my.site.com/ESW',{});\n";
+        let r = page(vec![inline(1, bad.repeat(1_000))]);
+        let n = r
+            .findings
+            .iter()
+            .filter(|f| f.code == "page/invalid-snippet")
+            .count();
+        assert_eq!(n, 1);
+        // Many different bad calls: ten findings, the last saying how many more.
+        let text: String = (0..50)
+            .map(|k| bad.replace("Web_Chat", &format!("Chat_{k}")))
+            .collect();
+        let r = page(vec![inline(1, text)]);
+        let bad: Vec<_> = r
+            .findings
+            .iter()
+            .filter(|f| f.code == "page/invalid-snippet")
+            .collect();
+        assert_eq!(bad.len(), 10);
+        assert!(bad[9]
+            .evidence
+            .iter()
+            .any(|e| e.value == "and 40 more (not listed)"));
+    }
+
+    #[test]
+    fn a_frame_fetch_of_the_page_loader_is_not_a_second_loader() {
+        let url = "https://acme.my.site.com/ESWWeb_Chat1712345678901/assets/js/bootstrap.min.js";
+        let r = analyze(&PageEvidence {
+            url: "https://www.example.com/".into(),
+            scripts: vec![loader(1, url)],
+            frames: vec![super::super::FrameEvidence {
+                index: 1,
+                url: "https://www.example.com/f".into(),
+                inspectable: true,
+                resources: vec![ResourceEvidence {
+                    url: url.into(),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        });
+        assert_eq!(r.loaders.len(), 1, "{:#?}", r.loaders);
+        assert_eq!(r.stats.loaders_seen, 1);
+    }
+}

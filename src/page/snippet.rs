@@ -812,3 +812,120 @@ mod tests {
         }
     }
 }
+
+/// Multi-byte text cut at every offset, and script text of many calls: the reader never
+/// panics and its line numbers are those of a plain count.
+#[cfg(test)]
+mod bounds {
+    use super::*;
+
+    /// Small deterministic generator (no dependency): xorshift.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+            from[(self.next() % from.len() as u64) as usize]
+        }
+    }
+
+    const PIECES: &[&str] = &[
+        "embeddedservice_bootstrap.init(",
+        "agentforce_messaging.init(",
+        "embedded_svc.menu.init(",
+        "initEmbeddedMessaging",
+        "(",
+        ")",
+        ",",
+        "{",
+        "}",
+        "'",
+        "\"",
+        "`",
+        "${",
+        "\\",
+        "\\u{",
+        "\\x",
+        "/",
+        "/*",
+        "*/",
+        "//",
+        "\n",
+        " ",
+        "é",
+        "漢",
+        "🙂",
+        "\u{360}",
+        "'00DHu00000abcdé'",
+        "scrt2URL:",
+        "=",
+        "onload",
+        "window.",
+        "a",
+        "1",
+    ];
+
+    fn plain_line(src: &str, offset: usize) -> u32 {
+        1 + src.as_bytes()[..offset]
+            .iter()
+            .filter(|&&c| c == b'\n')
+            .count() as u32
+    }
+
+    fn check(src: &str) {
+        let read = read_script(src);
+        for c in &read.calls {
+            assert!(src.is_char_boundary(c.offset), "{src:?}");
+            assert_eq!(c.line, plain_line(src, c.offset), "{src:?}");
+        }
+    }
+
+    #[test]
+    fn multi_byte_text_at_every_cut_never_panics() {
+        let base = "é embeddedservice_bootstrap.init('00DHu00000abcdé','Wéb_Chat','https://acmé.my.site.com/ESW',{scrt2URL:'https://ü.my.salesforce-scrt.com'}); /* 漢字 */ initEmbeddedMessaging(); `🙂${x}` '\\u{1F642}\\xé'";
+        for (cut, _) in base.char_indices() {
+            check(&base[..cut]);
+            check(&base[cut..]);
+        }
+    }
+
+    #[test]
+    fn random_scripts_of_hostile_pieces_never_panic() {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        for _ in 0..3_000 {
+            let n = (rng.next() % 40) as usize;
+            let src: String = (0..n).map(|_| rng.pick(PIECES)).collect();
+            check(&src);
+            let _ = find_init_calls(&src);
+        }
+    }
+
+    #[test]
+    fn the_last_call_of_a_long_script_has_its_own_line() {
+        let call = "embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://acme.my.site.com/ESW',{scrt2URL:'https://acme.my.salesforce-scrt.com'});\n";
+        let n = 512 * 1024 / call.len();
+        let src = call.repeat(n);
+        let read = read_script(&src);
+        assert_eq!(read.calls.len(), n);
+        assert_eq!(read.calls.last().map(|c| c.line), Some(n as u32));
+        let runs = "initEmbeddedMessaging();\n".repeat(20_000);
+        let read = read_script(&runs);
+        assert_eq!(read.wrapper_runs.len(), 20_000);
+        assert_eq!(read.wrapper_runs.last(), Some(&20_000));
+    }
+
+    #[test]
+    fn text_without_a_snippet_name_reads_as_nothing() {
+        assert_eq!(
+            read_script("var a = init('x'); b.init(1);"),
+            ScriptRead::default()
+        );
+        // One name anywhere makes the whole script read.
+        let c = find_init_calls("/* embedded_svc */ embeddedservice_bootstrap.init('a')");
+        assert_eq!(c.len(), 1);
+    }
+}
