@@ -18,6 +18,45 @@ use std::collections::BTreeSet;
 /// that change a conclusion are kept.
 pub const KEPT: usize = 200;
 
+/// Most bytes of script text (inline scripts and `onload` attributes that name a snippet
+/// function) tokenized per page. Text that names none is skipped after a substring search,
+/// so this bounds the one costly step: in the shipped content script (wasm2js), tokenizing
+/// runs at roughly 1–4 MB/s depending on the browser and the text. A real snippet is a few
+/// hundred bytes; a page whose snippet-naming text exceeds this is reported as truncated.
+pub const MAX_READ_BYTES: usize = 2 * 1024 * 1024;
+
+/// What is left of [`MAX_READ_BYTES`] for the page and its frames.
+#[derive(Debug, Clone)]
+pub(super) struct ReadBudget {
+    left: usize,
+    /// A script that names a snippet function was left unread.
+    pub cut: bool,
+}
+
+impl Default for ReadBudget {
+    fn default() -> Self {
+        ReadBudget {
+            left: MAX_READ_BYTES,
+            cut: false,
+        }
+    }
+}
+
+impl ReadBudget {
+    /// Reads `text` if it names nothing (free) or fits what is left; `None` when it was cut.
+    fn read(&mut self, text: &str) -> Option<snippet::ScriptRead> {
+        if !snippet::mentions_snippet(text) {
+            return Some(snippet::ScriptRead::default());
+        }
+        if text.len() > self.left {
+            self.cut = true;
+            return None;
+        }
+        self.left -= text.len();
+        Some(snippet::read_script(text))
+    }
+}
+
 /// One document of the page: the page itself or a same-origin frame.
 pub(super) struct Doc<'a> {
     pub frame: Option<String>,
@@ -107,8 +146,8 @@ pub(super) struct Inventory {
 }
 
 impl Inventory {
-    /// Reads one document into the inventory.
-    pub fn read(&mut self, doc: &Doc<'_>) {
+    /// Reads one document into the inventory, tokenizing within `budget`.
+    pub fn read(&mut self, doc: &Doc<'_>, budget: &mut ReadBudget) {
         let frame = doc.frame.as_deref();
         for s in doc.scripts {
             let place = script_position(s.index, s.in_head, frame);
@@ -125,23 +164,19 @@ impl Inventory {
                 }
             }
             if let Some(onload) = &s.onload {
-                let runs = snippet::read_script(onload).wrapper_runs.len();
-                for _ in 0..runs {
+                let runs = budget.read(onload).map_or(0, |r| r.wrapper_runs.len());
+                if runs > 0 {
                     let location = format!("onload attribute of {place}");
-                    self.push_run(WrapperRun {
-                        source: location.clone(),
-                        location,
-                    });
+                    for _ in 0..runs {
+                        self.push_run(&location, || location.clone());
+                    }
                 }
             }
             if let Some(text) = &s.inline {
                 self.inline_bytes += text.len() as u64;
-                let read = snippet::read_script(text);
+                let read = budget.read(text).unwrap_or_default();
                 for line in read.wrapper_runs {
-                    self.push_run(WrapperRun {
-                        location: format!("{place}, line {line}"),
-                        source: place.clone(),
-                    });
+                    self.push_run(&place, || format!("{place}, line {line}"));
                 }
                 for call in read.calls {
                     self.push_init(LocatedInit {
@@ -204,7 +239,7 @@ impl Inventory {
             self.push_init(i.clone());
         }
         for r in &other.wrapper_runs {
-            self.push_run(r.clone());
+            self.push_run(&r.source, || r.location.clone());
         }
         // Items the other inventory counted without keeping.
         for k in 0..FAMILIES {
@@ -275,21 +310,26 @@ impl Inventory {
         self.inits.push(i);
     }
 
-    fn push_run(&mut self, r: WrapperRun) {
+    /// A run of the wrapper from `source`; its location is only written out when it is kept
+    /// (a page can hold hundreds of thousands).
+    fn push_run(&mut self, source: &str, location: impl FnOnce() -> String) {
         self.seen.wrapper_runs += 1;
         let new_source = match &self.first_run_source {
             None => true,
-            Some(first) => *first != r.source && !self.two_run_sources,
+            Some(first) => first != source && !self.two_run_sources,
         };
         if self.wrapper_runs.len() >= KEPT && !new_source {
             return;
         }
         match &self.first_run_source {
-            None => self.first_run_source = Some(r.source.clone()),
-            Some(first) if *first != r.source => self.two_run_sources = true,
+            None => self.first_run_source = Some(source.to_string()),
+            Some(first) if first != source => self.two_run_sources = true,
             Some(_) => {}
         }
-        self.wrapper_runs.push(r);
+        self.wrapper_runs.push(WrapperRun {
+            location: location(),
+            source: source.to_string(),
+        });
     }
 }
 
@@ -446,6 +486,30 @@ mod tests {
             .evidence
             .iter()
             .any(|e| e.value == "and 40 more (not listed)"));
+    }
+
+    #[test]
+    fn snippet_text_past_the_read_budget_is_reported_not_read() {
+        let big = calls("Web_Chat", 512 * 1024 / CALL.len());
+        let n = MAX_READ_BYTES / big.len();
+        let mut scripts: Vec<ScriptEvidence> = (0..n as u32 + 2)
+            .map(|i| inline(i + 1, big.clone()))
+            .collect();
+        // Ordinary code costs nothing from the budget, however large.
+        scripts.insert(0, inline(100, "var x = 1;\n".repeat(100_000)));
+        let r = page(scripts);
+        assert!(r.stats.truncated);
+        let t = finding(&r, "page/scan-truncated");
+        assert!(t.evidence.iter().any(|e| e.label == "Not read"), "{t:#?}");
+        let per_script = big.matches("init(").count();
+        assert_eq!(r.stats.init_calls_seen as usize, n * per_script);
+        // Within the budget: no such finding.
+        let r = page(vec![
+            inline(1, big.clone()),
+            inline(2, "var x = 1;\n".repeat(400_000)),
+        ]);
+        assert!(!r.stats.truncated);
+        assert!(r.findings.iter().all(|f| f.code != "page/scan-truncated"));
     }
 
     #[test]

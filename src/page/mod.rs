@@ -11,7 +11,7 @@ pub mod snippet;
 pub mod watch;
 
 use crate::finding::{Evidence, Finding, Severity};
-use inventory::{Doc, Inventory, Seen};
+use inventory::{Doc, Inventory, ReadBudget, Seen};
 use serde::{Deserialize, Serialize};
 use snippet::{Family, InitCall};
 pub use watch::{ConsoleLine, LoadError, WatchCsp, WatchEvidence, WatchStats, WidgetEvent};
@@ -325,8 +325,9 @@ pub fn analyze(ev: &PageEvidence) -> PageReport {
         resources: &resources,
         dom: &ev.dom,
     };
+    let mut budget = ReadBudget::default();
     let mut inv = Inventory::default();
-    inv.read(&main);
+    inv.read(&main, &mut budget);
     // The document whose widget the life cycle follows: the page's own, or else the first
     // same-origin frame that carries Messaging for Web.
     let mut widget_doc: Option<(&FrameEvidence, Inventory)> = None;
@@ -339,7 +340,7 @@ pub fn analyze(ev: &PageEvidence) -> PageReport {
             dom: &f.dom,
         };
         let mut own = Inventory::default();
-        own.read(&doc);
+        own.read(&doc, &mut budget);
         inv.absorb(&own);
         if !page_has_widget && widget_doc.is_none() && own.has_messaging() {
             widget_doc = Some((f, own));
@@ -396,14 +397,25 @@ pub fn analyze(ev: &PageEvidence) -> PageReport {
         }
         findings.push(lifecycle::finding_for_in(stage, &timeline, ev, doc.watch));
     }
-    if ev.truncated {
-        findings.push(Finding::new(
+    let truncated = ev.truncated || budget.cut;
+    if truncated {
+        let mut f = Finding::new(
             "page/scan-truncated",
             Severity::Info,
             "Part of the page was too large to scan",
             "The page has more script text than Messaging Doctor reads in one pass, so a snippet \
              near the end of a very large page may have been missed.",
-        ));
+        );
+        if budget.cut {
+            f = f.with_evidence(Evidence::new(
+                "Not read",
+                format!(
+                    "scripts that name a chat function beyond the first {} KB of such text",
+                    inventory::MAX_READ_BYTES / 1024
+                ),
+            ));
+        }
+        findings.push(f);
     }
     findings.extend(watch::recorded_finding(ev));
 
@@ -423,7 +435,7 @@ pub fn analyze(ev: &PageEvidence) -> PageReport {
                     .sum::<u32>(),
             inline_bytes,
             resources: resources.len() as u32,
-            truncated: ev.truncated,
+            truncated,
             frames: ev.frames.len() as u32,
             loaders_seen: count32(seen.loaders_total()),
             init_calls_seen: count32(seen.inits_total()),
@@ -1088,19 +1100,26 @@ mod tests {
 
     fn kinds(ev: &PageEvidence) -> Vec<DuplicateKind> {
         let mut inv = Inventory::default();
-        inv.read(&Doc {
-            frame: None,
-            scripts: &ev.scripts,
-            resources: &ev.resources,
-            dom: &ev.dom,
-        });
+        let mut budget = ReadBudget::default();
+        inv.read(
+            &Doc {
+                frame: None,
+                scripts: &ev.scripts,
+                resources: &ev.resources,
+                dom: &ev.dom,
+            },
+            &mut budget,
+        );
         for f in ev.frames.iter().filter(|f| f.inspectable) {
-            inv.read(&Doc {
-                frame: Some(f.label()),
-                scripts: &f.scripts,
-                resources: &f.resources,
-                dom: &f.dom,
-            });
+            inv.read(
+                &Doc {
+                    frame: Some(f.label()),
+                    scripts: &f.scripts,
+                    resources: &f.resources,
+                    dom: &f.dom,
+                },
+                &mut budget,
+            );
         }
         classify_duplicates(&inv.loaders, &inv.inits, &inv.wrapper_runs)
     }
