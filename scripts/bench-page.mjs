@@ -19,7 +19,7 @@
 //   /huge-scripts/   32 scripts of 512 KB of ordinary code, a snippet at the very end
 //   /many-scripts/   5,000 scripts of 3.3 KB of ordinary code, a snippet in the last one
 //   /multi-byte/     32 scripts of 512 KB of non-ASCII strings, identifiers and init calls
-//   /onload-runs/    2,000 loader tags whose onload attributes hold 8 KB of wrapper runs
+//   /onload-runs/    500 loader tags whose onload attributes hold 32 KB of wrapper runs
 //   (--pages a,b picks pages by name; --runs N applies to all)
 //   /requests/ 1,000 requests (40 batches of 25 fetches) and a snippet: loaded --runs times
 //             without and then with watch mode on for the site, to show what the recorder
@@ -99,8 +99,8 @@ function worstPages() {
   const many = `<!doctype html><html><head><meta charset="utf-8"><title>bench: many scripts</title></head><body>`
     + `<script>${manyText}</script>`.repeat(4999) + `<script>${manyText}${SNIPPET_JS('Web_Chat')}</script></body></html>`;
   const onloadTags = [];
-  for (let i = 0; i < 2000; i++) {
-    onloadTags.push(`<script src="/ESWWeb_Chat1712345678901/assets/js/bootstrap.min.js?${i}" onload="${fill('initEmbeddedMessaging();', 8192)}"></script>`);
+  for (let i = 0; i < 500; i++) {
+    onloadTags.push(`<script src="/ESWWeb_Chat1712345678901/assets/js/bootstrap.min.js?${i}" onload="${fill('initEmbeddedMessaging();', 32768)}"></script>`);
   }
   return {
     'wrapper-runs': pageOf('wrapper runs', fill('initEmbeddedMessaging();\n', SCRIPT_CAP)),

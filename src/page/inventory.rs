@@ -12,7 +12,6 @@
 use super::snippet::{self, Family};
 use super::{script_position, Loader, LocatedInit, ScriptEvidence, WrapperRun};
 use super::{DomEvidence, ResourceEvidence, EXPERIENCE_COMPONENT_TAG};
-use std::collections::BTreeSet;
 
 /// Most loaders, init calls and wrapper runs each kept in the report before only the items
 /// that change a conclusion are kept.
@@ -117,6 +116,78 @@ fn sum_of(counts: &[usize; FAMILIES], keep: impl Fn(Family) -> bool) -> usize {
         .sum()
 }
 
+/// A set of URLs by their 64-bit FNV-1a hash, open addressing: the page's loader URLs, to tell
+/// a fetch of an element's loader from a loader with no element, in constant time per URL.
+/// Made here rather than a std set because the content script is compiled to JS, where each
+/// generic collection adds kilobytes. Two different URLs with one hash (about 1 in 10^19 per
+/// pair) would count as one loader.
+#[derive(Debug, Clone, Default)]
+struct UrlSet {
+    /// 0 is an empty slot (hashes are made odd); the length is 0 or a power of two.
+    slots: Vec<u64>,
+    len: usize,
+}
+
+impl UrlSet {
+    fn hash(s: &str) -> u64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in s.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        h | 1
+    }
+
+    /// The slot holding `h`, or the empty one where it would go.
+    fn slot(slots: &[u64], h: u64) -> usize {
+        let mask = slots.len() - 1;
+        let mut i = (h as usize) & mask;
+        while slots.get(i).is_some_and(|&x| x != 0 && x != h) {
+            i = (i + 1) & mask;
+        }
+        i
+    }
+
+    fn contains(&self, s: &str) -> bool {
+        if self.slots.is_empty() {
+            return false;
+        }
+        let h = Self::hash(s);
+        self.slots.get(Self::slot(&self.slots, h)) == Some(&h)
+    }
+
+    fn insert(&mut self, s: &str) {
+        self.insert_hash(Self::hash(s));
+    }
+
+    fn insert_hash(&mut self, h: u64) {
+        // At most half full, so a free slot is always near.
+        if (self.len + 1) * 2 > self.slots.len() {
+            let size = (self.slots.len() * 2).max(16);
+            let old = std::mem::replace(&mut self.slots, vec![0; size]);
+            for x in old.into_iter().filter(|&x| x != 0) {
+                let i = Self::slot(&self.slots, x);
+                if let Some(slot) = self.slots.get_mut(i) {
+                    *slot = x;
+                }
+            }
+        }
+        let i = Self::slot(&self.slots, h);
+        if let Some(slot) = self.slots.get_mut(i) {
+            if *slot == 0 {
+                *slot = h;
+                self.len += 1;
+            }
+        }
+    }
+
+    fn extend(&mut self, other: &UrlSet) {
+        for &h in other.slots.iter().filter(|&&h| h != 0) {
+            self.insert_hash(h);
+        }
+    }
+}
+
 /// What the documents hold, in document order, bounded as the module says.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Inventory {
@@ -129,7 +200,7 @@ pub(super) struct Inventory {
     from_timing: Vec<bool>,
     /// Every loader URL seen (kept or not), so a fetch of an element's loader is not counted
     /// again as a loader without an element.
-    loader_urls: BTreeSet<String>,
+    loader_urls: UrlSet,
     kept_loaders: [usize; FAMILIES],
     kept_inits: [usize; FAMILIES],
     /// The first deployment name of a kept Messaging for Web init call, and whether a kept one
@@ -247,7 +318,7 @@ impl Inventory {
             self.seen.inits[k] += other.seen.inits[k] - other.kept_inits[k];
         }
         self.seen.wrapper_runs += other.seen.wrapper_runs - other.wrapper_runs.len();
-        self.loader_urls.extend(other.loader_urls.iter().cloned());
+        self.loader_urls.extend(&other.loader_urls);
         self.inline_bytes += other.inline_bytes;
     }
 
@@ -260,8 +331,8 @@ impl Inventory {
     fn push_loader(&mut self, l: Loader, from_timing: bool) {
         let k = family_index(l.family);
         self.seen.loaders[k] += 1;
-        if l.family != Family::ExperienceComponent && !self.loader_urls.contains(&l.url) {
-            self.loader_urls.insert(l.url.clone());
+        if l.family != Family::ExperienceComponent {
+            self.loader_urls.insert(&l.url);
         }
         // Two of a family are enough for every conclusion (present; more than once).
         if self.loaders.len() < KEPT || self.kept_loaders[k] < 2 {
@@ -510,6 +581,25 @@ mod tests {
         ]);
         assert!(!r.stats.truncated);
         assert!(r.findings.iter().all(|f| f.code != "page/scan-truncated"));
+    }
+
+    #[test]
+    fn the_url_set_holds_what_was_put_in() {
+        let mut set = UrlSet::default();
+        let urls: Vec<String> = (0..5_000)
+            .map(|i| format!("https://a.example/{i}"))
+            .collect();
+        for u in urls.iter().step_by(2) {
+            set.insert(u);
+            set.insert(u);
+        }
+        assert_eq!(set.len, 2_500);
+        for (i, u) in urls.iter().enumerate() {
+            assert_eq!(set.contains(u), i % 2 == 0, "{u}");
+        }
+        let mut other = UrlSet::default();
+        other.extend(&set);
+        assert!(other.contains(&urls[0]) && !other.contains(&urls[1]));
     }
 
     #[test]

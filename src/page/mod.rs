@@ -458,18 +458,24 @@ const INVALID_SNIPPETS_LISTED: usize = 10;
 /// A `page/invalid-snippet` finding per distinct init call with problems (an identical copy
 /// says the same thing), the first few only; the last one says how many more there are.
 fn snippet_problems(inits: &[LocatedInit]) -> Vec<Finding> {
-    let mut checked: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    // The inventory keeps a few hundred calls at most, so a list is enough here.
+    let mut checked: Vec<&InitCall> = Vec::new();
     let mut out: Vec<Finding> = Vec::new();
     let mut more = 0usize;
     for i in inits {
         let c = &i.call;
-        let key = format!(
-            "{:?}\u{0}{:?}\u{0}{:?}\u{0}{:?}\u{0}{:?}\u{0}{:?}",
-            c.family, c.org_id, c.deployment, c.site_url, c.scrt2_url, c.dynamic_args
-        );
-        if !checked.insert(key) {
+        let same = |d: &&InitCall| {
+            d.family == c.family
+                && d.org_id == c.org_id
+                && d.deployment == c.deployment
+                && d.site_url == c.site_url
+                && d.scrt2_url == c.scrt2_url
+                && d.dynamic_args == c.dynamic_args
+        };
+        if checked.iter().any(same) {
             continue;
         }
+        checked.push(c);
         let Some(f) = sanity::finding_for(c, &i.location()) else {
             continue;
         };
