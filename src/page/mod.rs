@@ -366,9 +366,12 @@ pub fn analyze(ev: &PageEvidence) -> PageReport {
         ) {
             (Some(f), Some(w)) => findings.push(watch::ran_evidence(f, w)),
             (Some(f), None) => findings.push(f),
-            (None, Some(w)) => {
-                findings.extend(watch::runtime_duplicate_finding(w, &loaders, &init_calls))
-            }
+            (None, Some(w)) => findings.extend(watch::runtime_duplicate_finding(
+                w,
+                &loaders,
+                &init_calls,
+                &seen,
+            )),
             (None, None) => {}
         }
         findings.extend(snippet_problems(&init_calls));
