@@ -252,6 +252,9 @@ fn whole_ms(ms: f64) -> i64 {
     }
 }
 
+/// Most requests with one start time compared when merging (see [`merged_resources`]).
+const TIES_COMPARED: usize = 64;
+
 /// Deduplication key of a request: its URL and its start rounded to 0.1 ms.
 fn start_key(r: &ResourceEvidence) -> i64 {
     match r.start_ms {
@@ -288,14 +291,19 @@ pub fn merged_resources<'a>(
         let e = &extra[j];
         j += 1;
         let k = start_key(e);
+        // Only the nearest few entries with the same start are compared: a page (or a forged
+        // record) with thousands of requests at one instant made this quadratic; past them a
+        // copy costs a duplicate line, as out-of-order input does.
         let seen = out
             .iter()
             .rev()
             .take_while(|o| start_key(o) == k)
+            .take(TIES_COMPARED)
             .any(|o| o.url == e.url)
             || page[i..]
                 .iter()
                 .take_while(|p| start_key(p) == k)
+                .take(TIES_COMPARED)
                 .any(|p| p.url == e.url);
         if !seen {
             out.push(ResourceEvidence {
