@@ -252,6 +252,9 @@ fn whole_ms(ms: f64) -> i64 {
     }
 }
 
+/// Most requests with one start time compared when merging (see [`merged_resources`]).
+const TIES_COMPARED: usize = 64;
+
 /// Deduplication key of a request: its URL and its start rounded to 0.1 ms.
 fn start_key(r: &ResourceEvidence) -> i64 {
     match r.start_ms {
@@ -288,14 +291,19 @@ pub fn merged_resources<'a>(
         let e = &extra[j];
         j += 1;
         let k = start_key(e);
+        // Only the nearest few entries with the same start are compared: a page (or a forged
+        // record) with thousands of requests at one instant made this quadratic; past them a
+        // copy costs a duplicate line, as out-of-order input does.
         let seen = out
             .iter()
             .rev()
             .take_while(|o| start_key(o) == k)
+            .take(TIES_COMPARED)
             .any(|o| o.url == e.url)
             || page[i..]
                 .iter()
                 .take_while(|p| start_key(p) == k)
+                .take(TIES_COMPARED)
                 .any(|p| p.url == e.url);
         if !seen {
             out.push(ResourceEvidence {
@@ -540,10 +548,11 @@ pub fn ran_evidence(mut f: Finding, w: &WatchEvidence) -> Finding {
 /// The page's code holds the chat once, but the loader's own messages say it was loaded or
 /// started a second time while the page ran (a single-page app re-running the tag on a route
 /// change, a tag manager adding the snippet again, or adding it and removing it later).
-pub fn runtime_duplicate_finding(
+pub(super) fn runtime_duplicate_finding(
     w: &WatchEvidence,
     loaders: &[Loader],
     inits: &[LocatedInit],
+    seen: &super::inventory::Seen,
 ) -> Option<Finding> {
     let second_loader = lines_of(w, &[LoaderMessage::SecondLoader]).next().is_some();
     let second_init = lines_of(w, &[LoaderMessage::SecondInit]).next().is_some();
@@ -580,14 +589,40 @@ pub fn runtime_duplicate_finding(
             console_value(k, c),
         ));
     }
-    for l in loaders.iter().filter(|l| l.family.is_messaging()) {
+    // The page decides how many there are: the first few, then how many more.
+    let listed = super::EVIDENCE_LISTED;
+    let mut shown = 0;
+    for l in loaders
+        .iter()
+        .filter(|l| l.family.is_messaging())
+        .take(listed)
+    {
         f = f.with_evidence(Evidence::new("Loader", &l.url).at(&l.origin));
+        shown += 1;
     }
-    for i in inits.iter().filter(|i| i.call.family.is_messaging()) {
+    f = super::and_more(
+        f,
+        "Loaders",
+        shown,
+        seen.loaders_of(super::snippet::Family::is_messaging),
+    );
+    shown = 0;
+    for i in inits
+        .iter()
+        .filter(|i| i.call.family.is_messaging())
+        .take(listed)
+    {
         f = f.with_evidence(
             Evidence::new("Init call", super::describe_call(&i.call)).at(i.location()),
         );
+        shown += 1;
     }
+    f = super::and_more(
+        f,
+        "Init calls",
+        shown,
+        seen.inits_of(super::snippet::Family::is_messaging),
+    );
     Some(
         f.with_fix("Make the tag that adds the snippet fire once per page load: in a tag manager, set it to fire once per page; in a single-page app, add the snippet outside the route components.")
             .with_fix("Only add the loader when it is not on the page yet (for example, check window.embeddedservice_bootstrap before inserting it), and run initEmbeddedMessaging from one place.")
@@ -1821,6 +1856,23 @@ mod tests {
         let r = analyze(&ev);
         let f = find(&r, "page/csp-blocked").unwrap();
         assert!(f.title.contains("blocked the chat loader"), "{}", f.title);
+    }
+
+    #[test]
+    fn a_run_time_duplicate_lists_a_few_of_many_calls_in_one_script() {
+        let mut ev = page(startup(100.0, Some(200)), ready_dom(), 30_000.0);
+        ev.scripts[0].inline = Some(format!("{WRAPPER}\n").repeat(300));
+        let r = analyze(&watched(
+            ev,
+            WatchEvidence {
+                console: vec![line(SECOND_INIT, 700.0)],
+                ..record()
+            },
+        ));
+        let d = find(&r, "page/duplicate-snippet").unwrap();
+        assert_eq!(d.title, "The chat was started (init) twice at run time");
+        assert_eq!(evidence(d, "Init call").len(), crate::page::EVIDENCE_LISTED);
+        assert_eq!(evidence(d, "Init calls"), vec!["and 280 more (not listed)"]);
     }
 
     #[test]

@@ -155,6 +155,29 @@ fn caps_a_huge_inline_script_and_says_so() {
 }
 
 #[wasm_bindgen_test]
+fn onload_attributes_count_against_the_byte_budget() {
+    let doc = fresh_document();
+    let huge =
+        "initEmbeddedMessaging();".repeat(messaging_doctor::page::MAX_INLINE_SCRIPT_BYTES / 20);
+    let body = doc.query_selector("body").unwrap().unwrap();
+    for _ in 0..2 {
+        let el = doc.create_element("script").unwrap();
+        el.set_attribute("src", LOADER).unwrap();
+        el.set_attribute("onload", &huge).unwrap();
+        body.append_child(&el).unwrap();
+    }
+    let ev = collect(&doc);
+    assert!(ev.truncated, "an attribute past one script's cap is cut");
+    for s in &ev.scripts {
+        let onload = s.onload.as_deref().unwrap_or("");
+        assert_eq!(
+            onload.len(),
+            messaging_doctor::page::MAX_INLINE_SCRIPT_BYTES
+        );
+    }
+}
+
+#[wasm_bindgen_test]
 fn scan_returns_a_plain_object_the_popup_can_read() {
     // scan() reads the runner's own page: no chat there, so the no-widget finding.
     let report = md_page_wasm::scan(JsValue::NULL).unwrap();
