@@ -15,6 +15,8 @@
 
 mod judge;
 
+pub use judge::{trigger_object, OBJECTS};
+
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::record::InsertedRecord;
