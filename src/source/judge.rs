@@ -69,7 +69,9 @@ pub fn required_fields(
         let model = record(&f.object);
         if !must
             || model.field(&f.name).is_some()
-            || PLATFORM_FILLS.iter().any(|p| p.eq_ignore_ascii_case(&f.name))
+            || PLATFORM_FILLS
+                .iter()
+                .any(|p| p.eq_ignore_ascii_case(&f.name))
         {
             continue;
         }
@@ -281,9 +283,7 @@ pub fn flows(
             not_on_create += 1;
             continue;
         }
-        let label = meta_text(m, &["label"])
-            .unwrap_or(&fl.api_name)
-            .to_string();
+        let label = meta_text(m, &["label"]).unwrap_or(&fl.api_name).to_string();
         let timing = if trigger == "RecordBeforeSave" {
             "before-save"
         } else {
@@ -329,7 +329,11 @@ pub fn flows(
         );
         for mut e in judged.evidence {
             // `element X` → the element's line in the flow file.
-            if let Some(el) = e.location.as_deref().and_then(|l| l.strip_prefix("element ")) {
+            if let Some(el) = e
+                .location
+                .as_deref()
+                .and_then(|l| l.strip_prefix("element "))
+            {
                 if let Some(line) = line_of(el) {
                     primary.get_or_insert(line);
                     e.location = Some(format!("{}:{line} (element {el})", fl.at.file));
@@ -360,12 +364,7 @@ pub fn flows(
             }
         )
     };
-    CheckResult::new(
-        "flows",
-        "Record-triggered flows",
-        status(problems),
-        summary,
-    )
+    CheckResult::new("flows", "Record-triggered flows", status(problems), summary)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -452,8 +451,11 @@ pub fn triggers(
         }
         let mut primary: Option<Located> = None;
         let mut f = Finding::new(code, severity, title, message).with_evidence(
-            Evidence::new("Trigger", format!("{name} on {object}, {}", v.events.join(", ")))
-                .at(t.file.clone()),
+            Evidence::new(
+                "Trigger",
+                format!("{name} on {object}, {}", v.events.join(", ")),
+            )
+            .at(t.file.clone()),
         );
         for e in v
             .evidence
@@ -530,7 +532,9 @@ pub fn deployments(input: &SourceInput, out: &mut Vec<SourceFinding>) -> CheckRe
             "Deployment",
             format!(
                 "{name}: feature EmbeddedMessaging, enabled {}, guests allowed {}, auth {}",
-                d.enabled.map(|b| b.to_string()).unwrap_or_else(|| "?".into()),
+                d.enabled
+                    .map(|b| b.to_string())
+                    .unwrap_or_else(|| "?".into()),
                 d.guests_allowed
                     .map(|b| b.to_string())
                     .unwrap_or_else(|| "?".into()),

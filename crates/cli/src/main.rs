@@ -83,7 +83,11 @@ fn main() -> ExitCode {
         ),
     };
     let mut stdout = std::io::stdout().lock();
-    if stdout.write_all(out.as_bytes()).and_then(|_| stdout.flush()).is_err() {
+    if stdout
+        .write_all(out.as_bytes())
+        .and_then(|_| stdout.flush())
+        .is_err()
+    {
         // A closed pipe: nothing more to say, and not a finding.
         return ExitCode::from(2);
     }

@@ -71,8 +71,8 @@ pub fn read(root: &Path, shown_root: &str) -> Result<Project, String> {
     };
     let sfdx = root.join("sfdx-project.json");
     let (layout, dirs) = if sfdx.is_file() {
-        let text = fs::read_to_string(&sfdx)
-            .map_err(|e| format!("cannot read {}: {e}", r.show(&sfdx)))?;
+        let text =
+            fs::read_to_string(&sfdx).map_err(|e| format!("cannot read {}: {e}", r.show(&sfdx)))?;
         let v: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| format!("{} is not valid JSON: {e}", r.show(&sfdx)))?;
         let dirs: Vec<PathBuf> = v["packageDirectories"]
@@ -221,12 +221,7 @@ impl Reader {
                     s.remove(0);
                 }
                 if s.contains('\0') {
-                    self.problem(
-                        p,
-                        "binary",
-                        "the file contains NUL bytes".into(),
-                        None,
-                    );
+                    self.problem(p, "binary", "the file contains NUL bytes".into(), None);
                     return None;
                 }
                 Some(s)
@@ -326,9 +321,15 @@ impl Reader {
             let root = doc.root_element();
             let stem = p
                 .file_name()
-                .map(|n| n.to_string_lossy().trim_end_matches(".field-meta.xml").to_string())
+                .map(|n| {
+                    n.to_string_lossy()
+                        .trim_end_matches(".field-meta.xml")
+                        .to_string()
+                })
                 .unwrap_or_default();
-            r.input.fields.push(field_of(doc, root, &object, &stem, &shown));
+            r.input
+                .fields
+                .push(field_of(doc, root, &object, &stem, &shown));
         });
     }
 
@@ -380,9 +381,7 @@ impl Reader {
             Ok(doc) => {
                 let root = doc.root_element();
                 let (metadata, element_lines) = xml::flow_json(&doc);
-                let start_line = child(root, "start")
-                    .map(|s| line_of(&doc, s))
-                    .unwrap_or(1);
+                let start_line = child(root, "start").map(|s| line_of(&doc, s)).unwrap_or(1);
                 self.input.flows.push(SourceFlow {
                     api_name: api.to_string(),
                     status: child_text(root, "status").unwrap_or_else(|| "Draft".into()),
@@ -404,8 +403,8 @@ impl Reader {
         {
             return;
         }
-        let on_chat = messaging_doctor::source::trigger_object(&body)
-            .is_some_and(|o| is_chat_object(&o));
+        let on_chat =
+            messaging_doctor::source::trigger_object(&body).is_some_and(|o| is_chat_object(&o));
         if !on_chat {
             return;
         }
@@ -490,7 +489,13 @@ impl Reader {
     }
 }
 
-fn field_of(doc: &roxmltree::Document, n: Node, object: &str, stem: &str, shown: &str) -> SourceField {
+fn field_of(
+    doc: &roxmltree::Document,
+    n: Node,
+    object: &str,
+    stem: &str,
+    shown: &str,
+) -> SourceField {
     let name = child_text(n, "fullName").unwrap_or_else(|| stem.to_string());
     // A picklist's default: a value marked <default>true</default>.
     let picklist_default = n
@@ -511,7 +516,13 @@ fn field_of(doc: &roxmltree::Document, n: Node, object: &str, stem: &str, shown:
     }
 }
 
-fn rule_of(doc: &roxmltree::Document, n: Node, object: &str, stem: &str, shown: &str) -> SourceRule {
+fn rule_of(
+    doc: &roxmltree::Document,
+    n: Node,
+    object: &str,
+    stem: &str,
+    shown: &str,
+) -> SourceRule {
     let formula_node = child(n, "errorConditionFormula");
     let line = formula_node
         .and_then(|f| f.first_child())

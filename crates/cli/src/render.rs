@@ -22,7 +22,13 @@ pub fn doc_of(code: &str) -> Option<(String, String)> {
     let tick = format!("`{code}`");
     for line in FINDINGS_DOC.lines() {
         let cells: Vec<&str> = line.split(" | ").collect();
-        if cells.len() >= 5 && cells[0].trim_start_matches('|').trim().split(", ").any(|c| c == tick) {
+        if cells.len() >= 4
+            && cells[0]
+                .trim_start_matches('|')
+                .trim()
+                .split(", ")
+                .any(|c| c == tick)
+        {
             let clean = |s: &str| s.trim().trim_end_matches('|').trim().replace('`', "");
             return Some((clean(cells[2]), clean(cells[3])));
         }
@@ -112,7 +118,10 @@ pub fn text(c: &Checked, colour: bool) -> String {
             )));
         }
         if let Some(fix) = x.fix.first() {
-            out.push_str(&format!("        fix: {}\n", safe(fix)));
+            out.push_str(&format!(
+                "        fix: {}\n",
+                safe(fix).replace('\n', "\n             ")
+            ));
         }
         out.push('\n');
     }
@@ -133,10 +142,7 @@ pub fn text(c: &Checked, colour: bool) -> String {
     }
     let errors = c.report.count_at_least(Severity::Error);
     let warnings = c.report.count_at_least(Severity::Warning) - errors;
-    out.push_str(&format!(
-        "\n{} error(s), {} warning(s)\n",
-        errors, warnings
-    ));
+    out.push_str(&format!("\n{} error(s), {} warning(s)\n", errors, warnings));
     out
 }
 
@@ -259,7 +265,9 @@ fn rule_for(f: &SourceFinding) -> Rule {
         full_description: Text { text: when.clone() },
         help: Help {
             text: format!("When: {when}\nFix: {fix}\nSee docs/findings.md ({code})."),
-            markdown: format!("**When:** {when}\n\n**Fix:** {fix}\n\nSee `docs/findings.md` (`{code}`)."),
+            markdown: format!(
+                "**When:** {when}\n\n**Fix:** {fix}\n\nSee `docs/findings.md` (`{code}`)."
+            ),
         },
         default_configuration: Config {
             level: level(f.finding.severity),

@@ -14,6 +14,14 @@ pub const MAX_NODES: u32 = 2_000_000;
 pub type XmlError = (String, String, Option<u32>);
 
 pub fn parse(text: &str) -> Result<Document<'_>, XmlError> {
+    // The tree builder recurses per nesting level, so depth is bounded before it runs.
+    if let Some(line) = too_deep(text, MAX_DEPTH) {
+        return Err((
+            "nested too deeply".into(),
+            format!("elements nested deeper than {MAX_DEPTH} levels"),
+            Some(line),
+        ));
+    }
     let opts = ParsingOptions {
         allow_dtd: false,
         nodes_limit: MAX_NODES,
@@ -25,17 +33,75 @@ pub fn parse(text: &str) -> Result<Document<'_>, XmlError> {
             Some(e.pos().row),
         )
     })?;
-    // Depth check without recursion: count ancestors of the deepest leaves.
-    for n in doc.descendants() {
-        if n.is_element() && !n.has_children() && n.ancestors().count() > MAX_DEPTH + 1 {
-            return Err((
-                "nested too deeply".into(),
-                format!("elements nested deeper than {MAX_DEPTH} levels"),
-                Some(line_of(&doc, n)),
-            ));
+    Ok(doc)
+}
+
+/// The line where element nesting first passes `max`, by a scan of the tags (comments,
+/// CDATA, processing instructions and declarations skipped; quoted attribute values may hold
+/// `>`). A rough count is enough: it only has to keep hostile files away from the parser.
+fn too_deep(text: &str, max: usize) -> Option<u32> {
+    let b = text.as_bytes();
+    let (mut i, mut depth, mut line) = (0usize, 0usize, 1u32);
+    let skip_to = |from: usize, end: &[u8]| -> usize {
+        b[from..]
+            .windows(end.len())
+            .position(|w| w == end)
+            .map(|p| from + p + end.len())
+            .unwrap_or(b.len())
+    };
+    while i < b.len() {
+        match b[i] {
+            b'\n' => {
+                line += 1;
+                i += 1;
+            }
+            b'<' => {
+                let rest = &b[i..];
+                let end = if rest.starts_with(b"<!--") {
+                    skip_to(i, b"-->")
+                } else if rest.starts_with(b"<![CDATA[") {
+                    skip_to(i, b"]]>")
+                } else {
+                    // A tag: find its end outside quotes.
+                    let mut j = i + 1;
+                    let mut quote = 0u8;
+                    while j < b.len() {
+                        let c = b[j];
+                        if quote != 0 {
+                            if c == quote {
+                                quote = 0;
+                            }
+                        } else if c == b'"' || c == b'\'' {
+                            quote = c;
+                        } else if c == b'>' {
+                            break;
+                        }
+                        j += 1;
+                    }
+                    let self_closing = j > i && b.get(j - 1) == Some(&b'/');
+                    match rest.get(1) {
+                        Some(b'/') => depth = depth.saturating_sub(1),
+                        Some(b'?') | Some(b'!') => {}
+                        _ if self_closing => {}
+                        _ => {
+                            depth += 1;
+                            if depth > max {
+                                return Some(line);
+                            }
+                        }
+                    }
+                    j + 1
+                };
+                line += b[i..end.min(b.len())]
+                    .iter()
+                    .filter(|c| **c == b'\n')
+                    .count() as u32;
+                i = end;
+            }
+            _ => i += 1,
         }
     }
-    Ok(doc)
+    None
 }
 
 pub fn line_of(doc: &Document, n: Node) -> u32 {
@@ -80,8 +146,7 @@ const NUMBER_KEYS: [&str; 6] = [
 ];
 
 fn leaf(key: &str, n: Node) -> Value {
-    if n
-        .attributes()
+    if n.attributes()
         .any(|a| a.name() == "nil" && a.value() == "true")
     {
         return Value::Null;
