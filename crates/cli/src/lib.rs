@@ -38,6 +38,12 @@ pub fn check_path(path: &Path) -> Result<Checked, String> {
     })
 }
 
+/// Reads the project at `path` without judging it (the tests judge the same items with another
+/// record model, to compare with the org checks).
+pub fn read_path(path: &Path) -> Result<project::Project, String> {
+    project::read(path, &path.to_string_lossy())
+}
+
 /// `--fail-on`: the least severe finding that fails the run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailOn {

@@ -105,7 +105,7 @@ pub fn read(root: &Path, shown_root: &str) -> Result<Project, String> {
         r.classify(f);
     }
     r.follow_classes();
-    if r.files_seen == 0 && r.input.problems.is_empty() {
+    if layout == Layout::SourceFolder && r.files_seen == 0 && r.input.problems.is_empty() {
         return Err(format!(
             "no Salesforce metadata found in {shown_root} (looked for sfdx-project.json, package.xml, objects/, flows/, triggers/, classes/)"
         ));
