@@ -220,12 +220,10 @@ fn write_project(s: &Scenario, dir: &Path) -> Vec<String> {
 }
 
 /// The org checks against the in-process simulator, and the record model they built.
-fn org_side(
-    name: &str,
-) -> (
-    OrgReport,
-    Box<dyn Fn(&str) -> messaging_doctor::analysis::record::InsertedRecord>,
-) {
+/// The record model the org checks built from the org's answers.
+type RecordModel = Box<dyn Fn(&str) -> messaging_doctor::analysis::record::InsertedRecord>;
+
+fn org_side(name: &str) -> (OrgReport, RecordModel) {
     let sim = Sim::from_args(
         &[OrgArg::parse(&format!("acme={name}")).unwrap()],
         &scenarios_dir(),
