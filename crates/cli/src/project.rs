@@ -434,13 +434,18 @@ impl Reader {
         let name = name.to_string();
         self.parse_then(p, |r, doc, shown| {
             let root = doc.root_element();
+            // The line of what the check judges: guest access, else the enabled flag.
+            let line = child(root, "areGuestUsersAllowed")
+                .or_else(|| child(root, "isEnabled"))
+                .map(|n| line_of(doc, n))
+                .unwrap_or_else(|| line_of(doc, root));
             r.input.deployments.push(SourceDeployment {
                 name: name.clone(),
                 feature: child_text(root, "deploymentFeature"),
                 enabled: child_bool(root, "isEnabled"),
                 guests_allowed: child_bool(root, "areGuestUsersAllowed"),
                 auth_method: child_text(root, "authMethod"),
-                at: Located::new(shown, 1),
+                at: Located::new(shown, line),
             });
         });
     }
