@@ -229,3 +229,6 @@ fn file_problem(p: &FileProblem) -> SourceFinding {
         at,
     }
 }
+
+#[cfg(test)]
+mod tests;
