@@ -88,12 +88,13 @@ pub fn text(c: &Checked, colour: bool) -> String {
     let p = Paint(colour);
     let mut out = String::new();
     out.push_str(&p.bold(&format!(
-        "messaging-doctor check {} — {} ({} metadata file(s), {} opened)\n\n",
+        "messaging-doctor check {} — {} ({} metadata file(s), {} opened)",
         safe(&c.shown_root),
         c.layout.words(),
         c.files_seen,
         c.files_opened
     )));
+    out.push_str("\n\n");
     for f in &c.report.findings {
         let x = &f.finding;
         out.push_str(&format!(
@@ -125,7 +126,8 @@ pub fn text(c: &Checked, colour: bool) -> String {
         }
         out.push('\n');
     }
-    out.push_str(&p.bold("What the source check covered\n"));
+    out.push_str(&p.bold("What the source check covered"));
+    out.push('\n');
     for ch in &c.report.checks {
         let mark = match ch.status {
             CheckStatus::Passed => "passed",

@@ -433,3 +433,34 @@ fn the_readme_ci_commands_work_as_documented() {
         );
     }
 }
+
+/// Colour only on a terminal, and never with NO_COLOR: run under `script` (a pseudo-terminal),
+/// where util-linux provides it.
+#[test]
+fn colour_on_a_terminal_only() {
+    let Ok(which) = Command::new("script").arg("--version").output() else {
+        eprintln!("no `script` on this machine: terminal colour not checked");
+        return;
+    };
+    if !which.status.success() {
+        return;
+    }
+    let dir = fixtures().join("validation-rule/bad");
+    let in_pty = |no_color: bool| {
+        let mut c = Command::new("script");
+        c.args(["-qec", &format!("{} check", bin()), "/dev/null"])
+            .current_dir(&dir)
+            .env_remove("NO_COLOR");
+        if no_color {
+            c.env("NO_COLOR", "1");
+        }
+        String::from_utf8_lossy(&c.output().unwrap().stdout).to_string()
+    };
+    let coloured = in_pty(false);
+    assert!(coloured.contains("\x1b[31;1merror"), "{coloured}");
+    let plain = in_pty(true);
+    assert!(
+        plain.contains("org/validation-rule-blocks") && !plain.contains('\x1b'),
+        "{plain}"
+    );
+}
