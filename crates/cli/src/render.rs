@@ -289,7 +289,7 @@ pub fn sarif(c: &Checked) -> Value {
                 rules.len() - 1
             }
         };
-        let mut text = format!("{} {}", x.title, x.message);
+        let mut text = format!("{}. {}", x.title.trim_end_matches('.'), x.message);
         if let Some(fix) = x.fix.first() {
             text.push_str(&format!(" Fix: {fix}"));
         }
