@@ -13,6 +13,8 @@
 //! - [`page`]: what the content script found on the customer's page → page findings.
 //! - [`org`]: the org checks (session choice, batched API plan, checks → org findings).
 //! - [`report`]: merges and ranks findings into the list the popup shows.
+//! - [`source`]: the same verdicts on an org's metadata source (the `messaging-doctor check`
+//!   command in crates/cli).
 
 pub mod analysis;
 pub mod capture;
@@ -21,6 +23,7 @@ pub mod org;
 pub mod page;
 pub mod report;
 pub mod salesforce;
+pub mod source;
 
 /// Version of the core, shown in the popup footer and stamped into every report so a support
 /// case says which build produced it.
