@@ -63,6 +63,8 @@ mod interp;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_verdicts;
 
 use serde::{Deserialize, Serialize};
 

@@ -112,6 +112,18 @@ impl<'p, 'a> Interp<'p, 'a> {
                 v
             }
             ExprKind::Binary(op, l, r) => self.eval_binary(e, op, l, r),
+            ExprKind::Chain(operands, ops) => {
+                let mut it = operands.iter();
+                let mut acc = match it.next() {
+                    Some(first) => self.eval(first),
+                    None => return Val::Unknown(String::new()),
+                };
+                for (op, x) in ops.iter().zip(it) {
+                    let rv = self.eval(x);
+                    acc = self.arith(e, op, acc, rv);
+                }
+                acc
+            }
             ExprKind::Assign(op, l, r) => {
                 let rv = self.eval(r);
                 self.single_row_assign(l, r);
@@ -237,6 +249,11 @@ impl<'p, 'a> Interp<'p, 'a> {
             ExprKind::Binary(_, a, b) | ExprKind::Assign(_, a, b) | ExprKind::Index(a, b) => {
                 self.scan_dead(a);
                 self.scan_dead(b);
+            }
+            ExprKind::Chain(operands, _) => {
+                for x in operands {
+                    self.scan_dead(x);
+                }
             }
             ExprKind::Ternary(a, b, c) => {
                 self.scan_dead(a);
@@ -703,83 +720,89 @@ impl<'p, 'a> Interp<'p, 'a> {
             _ => {
                 let lv = self.eval(l);
                 let rv = self.eval(r);
-                let unknown = || {
-                    let w = join_why(&val_why(&lv), &val_why(&rv));
-                    Val::Unknown(w)
-                };
-                match op {
-                    "==" | "===" | "!=" | "!==" | "<>" => {
-                        let neg = op != "==" && op != "===";
-                        match scalar_eq(&lv, &rv) {
-                            Some(b) => Val::Bool(b != neg),
-                            None => {
-                                // Identity of the record/list vs null.
-                                match (&lv, &rv) {
-                                    (
-                                        Val::Record
-                                        | Val::RecordList
-                                        | Val::RecordMap
-                                        | Val::Obj(_),
-                                        Val::Null(_),
-                                    )
-                                    | (
-                                        Val::Null(_),
-                                        Val::Record
-                                        | Val::RecordList
-                                        | Val::RecordMap
-                                        | Val::Obj(_),
-                                    ) => Val::Bool(neg),
-                                    _ => {
-                                        let u = unknown();
-                                        if val_why(&u).is_empty() {
-                                            Val::Unknown(format!(
-                                                "the value of `{}` is not known before the insert",
-                                                self.src(e)
-                                            ))
-                                        } else {
-                                            u
-                                        }
-                                    }
+                self.arith(e, op, lv, rv)
+            }
+        }
+    }
+
+    /// A non-short-circuit binary operator on two evaluated operands (`e` is the whole
+    /// expression, named when the result is unknown).
+    pub(super) fn arith(&mut self, e: &'p Expr, op: &str, lv: Val, rv: Val) -> Val {
+        let unknown = || {
+            let w = join_why(&val_why(&lv), &val_why(&rv));
+            Val::Unknown(w)
+        };
+        match op {
+            "==" | "===" | "!=" | "!==" | "<>" => {
+                let neg = op != "==" && op != "===";
+                match scalar_eq(&lv, &rv) {
+                    Some(b) => Val::Bool(b != neg),
+                    None => {
+                        // Identity of the record/list vs null.
+                        match (&lv, &rv) {
+                            (
+                                Val::Record | Val::RecordList | Val::RecordMap | Val::Obj(_),
+                                Val::Null(_),
+                            )
+                            | (
+                                Val::Null(_),
+                                Val::Record | Val::RecordList | Val::RecordMap | Val::Obj(_),
+                            ) => Val::Bool(neg),
+                            _ => {
+                                let u = unknown();
+                                if val_why(&u).is_empty() {
+                                    Val::Unknown(format!(
+                                        "the value of `{}` is not known before the insert",
+                                        self.src(e)
+                                    ))
+                                } else {
+                                    u
                                 }
                             }
                         }
                     }
-                    "<" | ">" | "<=" | ">=" => match (&lv, &rv) {
-                        (Val::Num(a), Val::Num(b)) => Val::Bool(match op {
-                            "<" => a < b,
-                            ">" => a > b,
-                            "<=" => a <= b,
-                            _ => a >= b,
-                        }),
-                        _ => unknown(),
-                    },
-                    "+" => match (&lv, &rv) {
-                        (Val::Num(a), Val::Num(b)) => Val::Num(a + b),
-                        (Val::Text(a), Val::Text(b)) => Val::Text(format!("{a}{b}")),
-                        (Val::Text(a), Val::Num(b)) => Val::Text(format!("{a}{b}")),
-                        _ => Val::Unknown(format!("`{}`", self.src(e))),
-                    },
-                    "-" | "*" | "/" => match (&lv, &rv) {
-                        (Val::Num(a), Val::Num(b)) => Val::Num(match op {
-                            "-" => a - b,
-                            "*" => a * b,
-                            _ => {
-                                if *b == 0.0 {
-                                    return Val::Unknown(String::new());
-                                }
-                                a / b
-                            }
-                        }),
-                        _ => Val::Unknown(format!("`{}`", self.src(e))),
-                    },
-                    "??" => match lv {
-                        Val::Null(_) => rv,
-                        Val::Unknown(_) => unknown(),
-                        other => other,
-                    },
-                    _ => Val::Unknown(format!("`{}`", self.src(e))),
                 }
             }
+            "<" | ">" | "<=" | ">=" => match (&lv, &rv) {
+                (Val::Num(a), Val::Num(b)) => Val::Bool(match op {
+                    "<" => a < b,
+                    ">" => a > b,
+                    "<=" => a <= b,
+                    _ => a >= b,
+                }),
+                _ => unknown(),
+            },
+            "+" => match (&lv, &rv) {
+                (Val::Num(a), Val::Num(b)) => Val::Num(a + b),
+                // Text grows with every operand of a concatenation: past a bound its content
+                // no longer decides anything and copying it would make long chains quadratic.
+                (Val::Text(a), _) | (_, Val::Text(a)) if a.len() > MAX_TEXT => {
+                    Val::Unknown(format!("`{}`", clip(&self.src(e), 80)))
+                }
+                (Val::Text(a), Val::Text(b)) => Val::Text(format!("{a}{b}")),
+                (Val::Text(a), Val::Num(b)) => Val::Text(format!("{a}{b}")),
+                (Val::Num(a), Val::Text(b)) => Val::Text(format!("{a}{b}")),
+                _ => Val::Unknown(format!("`{}`", self.src(e))),
+            },
+            "-" | "*" | "/" => match (&lv, &rv) {
+                (Val::Num(a), Val::Num(b)) => Val::Num(match op {
+                    "-" => a - b,
+                    "*" => a * b,
+                    _ => {
+                        if *b == 0.0 {
+                            return Val::Unknown(String::new());
+                        }
+                        a / b
+                    }
+                }),
+                _ => Val::Unknown(format!("`{}`", self.src(e))),
+            },
+            "??" => match lv {
+                Val::Null(_) => rv,
+                Val::Unknown(_) => unknown(),
+                other => other,
+            },
+            _ => Val::Unknown(format!("`{}`", self.src(e))),
         }
     }
 

@@ -18,6 +18,8 @@ const STEP_BUDGET: usize = 200_000;
 const MAX_EVIDENCE: usize = 60;
 /// Recursion bound of the interpreter (statements + expressions + calls).
 const MAX_NEST: u32 = 160;
+/// Longest text value the interpreter builds by concatenation.
+const MAX_TEXT: usize = 20_000;
 
 mod builtins;
 mod calls;
