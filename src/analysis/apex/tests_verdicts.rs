@@ -298,3 +298,49 @@ fn huge_concatenation_has_no_depth_limit_and_no_stack_overflow() {
     assert!(c.nodes > 20_000, "{}", c.nodes);
     assert_eq!(label(&run(&src, &[])), "unlikely");
 }
+
+const REL_BAD: &str = include_str!("fixtures/verdicts/RelationshipRead.bad.trigger");
+const REL_FIXED: &str = include_str!("fixtures/verdicts/RelationshipRead.fixed.trigger");
+const SETTINGS_TRIGGER: &str = include_str!("fixtures/verdicts/ChatSettingsTrigger.trigger");
+const SETTINGS_BAD: &str = include_str!("fixtures/verdicts/ChatSettings.bad.cls");
+const SETTINGS_FIXED: &str = include_str!("fixtures/verdicts/ChatSettings.fixed.cls");
+
+#[test]
+fn relationship_reads_on_trigger_records_are_null_not_exceptions() {
+    let fixed = run(REL_FIXED, &[]);
+    assert_eq!(label(&fixed), "unlikely", "{fixed:#?}");
+    let r = reason(&run(REL_BAD, &[]));
+    assert!(
+        r.contains("`ms.MessagingEndUser.Contact.MailingCountry.left(2)` dereferences null")
+            && r.contains("relationship fields are not loaded on trigger records")
+            && r.contains("line 4"),
+        "{r}"
+    );
+    // A field of a null variable is not a relationship read: it throws.
+    let var = "trigger V on MessagingSession (before insert) {\n  for (MessagingSession ms : Trigger.new) {\n    MessagingEndUser eu = ms.MessagingEndUser;\n    ms.Note__c = eu.Name;\n  }\n}";
+    let r = reason(&run(var, &[]));
+    assert!(r.contains("`eu.Name` dereferences null"), "{r}");
+}
+
+#[test]
+fn platform_calls_that_return_null_for_missing_data_name_the_data() {
+    let v = run(SETTINGS_TRIGGER, &[SETTINGS_BAD]);
+    let c = conditions(&v);
+    for want in [
+        "`route.Queue_Name__c` dereferences null when the list custom setting Chat_Routing__c has no record named 'Web'",
+        "`defaults.Topics__c.split(';')` dereferences null when the custom setting Chat_Defaults__c has no value for Topics__c",
+        "`regions.get('FR').toLowerCase()` dereferences null when `regions` has no entry for 'FR'",
+        "dereferences null when no record type 'Web_Chat' exists on Case",
+    ] {
+        assert!(c.contains(want), "missing {want:?} in\n{c}");
+    }
+    assert!(!c.contains("blocks"), "{c}");
+    // Checked against null, safe navigation, and saving the custom setting itself: nothing can
+    // fail.
+    let fixed = run(SETTINGS_TRIGGER, &[SETTINGS_FIXED]);
+    assert_eq!(label(&fixed), "unlikely", "{fixed:#?}");
+    assert!(fixed
+        .evidence
+        .iter()
+        .any(|s| s.kind == SiteKind::Dml && s.note.contains("custom setting Chat_Defaults__c")));
+}

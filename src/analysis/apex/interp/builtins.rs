@@ -138,6 +138,26 @@ impl<'p, 'a> Interp<'p, 'a> {
                 Some(Val::Bool(b)) => Val::Text(b.to_string()),
                 _ => Val::Unknown(format!("`{text}`")),
             },
+            // Custom settings: a list setting's named record may not exist (null); a hierarchy
+            // setting's record always comes back, with fields that may be unset.
+            (_, "getvalues" | "getinstance" | "getorgdefaults") if is_sobject_type(ty) => {
+                let obj = ty.rsplit('.').next().unwrap_or(ty).to_string();
+                self.settings.insert(obj.to_ascii_lowercase());
+                let named = lname == "getvalues"
+                    || (lname == "getinstance"
+                        && matches!(argv.first(), Some(Val::Text(_) | Val::Unknown(_))));
+                if named {
+                    let name = args
+                        .first()
+                        .map(|a| self.src(a))
+                        .unwrap_or_default();
+                    Val::Null(NullWhy::When(format!(
+                        "the list custom setting {obj} has no record named {name}"
+                    )))
+                } else {
+                    Val::SObject(obj)
+                }
+            }
             _ if is_system_class(ty) || is_sobject_type(ty) => {
                 Val::Unknown(format!("the result of `{text}`"))
             }

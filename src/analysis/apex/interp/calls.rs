@@ -566,6 +566,13 @@ impl<'p, 'a> Interp<'p, 'a> {
                     _ => Val::Unknown(format!("the result of `{}`", self.src(e))),
                 }
             }
+            Val::Coll(_) if lname == "get" && self.missing_entry(t, args).is_some() => {
+                for a in args {
+                    self.eval(a);
+                }
+                self.missing_entry(t, args)
+                    .unwrap_or(Val::Unknown(String::new()))
+            }
             Val::Coll(empty) => {
                 let argv: Vec<Val> = args.iter().map(|a| self.eval(a)).collect();
                 match lname.as_str() {
@@ -634,6 +641,9 @@ impl<'p, 'a> Interp<'p, 'a> {
                     if let Some(obj) = self.sobject_element(t) {
                         return Val::SObject(obj);
                     }
+                    if let Some(v) = self.missing_entry(t, args) {
+                        return v;
+                    }
                 }
                 // Methods that change a local collection make its contents unknown.
                 if matches!(lname.as_str(), "add" | "addall" | "put" | "putall") {
@@ -646,6 +656,35 @@ impl<'p, 'a> Interp<'p, 'a> {
                 Val::Unknown(format!("the result of `{}`", self.src(e)))
             }
         }
+    }
+
+    /// `get(key)` that returns null when the key is absent: a record type looked up by name
+    /// (`…getRecordTypeInfosByDeveloperName().get('X')`) or a map of non-record values. `None`
+    /// for anything else.
+    pub(super) fn missing_entry(&self, t: &Expr, args: &[Expr]) -> Option<Val> {
+        let key = args.first().map(|a| self.src(a))?;
+        if let ExprKind::Call(_, m, _) = &t.kind {
+            let m = m.to_ascii_lowercase();
+            if m.starts_with("getrecordtypeinfosby") {
+                let obj = self
+                    .src(t)
+                    .split('.')
+                    .find(|s| is_sobject_type(s) && !s.eq_ignore_ascii_case("sobjecttype"))
+                    .map(|s| format!(" on {s}"))
+                    .unwrap_or_default();
+                return Some(Val::Null(NullWhy::When(format!(
+                    "no record type {key} exists{obj} (or it is inactive)"
+                ))));
+            }
+        }
+        let ty = self.static_type_of(t)?;
+        if ty.is("Map") && self.sobject_element(t).is_none() {
+            return Some(Val::Null(NullWhy::When(format!(
+                "`{}` has no entry for {key}",
+                self.src(t)
+            ))));
+        }
+        None
     }
 
     pub(super) fn unseen_call(

@@ -103,6 +103,19 @@ impl<'p, 'a> Interp<'p, 'a> {
             (_, Some(t)) => (t.name.clone(), false),
             _ => (String::new(), true),
         };
+        // Custom settings are configuration data: Setup offers no triggers, validation rules,
+        // flows or required custom fields on them, so saving one has no automation that can
+        // fail.
+        if self.settings.contains(&obj.to_ascii_lowercase()) {
+            self.site(
+                line,
+                SiteKind::Dml,
+                Risk::Harmless,
+                format!("{verb} the custom setting {obj}: custom settings run no triggers, validation rules or flows, so this save has no automation that can fail"),
+                None,
+            );
+            return;
+        }
         let what = if obj.is_empty() || obj.eq_ignore_ascii_case("sobject") {
             format!("{verb} `{tsrc}` (records of a type the analyser could not tell)")
         } else if many {

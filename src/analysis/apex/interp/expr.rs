@@ -451,6 +451,14 @@ impl<'p, 'a> Interp<'p, 'a> {
                 v
             }
             Some(FieldValue::Unknown(why)) => Val::Unknown(format!("`{text}`: {why}")),
+            // `Owner`, `MessagingEndUser`, `Parent__r`: the relationship of a lookup the model
+            // knows. Parents are not loaded on trigger records.
+            None if self.is_relationship(f) => {
+                self.fact(format!("`{text}` is null on a trigger record"));
+                Val::Null(NullWhy::Definite(format!(
+                    "relationship fields are not loaded on trigger records, so `{text}` is null"
+                )))
+            }
             None if self.record.unset_fields_are_null => {
                 self.fact(format!(
                     "{f} is not set by the platform at insert, so it is null"
@@ -461,26 +469,28 @@ impl<'p, 'a> Interp<'p, 'a> {
         }
     }
 
+    /// `f` names the relationship of a lookup field of the inserted record.
+    pub(super) fn is_relationship(&self, f: &str) -> bool {
+        let id_field = match f.strip_suffix("__r").or_else(|| f.strip_suffix("__R")) {
+            Some(stem) => format!("{stem}__c"),
+            None => format!("{f}Id"),
+        };
+        self.record.field(&id_field).is_some()
+    }
+
     pub(super) fn eval_field(&mut self, e: &'p Expr, b: &'p Expr, f: &str) -> Val {
-        // Relationship traversal on a trigger record: `s.Owner.Name` — parents are not loaded.
+        // Relationship traversal on a trigger record: `s.Owner.Name` — parents are not loaded,
+        // so `s.Owner` is null and reading through it is null too (no exception on a read).
         if let ExprKind::Field(bb, rel) = &b.kind {
-            if !f.eq_ignore_ascii_case("class") {
-                let root = self.peek_record(bb);
-                if root {
-                    let note = format!(
-                        "`{}` reads a related record through `{rel}`, but relationship fields are not loaded on trigger records (`{}` is null): NullPointerException",
-                        self.src(e),
-                        self.src(b)
-                    );
-                    self.site(
-                        e.line,
-                        SiteKind::NullDereference,
-                        Risk::Blocks,
-                        note,
-                        Some("NullPointerException"),
-                    );
-                    return Val::Unknown(String::new());
-                }
+            if !f.eq_ignore_ascii_case("class") && self.peek_record(bb) {
+                let why = format!(
+                    "relationship fields are not loaded on trigger records, so `{}` is null and `{}` reads as null",
+                    self.src(b),
+                    self.src(e)
+                );
+                self.fact(format!("`{}` is null on a trigger record", self.src(b)));
+                let _ = rel;
+                return Val::Null(NullWhy::Related { why, maybe: false });
             }
         }
         // Relationship traversal on another record (`endUser.Contact.MailingCountry`): the
@@ -491,22 +501,12 @@ impl<'p, 'a> Interp<'p, 'a> {
             if !f.eq_ignore_ascii_case("class") && !nested_record && lookup_may_be_empty(rel) {
                 let base = self.eval(bb);
                 if let (Val::SObject(obj), false) = (&base, self.checked_not_null(b)) {
-                    let note = format!(
-                        "`{}` reads a field through the lookup `{rel}` of a {obj} record: when that lookup is empty (no related record), `{}` is null: NullPointerException",
-                        self.src(e),
-                        self.src(b)
-                    );
-                    self.site(
-                        e.line,
-                        SiteKind::NullDereference,
-                        Risk::May(note.clone()),
-                        note,
-                        Some("NullPointerException"),
-                    );
-                    return Val::Unknown(format!(
-                        "`{}` (a field of the {obj}'s related record)",
+                    // Null-safe on the read; whatever dereferences the value later throws.
+                    let why = format!(
+                        "the lookup `{rel}` of a {obj} record is empty (no related record), so `{}` reads as null",
                         self.src(e)
-                    ));
+                    );
+                    return Val::Null(NullWhy::Related { why, maybe: true });
                 }
                 let bv = self.field_of(b, rel, base);
                 return self.field_of(e, f, bv);
@@ -530,6 +530,12 @@ impl<'p, 'a> Interp<'p, 'a> {
             Val::Record => {
                 let text = self.src(e);
                 self.record_field(f, &text)
+            }
+            // `a.Rel.Field` with `a.Rel` null reads as null; a field of a null variable throws.
+            Val::Null(w @ NullWhy::Related { .. })
+                if matches!(&e.kind, ExprKind::Field(b, _) if matches!(b.kind, ExprKind::Field(..))) =>
+            {
+                Val::Null(w)
             }
             Val::Null(w) => {
                 self.npe(&w, e);
@@ -571,6 +577,16 @@ impl<'p, 'a> Interp<'p, 'a> {
                     "a field of the {obj} found by the query at line {}",
                     e.line
                 ))
+            }
+            // A hierarchy custom setting's record exists (getInstance/getOrgDefaults return an
+            // empty one when nothing is defined) but each field is null until someone sets it.
+            Val::SObject(obj)
+                if self.settings.contains(&obj.to_ascii_lowercase())
+                    && !f.eq_ignore_ascii_case("id") =>
+            {
+                Val::Null(NullWhy::When(format!(
+                    "the custom setting {obj} has no value for {f} (no organisation, profile or user value sets it)"
+                )))
             }
             Val::SObject(obj) => {
                 Val::Unknown(format!("`{}` (a field of a {obj} record)", self.src(e)))
@@ -675,6 +691,27 @@ impl<'p, 'a> Interp<'p, 'a> {
                     Some("NullPointerException"),
                 );
             }
+            NullWhy::Related { .. } | NullWhy::When(_) => {
+                if self.null_checked(e) {
+                    return;
+                }
+                let why = w.why();
+                let (risk, note) = if w.certain() {
+                    let note = format!("`{text}` dereferences null ({why}): NullPointerException");
+                    (Risk::Blocks, note)
+                } else {
+                    let note =
+                        format!("`{text}` dereferences null when {why}: NullPointerException");
+                    (Risk::May(note.clone()), note)
+                };
+                self.site(
+                    e.line,
+                    SiteKind::NullDereference,
+                    risk,
+                    note,
+                    Some("NullPointerException"),
+                );
+            }
             NullWhy::Definite(why) | NullWhy::Plain(why) => {
                 let note = format!("`{text}` dereferences null ({why}): NullPointerException");
                 self.site(
@@ -686,6 +723,21 @@ impl<'p, 'a> Interp<'p, 'a> {
                 );
             }
         }
+    }
+
+    /// The dereferenced value in `e` is checked against null on the current path, or `e` uses
+    /// safe navigation (`x?.m()`), so the dereference cannot throw.
+    pub(super) fn null_checked(&self, e: &Expr) -> bool {
+        let base = match &e.kind {
+            ExprKind::Call(Some(b), _, _) | ExprKind::Field(b, _) | ExprKind::Index(b, _) => b,
+            _ => return false,
+        };
+        let text = self.src(e);
+        let btext = self.src(base);
+        let safe_nav = text
+            .strip_prefix(btext.as_str())
+            .is_some_and(|rest| rest.trim_start().starts_with("?."));
+        safe_nav || self.checked_not_null(base)
     }
 
     pub(super) fn eval_binary(&mut self, e: &'p Expr, op: &str, l: &'p Expr, r: &'p Expr) -> Val {
@@ -971,7 +1023,26 @@ impl<'p, 'a> Interp<'p, 'a> {
 
     pub(super) fn static_type_of(&self, e: &Expr) -> Option<TypeRef> {
         match &e.kind {
-            ExprKind::Name(n) => self.lookup_local(n).and_then(|l| l.ty.clone()),
+            ExprKind::Name(n) => self.lookup_local(n).and_then(|l| l.ty.clone()).or_else(|| {
+                // A field of the current class or one of its bases.
+                let ci = self.frames.last().and_then(|f| f.class)?;
+                let (chain, _) = self.prog.chain(ci);
+                chain.into_iter().find_map(|k| {
+                    self.prog.classes.get(k).and_then(|c| {
+                        c.decl
+                            .fields
+                            .iter()
+                            .find(|f| f.name.eq_ignore_ascii_case(n))
+                            .map(|f| f.ty.clone())
+                    })
+                })
+            }),
+            ExprKind::Field(b, f) if matches!(&b.kind, ExprKind::This) => {
+                self.static_type_of(&Expr {
+                    kind: ExprKind::Name(f.clone()),
+                    ..(**b).clone()
+                })
+            }
             ExprKind::New(t, _, _) => Some(t.clone()),
             ExprKind::Cast(t, _) => Some(t.clone()),
             _ => None,

@@ -137,6 +137,9 @@ struct Interp<'p, 'a> {
     statics: BTreeMap<String, Val>,
     statics_inited: BTreeSet<usize>,
     overlay: BTreeMap<String, Val>,
+    /// Objects seen used as custom settings (`X__c.getInstance()`, `getValues`, `getOrgDefaults`),
+    /// lower case.
+    settings: BTreeSet<String>,
     sites: Vec<RawSite>,
     unseen: Vec<String>,
     dead: u32,
@@ -161,6 +164,7 @@ impl<'p, 'a> Interp<'p, 'a> {
             statics: BTreeMap::new(),
             statics_inited: BTreeSet::new(),
             overlay: BTreeMap::new(),
+            settings: BTreeSet::new(),
             sites: Vec::new(),
             unseen: Vec::new(),
             dead: 0,
@@ -322,10 +326,15 @@ impl<'p, 'a> Interp<'p, 'a> {
     /// Whether a guard on the current path requires `e != null` (as written).
     fn checked_not_null(&self, e: &Expr) -> bool {
         let squash = |t: &str| -> String { t.chars().filter(|c| !c.is_whitespace()).collect() };
-        let want = format!("{}!=null", squash(&self.src(e)));
-        self.guards
-            .iter()
-            .any(|g| g.required && squash(&g.cond).contains(&want))
+        let base = squash(&self.src(e));
+        let want = format!("{base}!=null");
+        let is_null = format!("{base}==null");
+        self.guards.iter().any(|g| {
+            let c = squash(&g.cond);
+            // `x != null` required true, or `x == null` (alone or as one side of `||`) false.
+            (g.required && c.contains(&want))
+                || (!g.required && c.split("||").any(|part| part == is_null))
+        })
     }
 
     /// The record type held by a local declared as a collection of records

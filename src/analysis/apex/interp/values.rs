@@ -11,6 +11,34 @@ pub(super) enum NullWhy {
     UnsetField(String),
     /// Definitely null (trigger context variables, model says null, no Id before insert).
     Definite(String),
+    /// Read through a relationship whose related record is absent (`s.Owner` on a trigger
+    /// record, an empty lookup on a queried record). Reading a further field through it is null
+    /// too, not a NullPointerException (Apex Developer Guide, "Accessing sObject Fields Through
+    /// Relationships"); a method call on it or a field of it stored in a variable does throw.
+    /// `maybe`: null only when the lookup is empty.
+    Related { why: String, maybe: bool },
+    /// Null when data the code expects is missing (`Map.get` of an absent key, a list custom
+    /// setting without the named record, a record type that does not exist). Names the missing
+    /// data.
+    When(String),
+}
+
+impl NullWhy {
+    /// Null on every path, rather than only when some data is missing.
+    pub(super) fn certain(&self) -> bool {
+        match self {
+            NullWhy::When(_) => false,
+            NullWhy::Related { maybe, .. } => !maybe,
+            _ => true,
+        }
+    }
+    pub(super) fn why(&self) -> &str {
+        match self {
+            NullWhy::Plain(w) | NullWhy::Definite(w) | NullWhy::UnsetField(w) => w,
+            NullWhy::Related { why, .. } => why,
+            NullWhy::When(w) => w,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -71,6 +99,7 @@ pub(super) fn join_why(a: &str, b: &str) -> String {
 pub(super) fn val_why(v: &Val) -> String {
     match v {
         Val::Unknown(w) => w.clone(),
+        Val::Null(w) if !w.certain() => w.why().to_string(),
         Val::Type(t) => format!("`{t}` (a value the analyser cannot see)"),
         Val::Unseen(c) => format!("an object of class {c}, which was not provided"),
         _ => String::new(),
@@ -88,12 +117,16 @@ pub(super) fn truthy(v: &Val) -> Tri {
         }
         // An unset checkbox is false at insert.
         Val::Null(NullWhy::UnsetField(_)) | Val::Null(NullWhy::Definite(_)) => Tri::F,
+        Val::Null(w) if w.certain() && matches!(w, NullWhy::Related { .. }) => Tri::F,
+        Val::Null(w) if !w.certain() => Tri::U(w.why().to_string()),
         other => Tri::U(val_why(other)),
     }
 }
 
 pub(super) fn scalar_eq(a: &Val, b: &Val) -> Option<bool> {
     Some(match (a, b) {
+        // Null only when data is missing: equal to nothing for certain.
+        (Val::Null(w), _) | (_, Val::Null(w)) if !w.certain() => return None,
         (Val::Null(_), Val::Null(_)) => true,
         (Val::Null(_), Val::Unknown(_)) | (Val::Unknown(_), Val::Null(_)) => return None,
         (Val::Null(_), Val::Type(_)) | (Val::Type(_), Val::Null(_)) => return None,
