@@ -344,3 +344,28 @@ fn platform_calls_that_return_null_for_missing_data_name_the_data() {
         .iter()
         .any(|s| s.kind == SiteKind::Dml && s.note.contains("custom setting Chat_Defaults__c")));
 }
+
+const OWN_LOOKUP_BAD: &str = include_str!("fixtures/verdicts/OwnLookup.bad.trigger");
+const OWN_LOOKUP_FIXED: &str = include_str!("fixtures/verdicts/OwnLookup.fixed.trigger");
+
+#[test]
+fn single_row_queries_for_the_records_own_lookups_find_their_row() {
+    let fixed = run(OWN_LOOKUP_FIXED, &[]);
+    assert_eq!(label(&fixed), "unlikely", "{fixed:#?}");
+    for field in ["MessagingChannelId", "MessagingEndUserId"] {
+        assert!(
+            fixed.evidence.iter().any(|s| s.kind == SiteKind::Query
+                && s.outcome == Outcome::Harmless
+                && s.note
+                    .contains(&format!("MessagingSession's {field} points to"))),
+            "{field}: {fixed:#?}"
+        );
+    }
+    // Another filter may exclude the row; user mode may hide it.
+    let c = conditions(&run(OWN_LOOKUP_BAD, &[]));
+    assert!(
+        c.contains("a query that must return exactly one row") && c.contains("IsActive"),
+        "{c}"
+    );
+    assert!(c.contains("WITH USER_MODE"), "{c}");
+}
