@@ -369,3 +369,36 @@ fn single_row_queries_for_the_records_own_lookups_find_their_row() {
     );
     assert!(c.contains("WITH USER_MODE"), "{c}");
 }
+
+// ----- trigger frameworks ---------------------------------------------------------------------
+
+const FACTORY_TRIGGER: &str = include_str!("fixtures/verdicts/FactoryTrigger.trigger");
+const FACTORY: &str = include_str!("fixtures/verdicts/HandlerFactory.cls");
+const FACTORY_BASE: &str = include_str!("fixtures/verdicts/ChatTriggerHandler.cls");
+const FACTORY_OTHER: &str = include_str!("fixtures/verdicts/CaseRouting.cls");
+const FACTORY_BAD: &str = include_str!("fixtures/verdicts/SessionStamp.bad.cls");
+const FACTORY_FIXED: &str = include_str!("fixtures/verdicts/SessionStamp.fixed.cls");
+
+#[test]
+fn a_handler_factory_picks_the_handler_by_sobject_type() {
+    let fixed = run(
+        FACTORY_TRIGGER,
+        &[FACTORY, FACTORY_BASE, FACTORY_OTHER, FACTORY_FIXED],
+    );
+    assert_eq!(label(&fixed), "unlikely", "{fixed:#?}");
+    // The "no handler" throw and the other object's handler are not on the path.
+    assert!(fixed
+        .evidence
+        .iter()
+        .filter(|s| s.kind == SiteKind::Throw || s.kind == SiteKind::AddError)
+        .all(|s| s.outcome == Outcome::NotReached));
+    let bad = run(
+        FACTORY_TRIGGER,
+        &[FACTORY, FACTORY_BASE, FACTORY_OTHER, FACTORY_BAD],
+    );
+    let r = reason(&bad);
+    assert!(
+        r.contains("Web chats are closed") && r.contains("SessionStamp"),
+        "{r}"
+    );
+}

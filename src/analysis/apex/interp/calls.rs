@@ -479,6 +479,7 @@ impl<'p, 'a> Interp<'p, 'a> {
             Val::Record => {
                 let argv: Vec<Val> = args.iter().map(|a| self.eval(a)).collect();
                 match lname.as_str() {
+                    "getsobjecttype" => sobject_token("MessagingSession"),
                     "get" => match argv.first() {
                         Some(Val::Text(f)) => {
                             let f = f.clone();
@@ -521,6 +522,7 @@ impl<'p, 'a> Interp<'p, 'a> {
                     "get" => Val::Record,
                     "size" => Val::Num(1.0),
                     "isempty" => Val::Bool(false),
+                    "getsobjecttype" => sobject_token("MessagingSession"),
                     _ => Val::Unknown(format!("the result of `{}`", self.src(e))),
                 }
             }

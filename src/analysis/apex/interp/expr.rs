@@ -669,6 +669,11 @@ impl<'p, 'a> Interp<'p, 'a> {
         if t.eq_ignore_ascii_case("System") && f.eq_ignore_ascii_case("Trigger") {
             return Val::Type("Trigger".into());
         }
+        // `Case.sObjectType`, `Schema.MessagingSession.SObjectType`: the object's token, equal
+        // only to the same object's token (how handler factories pick a handler).
+        if f.eq_ignore_ascii_case("sobjecttype") && is_sobject_type(t) {
+            return sobject_token(t);
+        }
         let tl = t.to_ascii_lowercase();
         if tl == "label" || tl == "system.label" {
             return Val::Unknown(format!(

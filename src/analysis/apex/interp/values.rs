@@ -369,3 +369,10 @@ pub(super) fn article(obj: &str) -> &'static str {
         _ => "a",
     }
 }
+
+/// The `Schema.SObjectType` token of an object, as a value that compares equal only to the same
+/// object's token.
+pub(super) fn sobject_token(obj: &str) -> Val {
+    let simple = obj.rsplit('.').next().unwrap_or(obj);
+    Val::Enum(format!("SObjectType.{simple}"))
+}
