@@ -402,3 +402,21 @@ fn a_handler_factory_picks_the_handler_by_sobject_type() {
         "{r}"
     );
 }
+
+const REGISTRY_TRIGGER: &str = include_str!("fixtures/verdicts/RegistryTrigger.trigger");
+const REGISTRY_BAD: &str = include_str!("fixtures/verdicts/HandlerRegistry.bad.cls");
+const REGISTRY_FIXED: &str = include_str!("fixtures/verdicts/HandlerRegistry.fixed.cls");
+
+/// The bookkeeping trigger frameworks keep per handler type (fflib's domain stacks, NPSP's
+/// handler caches): a map entry put before it is read, a null checked by an early return.
+#[test]
+fn framework_bookkeeping_maps_are_followed() {
+    let fixed = run(REGISTRY_TRIGGER, &[REGISTRY_FIXED]);
+    assert_eq!(label(&fixed), "unlikely", "{fixed:#?}");
+    let c = conditions(&run(REGISTRY_TRIGGER, &[REGISTRY_BAD]));
+    assert!(
+        c.contains("`names.add('stamp')` dereferences null when `seen` has no entry for key"),
+        "{c}"
+    );
+    assert!(c.contains("`stack.size()` dereferences null"), "{c}");
+}

@@ -377,6 +377,15 @@ impl<'p, 'a> Interp<'p, 'a> {
                 return self.add_error(e, t, args);
             }
         }
+        if let (Some(t), Some(k), "put", 0) = (target, args.first(), lname.as_str(), self.dead) {
+            let squash = |s: String| -> String {
+                s.split_whitespace()
+                    .collect::<String>()
+                    .to_ascii_lowercase()
+            };
+            self.put_keys
+                .insert((squash(self.src(t)), squash(self.src(k))));
+        }
         let Some(t) = target else {
             let argv: Vec<Val> = args.iter().map(|a| self.eval(a)).collect();
             if lname == "this" || lname == "super" {
@@ -678,6 +687,19 @@ impl<'p, 'a> Interp<'p, 'a> {
                     "no record type {key} exists{obj} (or it is inactive)"
                 ))));
             }
+        }
+        let squash = |s: String| -> String {
+            s.split_whitespace()
+                .collect::<String>()
+                .to_ascii_lowercase()
+        };
+        let pair = (squash(self.src(t)), squash(key.clone()));
+        let checked = self.guards.iter().any(|g| {
+            g.required
+                && squash(g.cond.clone()).contains(&format!("{}.containskey({})", pair.0, pair.1))
+        });
+        if self.put_keys.contains(&pair) || checked {
+            return None;
         }
         let ty = self.static_type_of(t)?;
         if ty.is("Map") && self.sobject_element(t).is_none() {

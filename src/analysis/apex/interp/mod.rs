@@ -20,6 +20,8 @@ const MAX_EVIDENCE: usize = 60;
 const MAX_NEST: u32 = 160;
 /// Longest text value the interpreter builds by concatenation.
 const MAX_TEXT: usize = 20_000;
+/// The condition of the guard that stands for "an earlier return or throw was not taken".
+const CONTINUES: &str = "execution continues past this statement";
 
 mod builtins;
 mod calls;
@@ -140,6 +142,9 @@ struct Interp<'p, 'a> {
     /// Objects seen used as custom settings (`X__c.getInstance()`, `getValues`, `getOrgDefaults`),
     /// lower case.
     settings: BTreeSet<String>,
+    /// `(map, key)` source texts (white space removed) of every `map.put(key, …)` run so far:
+    /// `map.get(key)` then finds its entry.
+    put_keys: BTreeSet<(String, String)>,
     sites: Vec<RawSite>,
     unseen: Vec<String>,
     dead: u32,
@@ -165,6 +170,7 @@ impl<'p, 'a> Interp<'p, 'a> {
             statics_inited: BTreeSet::new(),
             overlay: BTreeMap::new(),
             settings: BTreeSet::new(),
+            put_keys: BTreeSet::new(),
             sites: Vec::new(),
             unseen: Vec::new(),
             dead: 0,
@@ -329,11 +335,20 @@ impl<'p, 'a> Interp<'p, 'a> {
         let base = squash(&self.src(e));
         let want = format!("{base}!=null");
         let is_null = format!("{base}==null");
+        let excluded = |c: &str, negated: bool| {
+            // `x != null` true, or `x == null` (alone or as one side of `||`) false.
+            (!negated && c.contains(&want)) || (negated && c.split("||").any(|p| p == is_null))
+        };
         self.guards.iter().any(|g| {
-            let c = squash(&g.cond);
-            // `x != null` required true, or `x == null` (alone or as one side of `||`) false.
-            (g.required && c.contains(&want))
-                || (!g.required && c.split("||").any(|part| part == is_null))
+            if g.cond == CONTINUES {
+                // Past `if (x == null || …) return;`: the exit condition was false.
+                let mut parts = g.why.splitn(3, '`');
+                let (_, Some(c), Some(rest)) = (parts.next(), parts.next(), parts.next()) else {
+                    return false;
+                };
+                return excluded(&squash(c), rest.starts_with(" is false"));
+            }
+            excluded(&squash(&g.cond), !g.required)
         })
     }
 

@@ -39,13 +39,7 @@ impl<'p, 'a> Interp<'p, 'a> {
                             .exit_why
                             .take()
                             .unwrap_or_else(|| "an earlier return or throw is not taken".into());
-                        self.push_guard(
-                            s.line,
-                            "execution continues past this statement".into(),
-                            true,
-                            GuardValue::Unknown,
-                            why,
-                        );
+                        self.push_guard(s.line, CONTINUES.into(), true, GuardValue::Unknown, why);
                     }
                 }
             }
