@@ -11,6 +11,16 @@
 //   /large/   10,000 elements, 200 inline scripts (~2.5 KB of ordinary code each), one
 //             Messaging for Web snippet and its loader
 //   /twenty/  20 copies of the snippet (20 deployments), each with its loader
+//   worst shapes within the collector's caps (crates/page-wasm: 5,000 scripts, 16 MB of inline
+//   text, 512 KB per script), as in examples/page_scan_bench.rs:
+//   /wrapper-runs/   32 scripts of 512 KB of `initEmbeddedMessaging();`
+//   /init-calls/     32 scripts of 512 KB of bare init calls
+//   /snippet-copies/ 32 scripts of 512 KB of whole snippets
+//   /huge-scripts/   32 scripts of 512 KB of ordinary code, a snippet at the very end
+//   /many-scripts/   5,000 scripts of 3.3 KB of ordinary code, a snippet in the last one
+//   /multi-byte/     32 scripts of 512 KB of non-ASCII strings, identifiers and init calls
+//   /onload-runs/    500 loader tags whose onload attributes hold 32 KB of wrapper runs
+//   (--pages a,b picks pages by name; --runs N applies to all)
 //   /requests/ 1,000 requests (40 batches of 25 fetches) and a snippet: loaded --runs times
 //             without and then with watch mode on for the site, to show what the recorder
 //             costs a page (the page's own time to its last request) and the scan time with
@@ -68,7 +78,45 @@ function requestsPage() {
 </body></html>`;
 }
 
-const PAGES = { large: largePage(), twenty: twentyPage() };
+const SCRIPT_CAP = 512 * 1024;
+const PAGE_CAP = 16 * 1024 * 1024;
+const fill = (unit, cap) => unit.repeat(Math.floor(cap / unit.length));
+const SNIPPET_JS = (dep) => `function initEmbeddedMessaging(){try{embeddedservice_bootstrap.settings.language='en_US';embeddedservice_bootstrap.init('00DHu00000abcde','${dep}','https://acme.my.site.com/ESW${dep}1712345678901',{scrt2URL:'https://acme.my.salesforce-scrt.com'})}catch(e){}}`;
+const CALL = "embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://acme.my.site.com/ESWWeb_Chat1712345678901',{scrt2URL:'https://acme.my.salesforce-scrt.com'});\n";
+
+/** A page of as many copies of `text` (one script each) as the inline budget holds. `</` never
+ * occurs in the generated text, so it cannot close the script element early. */
+function pageOf(title, text, count = Math.floor(PAGE_CAP / text.length)) {
+  const one = `<script>${text}</script>`;
+  return `<!doctype html><html><head><meta charset="utf-8"><title>bench: ${title}</title></head>
+<body><h1>${title}</h1>${one.repeat(count)}</body></html>`;
+}
+
+function worstPages() {
+  const filler0 = filler(0);
+  const huge = fill(filler0, SCRIPT_CAP - 400) + SNIPPET_JS('Web_Chat');
+  const manyText = filler(1) + filler(2).slice(0, 800);
+  const many = `<!doctype html><html><head><meta charset="utf-8"><title>bench: many scripts</title></head><body>`
+    + `<script>${manyText}</script>`.repeat(4999) + `<script>${manyText}${SNIPPET_JS('Web_Chat')}</script></body></html>`;
+  const onloadTags = [];
+  for (let i = 0; i < 500; i++) {
+    onloadTags.push(`<script src="/ESWWeb_Chat1712345678901/assets/js/bootstrap.min.js?${i}" onload="${fill('initEmbeddedMessaging();', 32768)}"></script>`);
+  }
+  return {
+    'wrapper-runs': pageOf('wrapper runs', fill('initEmbeddedMessaging();\n', SCRIPT_CAP)),
+    'init-calls': pageOf('init calls', fill(CALL, SCRIPT_CAP)),
+    'snippet-copies': pageOf('snippet copies', fill(`${SNIPPET_JS('Web_Chat')}\n`, SCRIPT_CAP)),
+    'huge-scripts': pageOf('huge scripts', huge),
+    'many-scripts': many,
+    'multi-byte': pageOf('multi-byte', fill("var 名前='ÉéЖж漢字🙂';embeddedservice_bootstrap.init('00DHu00000abcdé','Wéb_Chat','https://acme.my.site.com/ESWWeb_Chat1712345678901',{scrt2URL:'https://acme.my.salesforce-scrt.com'});/* ü */\n", SCRIPT_CAP / 2)),
+    'onload-runs': `<!doctype html><html><head><meta charset="utf-8"><title>bench: onload runs</title></head><body>${onloadTags.join('\n')}</body></html>`,
+  };
+}
+
+const ALL_PAGES = { large: largePage(), twenty: twentyPage(), ...worstPages() };
+const PICK = opt('pages', '').split(',').filter(Boolean);
+const PAGES = Object.fromEntries(Object.entries(ALL_PAGES).filter(([k]) => PICK.length === 0 || PICK.includes(k)));
+const WATCH = !args.includes('--no-watch');
 const WATCH_PAGE = requestsPage();
 
 async function serve() {
@@ -89,7 +137,7 @@ async function serve() {
       res.end(WATCH_PAGE);
       return;
     }
-    const m = /^\/([a-z]+)\/$/.exec(url.pathname);
+    const m = /^\/([a-z-]+)\/$/.exec(url.pathname);
     if (!m || !PAGES[m[1]]) {
       res.writeHead(404);
       res.end();
@@ -142,7 +190,8 @@ async function main() {
             }
             const s = report.stats;
             console.log(`${browser} /${name}/: ${s.scripts} scripts, ${Math.round(s.inlineBytes / 1024)} KB inline, `
-              + `${report.findings.length} findings; scan ms first ${fmt(runs[0])}, median ${fmt(median(runs))}, `
+              + `${s.initCallsSeen ?? '?'} init calls, ${s.wrapperRunsSeen ?? '?'} wrapper runs, `
+              + `${report.findings.length} findings, ${Math.round(JSON.stringify(report).length / 1024)} KB report; scan ms first ${fmt(runs[0])}, median ${fmt(median(runs))}, `
               + `min ${fmt(Math.min(...runs))}, max ${fmt(Math.max(...runs))} over ${RUNS} runs`);
           } finally {
             await popup.close();
@@ -151,7 +200,7 @@ async function main() {
       } finally {
         await driver.close();
       }
-      await benchWatch(browser, server);
+      if (WATCH) await benchWatch(browser, server);
     }
   } finally {
     await server.close();

@@ -3,7 +3,9 @@
 //! URL, on the page and in a same-origin frame, so the loader classifier, the wrapper-run
 //! reader, the duplicate classification and the lifecycle reader see it too. It is also read
 //! as a watch-mode record (JSON) and used as every text of one (request URL, CSP report,
-//! widget event, loader console line).
+//! widget event, loader console line). Beyond not panicking: every call's line is that of a
+//! plain count of newlines, and the text pasted many times gives findings whose evidence stays
+//! bounded (lists are capped with "and N more", whatever the page holds).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -16,7 +18,10 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let _ = read_script(text);
+    for c in read_script(text).calls {
+        let before = text.get(..c.offset).expect("a call starts on a char boundary");
+        assert_eq!(c.line as usize, 1 + before.matches('\n').count());
+    }
     let flags = data.first().copied().unwrap_or(0);
     let mut ev = PageEvidence {
         url: "https://www.example.com/".into(),
@@ -105,4 +110,23 @@ fuzz_target!(|data: &[u8]| {
     }
     let report = analyze(&ev);
     let _ = messaging_doctor::report::diagnose(Some(&report));
+
+    // Many copies, in many scripts: evidence per finding stays bounded.
+    let copies = 1 + usize::from(flags >> 3) * 8;
+    let many = PageEvidence {
+        url: "https://www.example.com/".into(),
+        scripts: (0..copies as u32)
+            .map(|i| ScriptEvidence {
+                index: i + 1,
+                inline: Some(text.repeat(4)),
+                src: Some(text.to_string()),
+                onload: Some(text.to_string()),
+                ..Default::default()
+            })
+            .collect(),
+        ..Default::default()
+    };
+    for f in analyze(&many).findings {
+        assert!(f.evidence.len() <= 80, "{}: {} evidence lines", f.code, f.evidence.len());
+    }
 });

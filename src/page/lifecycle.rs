@@ -366,13 +366,31 @@ fn stage(ev: &PageEvidence, doc: WidgetDoc<'_>, t: &[TimelineEntry]) -> Stage {
     Stage::StalledBeforeReady { missing }
 }
 
+/// Most widget requests listed in a finding: the first ones (the start-up) and the last ones
+/// (where it stopped); a page that sends thousands gets "and N more" between them.
+const TIMELINE_HEAD: usize = 30;
+const TIMELINE_TAIL: usize = 10;
+
 fn timeline_evidence(f: Finding, t: &[TimelineEntry]) -> Finding {
-    t.iter().fold(f, |f, e| {
+    let line = |f: Finding, e: &TimelineEntry| {
         f.with_evidence(Evidence::new(
             format!("Request: {}", e.step.label()),
             e.describe(),
         ))
-    })
+    };
+    if t.len() <= TIMELINE_HEAD + TIMELINE_TAIL {
+        return t.iter().fold(f, line);
+    }
+    let (head, rest) = t.split_at(TIMELINE_HEAD);
+    let tail = &rest[rest.len() - TIMELINE_TAIL..];
+    let f = head.iter().fold(f, line).with_evidence(Evidence::new(
+        "Requests",
+        format!(
+            "and {} more widget requests (not listed)",
+            rest.len() - TIMELINE_TAIL
+        ),
+    ));
+    tail.iter().fold(f, line)
 }
 
 /// The finding for a stage, with the timeline as evidence. `Healthy` and `Starting` give an

@@ -4,12 +4,14 @@
 //! in document order, resource timing entries, widget DOM markers). Output is a [`PageReport`]:
 //! the loaders and init calls found, grouped by deployment, and the page findings.
 
+mod inventory;
 pub mod lifecycle;
 pub mod sanity;
 pub mod snippet;
 pub mod watch;
 
 use crate::finding::{Evidence, Finding, Severity};
+use inventory::{Doc, Inventory, ReadBudget, Seen};
 use serde::{Deserialize, Serialize};
 use snippet::{Family, InitCall};
 pub use watch::{ConsoleLine, LoadError, WatchCsp, WatchEvidence, WatchStats, WidgetEvent};
@@ -244,6 +246,15 @@ pub struct ScanStats {
     /// Frames seen (same-origin ones were read too).
     #[serde(default)]
     pub frames: u32,
+    /// Loaders, init calls and runs of `initEmbeddedMessaging` on the page. The report lists
+    /// the first few hundred of each (and any later one that changes a conclusion); these are
+    /// the counts of all of them.
+    #[serde(default)]
+    pub loaders_seen: u32,
+    #[serde(default)]
+    pub init_calls_seen: u32,
+    #[serde(default)]
+    pub wrapper_runs_seen: u32,
     /// What watch mode recorded, when it was on (absent otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watch: Option<WatchStats>,
@@ -303,104 +314,6 @@ fn script_position(index: u32, in_head: bool, frame: Option<&str>) -> String {
 /// The tag of the Experience Cloud component's element.
 pub const EXPERIENCE_COMPONENT_TAG: &str = "experience_messaging-embedded-messaging";
 
-/// One document of the page: the page itself or a same-origin frame.
-struct Doc<'a> {
-    frame: Option<String>,
-    scripts: &'a [ScriptEvidence],
-    resources: &'a [ResourceEvidence],
-    dom: &'a DomEvidence,
-}
-
-/// What the documents hold, in document order.
-#[derive(Default)]
-struct Inventory {
-    loaders: Vec<Loader>,
-    inits: Vec<LocatedInit>,
-    wrapper_runs: Vec<WrapperRun>,
-    inline_bytes: u64,
-}
-
-impl Inventory {
-    fn read(&mut self, doc: &Doc<'_>) {
-        let frame = doc.frame.as_deref();
-        for s in doc.scripts {
-            let place = script_position(s.index, s.in_head, frame);
-            if let Some(src) = &s.src {
-                if let Some(family) = classify_loader(src) {
-                    self.loaders.push(Loader {
-                        family,
-                        url: src.clone(),
-                        origin: place.clone(),
-                    });
-                }
-            }
-            if let Some(onload) = &s.onload {
-                let runs = snippet::read_script(onload).wrapper_runs.len();
-                for _ in 0..runs {
-                    let location = format!("onload attribute of {place}");
-                    self.wrapper_runs.push(WrapperRun {
-                        source: location.clone(),
-                        location,
-                    });
-                }
-            }
-            if let Some(text) = &s.inline {
-                self.inline_bytes += text.len() as u64;
-                let read = snippet::read_script(text);
-                for line in read.wrapper_runs {
-                    self.wrapper_runs.push(WrapperRun {
-                        location: format!("{place}, line {line}"),
-                        source: place.clone(),
-                    });
-                }
-                for call in read.calls {
-                    self.inits.push(LocatedInit {
-                        script_index: s.index,
-                        in_head: s.in_head,
-                        frame: doc.frame.clone(),
-                        call,
-                    });
-                }
-            }
-        }
-        // A loader the browser fetched whose element is gone (tag managers remove theirs).
-        for r in doc.resources {
-            if let Some(family) = classify_loader(&r.url) {
-                if !self.loaders.iter().any(|l| l.url == r.url) {
-                    let mut origin =
-                        "fetched by the page (resource timing); no <script> element now"
-                            .to_string();
-                    if let Some(frame) = frame {
-                        origin = format!(
-                            "fetched by {frame} (resource timing); no <script> element now"
-                        );
-                    }
-                    self.loaders.push(Loader {
-                        family,
-                        url: r.url.clone(),
-                        origin,
-                    });
-                }
-            }
-        }
-        for n in 1..=doc.dom.experience_components {
-            self.loaders.push(Loader {
-                family: Family::ExperienceComponent,
-                url: format!("<{EXPERIENCE_COMPONENT_TAG}> element"),
-                origin: match frame {
-                    Some(f) => format!("component #{n} in {f}"),
-                    None => format!("component #{n} on the page"),
-                },
-            });
-        }
-    }
-
-    fn has_messaging(&self) -> bool {
-        self.loaders.iter().any(|l| l.family.is_messaging())
-            || self.inits.iter().any(|i| i.call.family.is_messaging())
-    }
-}
-
 /// Runs every page check over the evidence.
 pub fn analyze(ev: &PageEvidence) -> PageReport {
     // The page's own request history: with watch mode, the browser's buffer and the recording
@@ -412,8 +325,9 @@ pub fn analyze(ev: &PageEvidence) -> PageReport {
         resources: &resources,
         dom: &ev.dom,
     };
+    let mut budget = ReadBudget::default();
     let mut inv = Inventory::default();
-    inv.read(&main);
+    inv.read(&main, &mut budget);
     // The document whose widget the life cycle follows: the page's own, or else the first
     // same-origin frame that carries Messaging for Web.
     let mut widget_doc: Option<(&FrameEvidence, Inventory)> = None;
@@ -426,26 +340,28 @@ pub fn analyze(ev: &PageEvidence) -> PageReport {
             dom: &f.dom,
         };
         let mut own = Inventory::default();
-        own.read(&doc);
-        inv.read(&doc);
+        own.read(&doc, &mut budget);
+        inv.absorb(&own);
         if !page_has_widget && widget_doc.is_none() && own.has_messaging() {
             widget_doc = Some((f, own));
         }
     }
+    let seen = inv.seen;
     let Inventory {
         loaders,
         inits: init_calls,
         wrapper_runs,
         inline_bytes,
+        ..
     } = inv;
 
     let mut findings = Vec::new();
     if loaders.is_empty() && init_calls.is_empty() {
         findings.push(no_widget_finding(ev));
     } else {
-        findings.extend(inventory_findings(ev, &loaders, &init_calls));
+        findings.extend(inventory_findings(ev, &loaders, &init_calls, &seen));
         match (
-            duplicate_finding(&loaders, &init_calls, &wrapper_runs),
+            duplicate_finding(&loaders, &init_calls, &wrapper_runs, &seen),
             &ev.watch,
         ) {
             (Some(f), Some(w)) => findings.push(watch::ran_evidence(f, w)),
@@ -455,11 +371,7 @@ pub fn analyze(ev: &PageEvidence) -> PageReport {
             }
             (None, None) => {}
         }
-        findings.extend(
-            init_calls
-                .iter()
-                .filter_map(|i| sanity::finding_for(&i.call, &i.location())),
-        );
+        findings.extend(snippet_problems(&init_calls));
     }
     // The watch record is the page's: it speaks for the widget only when the page itself
     // carries it (a frame has its own clock, events and console).
@@ -485,14 +397,25 @@ pub fn analyze(ev: &PageEvidence) -> PageReport {
         }
         findings.push(lifecycle::finding_for_in(stage, &timeline, ev, doc.watch));
     }
-    if ev.truncated {
-        findings.push(Finding::new(
+    let truncated = ev.truncated || budget.cut;
+    if truncated {
+        let mut f = Finding::new(
             "page/scan-truncated",
             Severity::Info,
             "Part of the page was too large to scan",
             "The page has more script text than Messaging Doctor reads in one pass, so a snippet \
              near the end of a very large page may have been missed.",
-        ));
+        );
+        if budget.cut {
+            f = f.with_evidence(Evidence::new(
+                "Not read",
+                format!(
+                    "scripts that name a chat function beyond the first {} KB of such text",
+                    inventory::MAX_READ_BYTES / 1024
+                ),
+            ));
+        }
+        findings.push(f);
     }
     findings.extend(watch::recorded_finding(ev));
 
@@ -512,8 +435,11 @@ pub fn analyze(ev: &PageEvidence) -> PageReport {
                     .sum::<u32>(),
             inline_bytes,
             resources: resources.len() as u32,
-            truncated: ev.truncated,
+            truncated,
             frames: ev.frames.len() as u32,
+            loaders_seen: count32(seen.loaders_total()),
+            init_calls_seen: count32(seen.inits_total()),
+            wrapper_runs_seen: count32(seen.wrapper_runs),
             watch: match (&ev.watch, &ev.watch_unreadable) {
                 (Some(w), _) => Some(w.stats()),
                 (None, Some(_)) => Some(WatchStats {
@@ -524,6 +450,50 @@ pub fn analyze(ev: &PageEvidence) -> PageReport {
             },
         },
     }
+}
+
+/// Most `page/invalid-snippet` findings (one per distinct init call with problems).
+const INVALID_SNIPPETS_LISTED: usize = 10;
+
+/// A `page/invalid-snippet` finding per distinct init call with problems (an identical copy
+/// says the same thing), the first few only; the last one says how many more there are.
+fn snippet_problems(inits: &[LocatedInit]) -> Vec<Finding> {
+    // The inventory keeps a few hundred calls at most, so a list is enough here.
+    let mut checked: Vec<&InitCall> = Vec::new();
+    let mut out: Vec<Finding> = Vec::new();
+    let mut more = 0usize;
+    for i in inits {
+        let c = &i.call;
+        let same = |d: &&InitCall| {
+            d.family == c.family
+                && d.org_id == c.org_id
+                && d.deployment == c.deployment
+                && d.site_url == c.site_url
+                && d.scrt2_url == c.scrt2_url
+                && d.dynamic_args == c.dynamic_args
+        };
+        if checked.iter().any(same) {
+            continue;
+        }
+        checked.push(c);
+        let Some(f) = sanity::finding_for(c, &i.location()) else {
+            continue;
+        };
+        if out.len() < INVALID_SNIPPETS_LISTED {
+            out.push(f);
+        } else {
+            more += 1;
+        }
+    }
+    if more > 0 {
+        if let Some(last) = out.pop() {
+            out.push(last.with_evidence(Evidence::new(
+                "Other init calls with values that cannot work",
+                format!("and {more} more (not listed)"),
+            )));
+        }
+    }
+    out
 }
 
 /// Facts §2: when the widget still started despite a duplicate snippet, the duplicate is a
@@ -615,31 +585,55 @@ pub(crate) fn describe_call(c: &InitCall) -> String {
     }
 }
 
+/// Most evidence lines of one kind (loaders, init calls, wrapper runs, requests) in one
+/// finding; the rest are one "and N more" line. A page decides how many there are.
+pub const EVIDENCE_LISTED: usize = 20;
+
+/// The "and N more" line after `listed` of `total` items of one kind.
+fn and_more(f: Finding, label: &str, listed: usize, total: usize) -> Finding {
+    if total > listed {
+        f.with_evidence(Evidence::new(
+            label,
+            format!("and {} more (not listed)", total - listed),
+        ))
+    } else {
+        f
+    }
+}
+
+fn count32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
 fn inventory_findings(
     ev: &PageEvidence,
     loaders: &[Loader],
     inits: &[LocatedInit],
+    seen: &Seen,
 ) -> Vec<Finding> {
+    let (n_loaders, n_inits) = (seen.loaders_total(), seen.inits_total());
     let mut f = Finding::new(
         "page/snippet-found",
         Severity::Ok,
         format!(
             "Chat code found: {} loader script{}, {} init call{}",
-            loaders.len(),
-            if loaders.len() == 1 { "" } else { "s" },
-            inits.len(),
-            if inits.len() == 1 { "" } else { "s" }
+            n_loaders,
+            if n_loaders == 1 { "" } else { "s" },
+            n_inits,
+            if n_inits == 1 { "" } else { "s" }
         ),
         "Messaging Doctor read the chat code on this page; each copy is listed as evidence.",
     );
-    for l in loaders {
+    for l in loaders.iter().take(EVIDENCE_LISTED) {
         f = f.with_evidence(
             Evidence::new(format!("Loader ({})", l.family.label()), &l.url).at(&l.origin),
         );
     }
-    for i in inits {
+    f = and_more(f, "Loaders", loaders.len().min(EVIDENCE_LISTED), n_loaders);
+    for i in inits.iter().take(EVIDENCE_LISTED) {
         f = f.with_evidence(Evidence::new("Init call", describe_call(&i.call)).at(i.location()));
     }
+    f = and_more(f, "Init calls", inits.len().min(EVIDENCE_LISTED), n_inits);
     if menu_loads_messaging(loaders, inits) {
         f = f.with_evidence(Evidence::new(
             "Channel Menu",
@@ -739,42 +733,38 @@ pub fn classify_duplicates(
     if !explained {
         if web_loaders.len() > 1 {
             kinds.push(DuplicateKind::SameSnippetTwice);
-        } else if init_sources(&web_inits) > 1 || wrapper_sources(wrapper_runs) > 1 {
+        } else if several_init_sources(&web_inits) || several_wrapper_sources(wrapper_runs) {
             kinds.push(DuplicateKind::InitCalledTwice);
         }
     }
     kinds
 }
 
-/// How many different scripts or `onload` attributes run the wrapper. Two runs in one script
+/// Whether more than one script or `onload` attribute runs the wrapper. Two runs in one script
 /// are often alternatives (`if (document.readyState === 'complete') initEmbeddedMessaging();
 /// else addEventListener('load', initEmbeddedMessaging)`), so they count once.
-fn wrapper_sources(runs: &[WrapperRun]) -> usize {
-    let mut seen: Vec<&str> = Vec::new();
-    for r in runs {
-        if !seen.contains(&r.source.as_str()) {
-            seen.push(&r.source);
-        }
-    }
-    seen.len()
+fn several_wrapper_sources(runs: &[WrapperRun]) -> bool {
+    runs.split_first()
+        .is_some_and(|(first, rest)| rest.iter().any(|r| r.source != first.source))
 }
 
-/// How many different scripts hold init calls (two calls in one script may be alternatives).
-fn init_sources(inits: &[&LocatedInit]) -> usize {
-    let mut seen: Vec<(u32, Option<&str>)> = Vec::new();
-    for i in inits {
-        let key = (i.script_index, i.frame.as_deref());
-        if !seen.contains(&key) {
-            seen.push(key);
-        }
-    }
-    seen.len()
+/// Whether init calls are in more than one script (two calls in one script may be
+/// alternatives).
+fn several_init_sources(inits: &[&LocatedInit]) -> bool {
+    let key = |i: &LocatedInit| (i.script_index, i.frame.clone());
+    inits
+        .split_first()
+        .is_some_and(|(first, rest)| rest.iter().any(|i| key(i) != key(first)))
 }
+
+/// Most deployment names in a finding's title.
+const NAMES_IN_TITLE: usize = 5;
 
 fn duplicate_finding(
     loaders: &[Loader],
     inits: &[LocatedInit],
     wrapper_runs: &[WrapperRun],
+    seen: &Seen,
 ) -> Option<Finding> {
     let kinds = classify_duplicates(loaders, inits, wrapper_runs);
     let first = *kinds.first()?;
@@ -790,6 +780,11 @@ fn duplicate_finding(
         .collect();
     deployments.sort();
     deployments.dedup();
+    if deployments.len() > NAMES_IN_TITLE {
+        let more = deployments.len() - NAMES_IN_TITLE;
+        deployments.truncate(NAMES_IN_TITLE);
+        deployments.push(format!("and {more} more"));
+    }
     let title = match first {
         DuplicateKind::V1AndV2 => {
             "Both the Messaging for Web (v1) and the Enhanced Chat v2 snippet are on this page"
@@ -832,9 +827,12 @@ fn duplicate_finding(
     }
     let mut f = Finding::new("page/duplicate-snippet", Severity::Error, title, message);
     let legacy = kinds.contains(&DuplicateKind::LegacyAndMessaging);
+    let listed = |family: Family| family.is_messaging() || legacy && family == Family::LegacyChat;
+    let mut shown = 0;
     for l in loaders
         .iter()
-        .filter(|l| l.family.is_messaging() || legacy && l.family == Family::LegacyChat)
+        .filter(|l| listed(l.family))
+        .take(EVIDENCE_LISTED)
     {
         let label = match l.family {
             Family::ExperienceComponent => "Embedded Messaging component",
@@ -842,18 +840,30 @@ fn duplicate_finding(
             _ => "Loader",
         };
         f = f.with_evidence(Evidence::new(label, &l.url).at(&l.origin));
+        shown += 1;
     }
+    f = and_more(f, "Loaders", shown, seen.loaders_of(listed));
+    shown = 0;
     for i in inits
         .iter()
-        .filter(|i| i.call.family.is_messaging() || legacy && i.call.family == Family::LegacyChat)
+        .filter(|i| listed(i.call.family))
+        .take(EVIDENCE_LISTED)
     {
         f = f.with_evidence(Evidence::new("Init call", describe_call(&i.call)).at(i.location()));
+        shown += 1;
     }
+    f = and_more(f, "Init calls", shown, seen.inits_of(listed));
     if kinds.contains(&DuplicateKind::InitCalledTwice) {
-        for r in wrapper_runs {
+        for r in wrapper_runs.iter().take(EVIDENCE_LISTED) {
             f = f
                 .with_evidence(Evidence::new("Runs initEmbeddedMessaging", "here").at(&r.location));
         }
+        f = and_more(
+            f,
+            "Runs initEmbeddedMessaging",
+            wrapper_runs.len().min(EVIDENCE_LISTED),
+            seen.wrapper_runs,
+        );
     }
     for k in &kinds {
         f = match k {
@@ -1096,19 +1106,26 @@ mod tests {
 
     fn kinds(ev: &PageEvidence) -> Vec<DuplicateKind> {
         let mut inv = Inventory::default();
-        inv.read(&Doc {
-            frame: None,
-            scripts: &ev.scripts,
-            resources: &ev.resources,
-            dom: &ev.dom,
-        });
+        let mut budget = ReadBudget::default();
+        inv.read(
+            &Doc {
+                frame: None,
+                scripts: &ev.scripts,
+                resources: &ev.resources,
+                dom: &ev.dom,
+            },
+            &mut budget,
+        );
         for f in ev.frames.iter().filter(|f| f.inspectable) {
-            inv.read(&Doc {
-                frame: Some(f.label()),
-                scripts: &f.scripts,
-                resources: &f.resources,
-                dom: &f.dom,
-            });
+            inv.read(
+                &Doc {
+                    frame: Some(f.label()),
+                    scripts: &f.scripts,
+                    resources: &f.resources,
+                    dom: &f.dom,
+                },
+                &mut budget,
+            );
         }
         classify_duplicates(&inv.loaders, &inv.inits, &inv.wrapper_runs)
     }

@@ -82,7 +82,9 @@ pub struct InitCall {
 #[derive(Debug, Clone, PartialEq)]
 enum Tok<'a> {
     Ident(&'a str),
-    Str(String),
+    /// A plain string literal, as written (quotes included): decoded with [`decode`] only when
+    /// it is an argument, so the many literals of ordinary code cost no allocation.
+    Str(&'a str),
     Punct(char),
     Other,
 }
@@ -123,11 +125,12 @@ fn tokenize(src: &str) -> Vec<Token<'_>> {
         }
         let start = i;
         if c == b'"' || c == b'\'' || c == b'`' {
-            let (val, end) = read_string(src, i);
+            let (plain, end) = read_string(src, i, None);
             out.push(Token {
-                tok: match val {
-                    Some(v) => Tok::Str(v),
-                    None => Tok::Other,
+                tok: if plain {
+                    Tok::Str(src.get(start..end).unwrap_or(""))
+                } else {
+                    Tok::Other
                 },
                 start,
                 end,
@@ -215,22 +218,34 @@ fn skip_regex(b: &[u8], mut i: usize) -> usize {
     b.len()
 }
 
-/// Reads a string literal starting at `start` (the quote). Returns its value when it is a plain
-/// literal (template literals with `${` are not), and the offset just past it.
-fn read_string(src: &str, start: usize) -> (Option<String>, usize) {
+/// The value of a plain string literal token (see [`Tok::Str`]).
+fn decode(literal: &str) -> String {
+    let mut val = String::new();
+    read_string(literal, 0, Some(&mut val));
+    val
+}
+
+/// Reads a string literal starting at `start` (the quote). Returns whether it is a plain,
+/// terminated literal (template literals with `${` are not), and the offset just past it; its
+/// value goes to `val` when one is given (scanning alone allocates nothing).
+fn read_string(src: &str, start: usize, mut val: Option<&mut String>) -> (bool, usize) {
     let b = src.as_bytes();
     let quote = b[start];
-    let mut val = String::new();
+    let mut push = |ch: char| {
+        if let Some(v) = val.as_deref_mut() {
+            v.push(ch);
+        }
+    };
     let mut plain = true;
     let mut i = start + 1;
     while i < b.len() {
         let c = b[i];
         if c == quote {
-            return (plain.then_some(val), i + 1);
+            return (plain, i + 1);
         }
         if c == b'\n' && quote != b'`' {
             // Unterminated string: stop at end of line.
-            return (None, i);
+            return (false, i);
         }
         if c == b'$' && quote == b'`' && b.get(i + 1) == Some(&b'{') {
             plain = false;
@@ -238,20 +253,20 @@ fn read_string(src: &str, start: usize) -> (Option<String>, usize) {
         if c == b'\\' && i + 1 < b.len() {
             let n = b[i + 1];
             match n {
-                b'n' => val.push('\n'),
-                b't' => val.push('\t'),
-                b'r' => val.push('\r'),
-                b'0' => val.push('\0'),
+                b'n' => push('\n'),
+                b't' => push('\t'),
+                b'r' => push('\r'),
+                b'0' => push('\0'),
                 b'u' | b'x' => {
                     let (ch, used) = read_escape(&src[i + 1..]);
-                    val.push(ch.unwrap_or('\u{fffd}'));
+                    push(ch.unwrap_or('\u{fffd}'));
                     i += 1 + used;
                     continue;
                 }
                 b'\n' => {}
                 _ => {
                     let ch = src[i + 1..].chars().next().unwrap_or('\u{fffd}');
-                    val.push(ch);
+                    push(ch);
                     i += 1 + ch.len_utf8();
                     continue;
                 }
@@ -260,10 +275,10 @@ fn read_string(src: &str, start: usize) -> (Option<String>, usize) {
             continue;
         }
         let ch = src[i..].chars().next().unwrap_or('\u{fffd}');
-        val.push(ch);
+        push(ch);
         i += ch.len_utf8().max(1);
     }
-    (None, b.len())
+    (false, b.len())
 }
 
 /// `s` starts at the `u` or `x` of an escape. Returns the char and the bytes consumed after `\`.
@@ -326,10 +341,33 @@ fn is_ident(t: Option<&Token<'_>>, words: &[&str]) -> bool {
     matches!(t, Some(Token { tok: Tok::Ident(w), .. }) if words.contains(w))
 }
 
+/// The names a script must contain, verbatim, to hold anything [`read_script`] looks for: the
+/// tokenizer reads identifiers as written (no `\u` escapes), so text without any of them has
+/// no init call and no wrapper run, and is not tokenized at all (most of a page's code).
+const NAMES: [&str; 4] = [
+    // (Order matters: the filter below names the one without `mbedded` by its index.)
+    WRAPPER_FUNCTION,
+    "embeddedservice_bootstrap",
+    "agentforce_messaging",
+    "embedded_svc",
+];
+
+/// Whether `src` names anything [`read_script`] looks for; text that does not reads as nothing.
+pub fn mentions_snippet(src: &str) -> bool {
+    // Three of the names share `mbedded`: two searches instead of four on text without any.
+    let maybe = src.contains("mbedded") || src.contains(NAMES[2]);
+    maybe && NAMES.iter().any(|n| src.contains(n))
+}
+
 /// Reads init calls and wrapper runs from one script's text, in one pass of the tokenizer.
+/// Linear in the text: line numbers come from one index of the line starts (see [`Lines`]).
 pub fn read_script(src: &str) -> ScriptRead {
-    let toks = tokenize(src);
     let mut out = ScriptRead::default();
+    if !mentions_snippet(src) {
+        return out;
+    }
+    let toks = tokenize(src);
+    let mut lines = Lines::new(src);
     let mut i = 0;
     while i < toks.len() {
         // `x.embedded_svc.init` where x is not window is someone else's object.
@@ -338,7 +376,7 @@ pub fn read_script(src: &str) -> ScriptRead {
             && !is_ident(toks.get(i - 2), &["window", "self"]);
         if let Tok::Ident(w) = toks[i].tok {
             if w == WRAPPER_FUNCTION && wrapper_run_at(&toks, i) {
-                out.wrapper_runs.push(line_at(src, toks[i].start));
+                out.wrapper_runs.push(lines.at(toks[i].start));
             }
             // `<object> . init (`, or `embedded_svc . menu . init (`, with an optional
             // `window.` prefix before the object.
@@ -356,7 +394,9 @@ pub fn read_script(src: &str) -> ScriptRead {
                 && is_punct(toks.get(at + 3), '(');
             if let (Some(family), true) = (fam, is_call) {
                 let (args, next) = read_args(src, &toks, at + 4);
-                out.calls.push(build_call(family, src, toks[i].start, args));
+                let line = lines.at(toks[i].start);
+                out.calls
+                    .push(build_call(family, toks[i].start, line, args));
                 i = next;
                 continue;
             }
@@ -406,15 +446,38 @@ fn wrapper_run_at(toks: &[Token<'_>], i: usize) -> bool {
     opens_call && (is_punct(next, ')') || is_punct(next, ','))
 }
 
-fn line_at(src: &str, offset: usize) -> u32 {
-    1 + src.as_bytes()[..offset]
-        .iter()
-        .filter(|&&c| c == b'\n')
-        .count() as u32
+/// 1-based line numbers of byte offsets. The newline offsets are found once, on the first
+/// question (a script with no call never pays for them), and each answer is a binary search:
+/// counting from the start for every call made a script of many calls quadratic.
+struct Lines<'a> {
+    src: &'a str,
+    newlines: Option<Vec<usize>>,
 }
 
-fn build_call(family: Family, src: &str, offset: usize, args: Vec<Arg>) -> InitCall {
-    let line = line_at(src, offset);
+impl<'a> Lines<'a> {
+    fn new(src: &'a str) -> Self {
+        Lines {
+            src,
+            newlines: None,
+        }
+    }
+
+    /// The line of `offset` (an offset past the end counts every newline).
+    fn at(&mut self, offset: usize) -> u32 {
+        let src = self.src;
+        let newlines = self.newlines.get_or_insert_with(|| {
+            src.bytes()
+                .enumerate()
+                .filter(|(_, c)| *c == b'\n')
+                .map(|(i, _)| i)
+                .collect()
+        });
+        let before = newlines.partition_point(|&n| n < offset);
+        u32::try_from(before).map_or(u32::MAX, |n| n.saturating_add(1))
+    }
+}
+
+fn build_call(family: Family, offset: usize, line: u32, args: Vec<Arg>) -> InitCall {
     let mut call = InitCall {
         family,
         offset,
@@ -483,7 +546,7 @@ fn read_one_arg(src: &str, toks: &[Token<'_>], start: usize) -> (Arg, usize) {
     let arg = match slice {
         [Token {
             tok: Tok::Str(s), ..
-        }] => Arg::Str(s.clone()),
+        }] => Arg::Str(decode(s)),
         [first, .., last] if first.tok == Tok::Punct('{') && last.tok == Tok::Punct('}') => {
             Arg::Object(read_object(&slice[1..slice.len() - 1]))
         }
@@ -523,7 +586,7 @@ fn read_object(body: &[Token<'_>]) -> Vec<(String, Option<String>)> {
     while i < body.len() {
         let key = match &body[i].tok {
             Tok::Ident(k) => Some(k.to_string()),
-            Tok::Str(k) => Some(k.clone()),
+            Tok::Str(k) => Some(decode(k)),
             _ => None,
         };
         let end = expr_end(body, i);
@@ -532,7 +595,7 @@ fn read_object(body: &[Token<'_>]) -> Vec<(String, Option<String>)> {
                 let value = match &body[i + 2..end] {
                     [Token {
                         tok: Tok::Str(s), ..
-                    }] => Some(s.clone()),
+                    }] => Some(decode(s)),
                     _ => None,
                 };
                 pairs.push((key, value));
@@ -770,5 +833,122 @@ mod tests {
         for (src, want) in rows {
             assert_eq!(read_script(src).wrapper_runs, *want, "{src}");
         }
+    }
+}
+
+/// Multi-byte text cut at every offset, and script text of many calls: the reader never
+/// panics and its line numbers are those of a plain count.
+#[cfg(test)]
+mod bounds {
+    use super::*;
+
+    /// Small deterministic generator (no dependency): xorshift.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+            from[(self.next() % from.len() as u64) as usize]
+        }
+    }
+
+    const PIECES: &[&str] = &[
+        "embeddedservice_bootstrap.init(",
+        "agentforce_messaging.init(",
+        "embedded_svc.menu.init(",
+        "initEmbeddedMessaging",
+        "(",
+        ")",
+        ",",
+        "{",
+        "}",
+        "'",
+        "\"",
+        "`",
+        "${",
+        "\\",
+        "\\u{",
+        "\\x",
+        "/",
+        "/*",
+        "*/",
+        "//",
+        "\n",
+        " ",
+        "é",
+        "漢",
+        "🙂",
+        "\u{360}",
+        "'00DHu00000abcdé'",
+        "scrt2URL:",
+        "=",
+        "onload",
+        "window.",
+        "a",
+        "1",
+    ];
+
+    fn plain_line(src: &str, offset: usize) -> u32 {
+        1 + src.as_bytes()[..offset]
+            .iter()
+            .filter(|&&c| c == b'\n')
+            .count() as u32
+    }
+
+    fn check(src: &str) {
+        let read = read_script(src);
+        for c in &read.calls {
+            assert!(src.is_char_boundary(c.offset), "{src:?}");
+            assert_eq!(c.line, plain_line(src, c.offset), "{src:?}");
+        }
+    }
+
+    #[test]
+    fn multi_byte_text_at_every_cut_never_panics() {
+        let base = "é embeddedservice_bootstrap.init('00DHu00000abcdé','Wéb_Chat','https://acmé.my.site.com/ESW',{scrt2URL:'https://ü.my.salesforce-scrt.com'}); /* 漢字 */ initEmbeddedMessaging(); `🙂${x}` '\\u{1F642}\\xé'";
+        for (cut, _) in base.char_indices() {
+            check(&base[..cut]);
+            check(&base[cut..]);
+        }
+    }
+
+    #[test]
+    fn random_scripts_of_hostile_pieces_never_panic() {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        for _ in 0..3_000 {
+            let n = (rng.next() % 40) as usize;
+            let src: String = (0..n).map(|_| rng.pick(PIECES)).collect();
+            check(&src);
+            let _ = find_init_calls(&src);
+        }
+    }
+
+    #[test]
+    fn the_last_call_of_a_long_script_has_its_own_line() {
+        let call = "embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://acme.my.site.com/ESW',{scrt2URL:'https://acme.my.salesforce-scrt.com'});\n";
+        let n = 512 * 1024 / call.len();
+        let src = call.repeat(n);
+        let read = read_script(&src);
+        assert_eq!(read.calls.len(), n);
+        assert_eq!(read.calls.last().map(|c| c.line), Some(n as u32));
+        let runs = "initEmbeddedMessaging();\n".repeat(20_000);
+        let read = read_script(&runs);
+        assert_eq!(read.wrapper_runs.len(), 20_000);
+        assert_eq!(read.wrapper_runs.last(), Some(&20_000));
+    }
+
+    #[test]
+    fn text_without_a_snippet_name_reads_as_nothing() {
+        assert_eq!(
+            read_script("var a = init('x'); b.init(1);"),
+            ScriptRead::default()
+        );
+        // One name anywhere makes the whole script read.
+        let c = find_init_calls("/* embedded_svc */ embeddedservice_bootstrap.init('a')");
+        assert_eq!(c.len(), 1);
     }
 }

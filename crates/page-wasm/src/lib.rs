@@ -121,6 +121,24 @@ struct Budget {
     truncated: bool,
 }
 
+impl Budget {
+    /// `text` cut to what one script and the page's remaining bytes allow (at a character
+    /// boundary), and charged to the budget.
+    fn take(&mut self, mut text: String) -> String {
+        let cap = MAX_INLINE_SCRIPT_BYTES.min(self.bytes);
+        if text.len() > cap {
+            let mut cut = cap;
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            text.truncate(cut);
+            self.truncated = true;
+        }
+        self.bytes -= text.len();
+        text
+    }
+}
+
 /// Reads the evidence from `doc` (and the global performance timeline).
 pub fn collect(doc: &Document) -> PageEvidence {
     let window = gloo::utils::window();
@@ -160,21 +178,13 @@ fn collect_scripts(doc: &Document, budget: &mut Budget) -> Vec<ScriptEvidence> {
         let script: HtmlScriptElement = el.unchecked_into();
         let src = script.src();
         let inline = if src.is_empty() {
-            let mut text = script.text().unwrap_or_default();
-            let cap = MAX_INLINE_SCRIPT_BYTES.min(budget.bytes);
-            if text.len() > cap {
-                let mut cut = cap;
-                while !text.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                text.truncate(cut);
-                budget.truncated = true;
-            }
-            budget.bytes -= text.len();
-            Some(text)
+            Some(budget.take(script.text().unwrap_or_default()))
         } else {
             None
         };
+        // The attribute is page text the core reads like a script: it counts against the
+        // same byte budget (else 5,000 tags of huge attributes would pass every cap).
+        let onload = script.get_attribute("onload").map(|t| budget.take(t));
         budget.scripts -= 1;
         let in_head = script.closest("head").ok().flatten().is_some();
         out.push(ScriptEvidence {
@@ -182,7 +192,7 @@ fn collect_scripts(doc: &Document, budget: &mut Budget) -> Vec<ScriptEvidence> {
             src: (!src.is_empty()).then_some(src),
             inline,
             in_head,
-            onload: script.get_attribute("onload"),
+            onload,
         });
     }
     out

@@ -561,18 +561,27 @@ struct Group<'h> {
     hits: Vec<&'h Hit>,
 }
 
-fn groups(hits: &[Hit]) -> Vec<Group<'_>> {
+/// The hits grouped by element, groups in the order of each element's first hit; and per
+/// element, its group's index (one pass: a search per hit was quadratic in the elements).
+fn groups(hits: &[Hit], elements: usize) -> (Vec<Group<'_>>, Vec<Option<usize>>) {
     let mut out: Vec<Group<'_>> = Vec::new();
+    let mut index: Vec<Option<usize>> = vec![None; elements];
     for h in hits {
-        match out.iter_mut().find(|g| g.elem == h.elem) {
+        let Some(slot) = index.get_mut(h.elem) else {
+            continue;
+        };
+        match slot.and_then(|g| out.get_mut(g)) {
             Some(g) => g.hits.push(h),
-            None => out.push(Group {
-                elem: h.elem,
-                hits: vec![h],
-            }),
+            None => {
+                *slot = Some(out.len());
+                out.push(Group {
+                    elem: h.elem,
+                    hits: vec![h],
+                });
+            }
         }
     }
-    out
+    (out, index)
 }
 
 /// Most condition sets listed per element.
@@ -603,7 +612,7 @@ fn judge<'w>(
     } else {
         ""
     };
-    let gs = groups(&walk.hits);
+    let (gs, _) = groups(&walk.hits, walk.ctx.graph.elements.len());
     // A Custom Error every insert reaches.
     if run_if.is_empty() {
         for g in &gs {
@@ -627,6 +636,7 @@ fn judge<'w>(
         }
     }
     let mut conditions: Vec<String> = Vec::new();
+    let mut listed: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     let mut first: Option<&Hit> = None;
     for g in &gs {
         let Some(el) = walk.ctx.graph.get(g.elem) else {
@@ -646,7 +656,7 @@ fn judge<'w>(
             } else {
                 format!("{what}, when {}{after}", set.join(" and "))
             };
-            if !conditions.contains(&text) {
+            if listed.insert(text.clone()) {
                 conditions.push(text);
             }
         }
@@ -675,7 +685,7 @@ fn evidence(
     run_if: &[String],
     not_run: Option<&str>,
 ) -> Vec<ElementEvidence> {
-    let gs = groups(&walk.hits);
+    let (gs, group_of) = groups(&walk.hits, ctx.graph.elements.len());
     let mut order: Vec<usize> = (0..ctx.graph.elements.len()).collect();
     order.sort_by_key(|i| (walk.first_seen.get(*i).copied().unwrap_or(usize::MAX), *i));
     let mut out = Vec::new();
@@ -694,7 +704,7 @@ fn evidence(
                 | ElementType::ApexPluginCall
                 | ElementType::Subflow
         );
-        let group = gs.iter().find(|g| g.elem == i);
+        let group = group_of.get(i).copied().flatten().and_then(|g| gs.get(g));
         if !risky && group.is_none() {
             continue;
         }

@@ -738,3 +738,68 @@ fn the_record_id_is_blank_before_save_and_set_after() {
         assert_eq!(run(&meta).verdict.label(), want, "{trigger}");
     }
 }
+
+// ===== size ====================================================================================
+
+/// A decision whose outcomes each hinge on their own unknown custom permission; the last one
+/// leads to the Custom Error `E`, the others to nothing.
+fn many_outcomes(n: usize, last_known_true: bool) -> Value {
+    let rules: Vec<Value> = (0..n)
+        .map(|k| {
+            let (left, right) = if last_known_true {
+                // $User.UserType is known on insert: Standard is false, AutomatedProcess true.
+                let v = if k + 1 == n { "AutomatedProcess" } else { "Standard" };
+                ("$User.UserType".to_string(), json!({"stringValue": v}))
+            } else {
+                (format!("$Permission.P{k}"), json!({"booleanValue": true}))
+            };
+            let mut r = json!({"name": format!("O{k}"), "label": format!("Outcome {k}"),
+                "conditionLogic": "and",
+                "conditions": [{"leftValueReference": left, "operator": "EqualTo", "rightValue": right}]});
+            if k + 1 == n {
+                r["connector"] = json!({"targetReference": "E"});
+            }
+            r
+        })
+        .collect();
+    let mut meta = before_save("Create", Some("D"));
+    meta["decisions"] = json!([{"name": "D", "label": "D", "rules": rules}]);
+    meta["customErrors"] = json!([custom_error("E", "Stop.")]);
+    meta
+}
+
+#[test]
+fn a_thousand_outcome_decision_keeps_its_verdict_and_short_conditions() {
+    let v = run(&many_outcomes(1_000, false));
+    assert_eq!(v.verdict.label(), "mayBlock", "{}", words(&v));
+    let text = words(&v);
+    assert!(text.contains("takes outcome 'Outcome 999'"), "{text}");
+    assert!(text.contains("$Permission.P999"), "{text}");
+    // The 999 outcomes before it are one condition, not 999.
+    assert!(
+        text.contains("takes none of its 999 earlier outcomes ('Outcome 0', 'Outcome 1', 'Outcome 2' and 996 more)"),
+        "{text}"
+    );
+    let e = v.evidence.iter().find(|e| e.element == "E").expect("E");
+    assert_eq!(e.conditions.len(), 1, "{:?}", e.conditions);
+    assert!(e.conditions[0].len() < 1_000, "{}", e.conditions[0]);
+
+    // Known outcomes: the 999 false ones are passed over and the last one is taken.
+    let v = run(&many_outcomes(1_000, true));
+    assert_eq!(v.verdict.label(), "blocks", "{}", words(&v));
+    let path: Vec<_> = v.path.iter().map(|p| p.element.as_str()).collect();
+    assert_eq!(path, ["Start", "D", "E"]);
+}
+
+#[test]
+fn up_to_three_untaken_outcomes_are_listed_one_by_one() {
+    let v = run(&many_outcomes(4, false));
+    let text = words(&v);
+    for k in 0..3 {
+        assert!(
+            text.contains(&format!("does not take outcome 'Outcome {k}'")),
+            "{text}"
+        );
+    }
+    assert!(!text.contains("earlier outcomes"), "{text}");
+}

@@ -74,6 +74,8 @@ pub(crate) struct Walk<'c, 'g, 'a> {
     /// Why the walk stopped before covering every path.
     pub truncated: Option<String>,
     pub unseen: Vec<String>,
+    /// Per element: indices of its kept hits in `hits` (so keeping one looks at its own few).
+    hits_of: Vec<Vec<usize>>,
 }
 
 impl<'c, 'g, 'a> Walk<'c, 'g, 'a> {
@@ -93,20 +95,29 @@ impl<'c, 'g, 'a> Walk<'c, 'g, 'a> {
             first_seen: vec![usize::MAX; n],
             truncated: None,
             unseen: Vec::new(),
+            hits_of: vec![Vec::new(); n],
         }
     }
 
     /// Records a hit; per element only the first few conditional paths are kept (the rest
     /// are counted), and one unconditional path is enough.
     fn push_hit(&mut self, hit: Hit) {
-        let same: Vec<&Hit> = self.hits.iter().filter(|h| h.elem == hit.elem).collect();
+        let Some(kept) = self.hits_of.get(hit.elem) else {
+            return;
+        };
+        let same = kept.iter().filter_map(|&k| self.hits.get(k));
         let keep = if hit.conds.is_empty() {
-            !same.iter().any(|h| h.conds.is_empty())
+            !same.clone().any(|h| h.conds.is_empty())
         } else {
-            same.len() < MAX_HITS_PER_ELEMENT && !same.iter().any(|h| h.conds == hit.conds)
+            kept.len() < MAX_HITS_PER_ELEMENT && !same.clone().any(|h| h.conds == hit.conds)
         };
         if keep {
+            let elem = hit.elem;
             self.hits.push(hit);
+            let at = self.hits.len() - 1;
+            if let Some(kept) = self.hits_of.get_mut(elem) {
+                kept.push(at);
+            }
         } else if let Some(n) = self.more_paths.get_mut(hit.elem) {
             *n += 1;
         }
@@ -356,9 +367,13 @@ impl<'c, 'g, 'a> Walk<'c, 'g, 'a> {
         ps: &PathState,
         stack: &mut Vec<(Option<usize>, PathState)>,
     ) {
-        let mut pre: Vec<String> = Vec::new();
-        // (target, extra conditions, note)
-        let mut branches: Vec<(Option<String>, Vec<String>, String)> = Vec::new();
+        // Outcomes an insert may or may not take, before the current one: (name, conditions).
+        // A branch's path carries "does not take" for them, summed up past a few, so a decision
+        // with many outcomes costs the same per outcome (listing every earlier one made each
+        // path, and each kept hit, as long as the decision).
+        let mut skipped: Vec<(String, String)> = Vec::new();
+        // (target, index into `skipped` the branch comes after, its own condition, note)
+        let mut branches: Vec<(Option<String>, usize, Option<String>, String)> = Vec::new();
         let mut decided: Option<String> = None;
         for rule in list(el.raw.get("rules")) {
             let rname = text(rule, "label")
@@ -371,7 +386,8 @@ impl<'c, 'g, 'a> Walk<'c, 'g, 'a> {
                 Eval::Known(V::Bool(true)) => {
                     branches.push((
                         tgt,
-                        pre.clone(),
+                        skipped.len(),
+                        None,
                         format!("outcome '{rname}': {desc} is true"),
                     ));
                     decided = Some(rname);
@@ -392,16 +408,17 @@ impl<'c, 'g, 'a> Walk<'c, 'g, 'a> {
                         Eval::Unknown(_) => "values the analyser cannot know".into(),
                         Eval::Known(v) => format!("a condition that gives {v}"),
                     };
-                    let mut extra = pre.clone();
-                    extra.push(format!(
+                    let takes = format!(
                         "{} takes outcome '{rname}' ({desc}), which depends on {hinges}",
                         el.describe()
+                    );
+                    branches.push((
+                        tgt,
+                        skipped.len(),
+                        Some(takes),
+                        format!("outcome '{rname}' if {desc}"),
                     ));
-                    branches.push((tgt, extra, format!("outcome '{rname}' if {desc}")));
-                    pre.push(format!(
-                        "{} does not take outcome '{rname}' ({desc})",
-                        el.describe()
-                    ));
+                    skipped.push((rname, desc));
                 }
             }
         }
@@ -412,7 +429,8 @@ impl<'c, 'g, 'a> Walk<'c, 'g, 'a> {
         match decided {
             None => branches.push((
                 default_target,
-                pre,
+                skipped.len(),
+                None,
                 format!("default outcome '{default_label}'"),
             )),
             Some(rname) => self.note_not_taken(
@@ -423,14 +441,17 @@ impl<'c, 'g, 'a> Walk<'c, 'g, 'a> {
                 ),
             ),
         }
-        for (tgt, extra, note) in branches.into_iter().rev() {
-            let mut b = ps.clone();
-            b.conds.extend(extra);
-            b.path.push((i, fp, note));
+        let who = el.describe();
+        for (tgt, before, takes, note) in branches.into_iter().rev() {
             let at = self.resolve(tgt);
-            if at.is_some() {
-                stack.push((at, b));
+            if at.is_none() {
+                continue;
             }
+            let mut b = ps.clone();
+            not_taken_conditions(&who, skipped.get(..before).unwrap_or(&[]), &mut b.conds);
+            b.conds.extend(takes);
+            b.path.push((i, fp, note));
+            stack.push((at, b));
         }
     }
 
@@ -688,6 +709,32 @@ impl<'c, 'g, 'a> Walk<'c, 'g, 'a> {
             }
         }
     }
+}
+
+/// Earlier outcomes a branch did not take, listed one by one.
+const NOT_TAKEN_LISTED: usize = 3;
+
+/// The conditions "`who` does not take these earlier outcomes": one each for a few, then one
+/// sentence naming the first ones and how many more, so a path's conditions stay short however
+/// many outcomes the decision has.
+fn not_taken_conditions(who: &str, skipped: &[(String, String)], out: &mut Vec<String>) {
+    if skipped.len() <= NOT_TAKEN_LISTED {
+        for (rname, desc) in skipped {
+            out.push(format!("{who} does not take outcome '{rname}' ({desc})"));
+        }
+        return;
+    }
+    let names: Vec<String> = skipped
+        .iter()
+        .take(NOT_TAKEN_LISTED)
+        .map(|(r, _)| format!("'{r}'"))
+        .collect();
+    out.push(format!(
+        "{who} takes none of its {} earlier outcomes ({} and {} more)",
+        skipped.len(),
+        names.join(", "),
+        skipped.len() - NOT_TAKEN_LISTED
+    ));
 }
 
 /// Every element an element can go to next.
