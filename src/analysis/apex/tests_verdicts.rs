@@ -420,3 +420,14 @@ fn framework_bookkeeping_maps_are_followed() {
     );
     assert!(c.contains("`stack.size()` dereferences null"), "{c}");
 }
+
+#[test]
+fn enum_constants_of_provided_classes_are_values() {
+    let cls = "public class Runnable {\n    public enum Action { BeforeInsert, AfterInsert }\n    public static void go(Runnable.Action a) {\n        if (a.name() == 'BeforeInsert') {\n            Trigger.new[0].addError('before');\n        }\n    }\n}";
+    let t = "trigger E on MessagingSession (before insert) {\n    Runnable.go(Runnable.Action.AfterInsert);\n}";
+    let v = run(t, &[cls]);
+    assert_eq!(label(&v), "unlikely", "{v:#?}");
+    assert!(v.unseen.is_empty(), "{:?}", v.unseen);
+    let t2 = t.replace("Action.AfterInsert", "Action.BeforeInsert");
+    assert!(reason(&run(&t2, &[cls])).contains("before"));
+}

@@ -617,6 +617,7 @@ impl<'p, 'a> Interp<'p, 'a> {
                     _ => Val::Unknown(format!("the result of `{}`", self.src(e))),
                 }
             }
+            Val::Enum(c) if lname == "name" => Val::Text(c),
             Val::Rows(obj, text, l) => {
                 for a in args {
                     self.eval(a);

@@ -666,6 +666,17 @@ impl<'p, 'a> Interp<'p, 'a> {
         if t.eq_ignore_ascii_case("TriggerOperation") || is_all_caps(f) {
             return Val::Enum(f.to_string());
         }
+        // A constant of an enum declared in a provided class (`Outer.Action.BeforeInsert`).
+        if let Some((outer, en)) = t.rsplit_once('.') {
+            let declared = self
+                .prog
+                .find_in_context(outer, ctx)
+                .and_then(|ci| self.prog.classes.get(ci))
+                .is_some_and(|c| c.decl.enums.iter().any(|(n, _)| n.eq_ignore_ascii_case(en)));
+            if declared {
+                return Val::Enum(f.to_string());
+            }
+        }
         if t.eq_ignore_ascii_case("System") && f.eq_ignore_ascii_case("Trigger") {
             return Val::Type("Trigger".into());
         }
