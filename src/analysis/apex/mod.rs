@@ -39,11 +39,23 @@
 //! transaction); a static without one, or in a class not provided, is unknown.
 //!
 //! Sites: `addError` on the inserted record or its fields (blocks; not affected by try/catch);
-//! `throw`, DML (`insert x;`, `Database.insert(x)`; `Database.insert(x, false)` does not throw),
-//! DML on `Trigger.new` itself, single-row query assignment, `[0]` on query results, `WITH
-//! SECURITY_ENFORCED`/`USER_MODE`, `Security.stripInaccessible`, null dereferences (relationship
-//! fields are null on trigger records; unset fields are null at insert), writes to `Trigger.new`
-//! fields after insert (read-only), HTTP callouts, `System.schedule`/`Database.executeBatch`. An
+//! `throw`, DML (`insert x;`, `insert(x);`, `Database.insert(x)`; `Database.insert(x, false)`
+//! does not throw; saving a custom setting runs no automation), DML on `Trigger.new` itself,
+//! single-row query assignment (a query whose only filter is the record's own
+//! `MessagingChannelId`/`MessagingEndUserId`, in system mode, finds its row), `[0]` on query
+//! results, `WITH SECURITY_ENFORCED`/`USER_MODE`, `Security.stripInaccessible`, null
+//! dereferences, writes to `Trigger.new` fields after insert (read-only), HTTP callouts,
+//! `System.schedule`/`Database.executeBatch`.
+//!
+//! Nulls: reading a field through a relationship (`s.MessagingEndUser.AccountId`) is null, not
+//! an exception, when the related record is absent (parents are never loaded on trigger
+//! records); a method call on that null, or a field of a null variable, throws. Platform calls
+//! that return null for missing data — a list custom setting's `getValues(name)`, a hierarchy
+//! setting's fields, `Map.get` of a key not put, `…getRecordTypeInfosByDeveloperName().get(…)` —
+//! make a later dereference "may block" naming the missing data, unless a null check (`x !=
+//! null`, the other branch of `x == null`, an earlier `if (x == null …) return`) or safe
+//! navigation excludes it. `X.sObjectType` compares as the object's token, so handler
+//! factories that pick a class by object type are followed. An
 //! exception site inside `try` whose `catch` type matches is caught (harmless unless the catch
 //! rethrows — the catch body is analysed too). `@future` methods and queued jobs run after the
 //! insert and are not followed.
@@ -63,6 +75,8 @@ mod interp;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_verdicts;
 
 use serde::{Deserialize, Serialize};
 

@@ -82,6 +82,10 @@ pub enum ExprKind {
     Unary(&'static str, Box<Expr>),
     Postfix(&'static str, Box<Expr>),
     Binary(&'static str, Box<Expr>, Box<Expr>),
+    /// Three or more operands joined by left-associative arithmetic operators of one precedence
+    /// (`'a' + b + 'c'`, `x * y / z`): `ops[i]` joins the fold so far with `operands[i + 1]`.
+    /// Kept flat so that long generated concatenations (SOQL, JSON) have no nesting limit.
+    Chain(Vec<Expr>, Vec<&'static str>),
     Assign(&'static str, Box<Expr>, Box<Expr>),
     Ternary(Box<Expr>, Box<Expr>, Box<Expr>),
     Cast(TypeRef, Box<Expr>),
@@ -253,6 +257,11 @@ fn binop(op: &str) -> Option<(u8, bool)> {
         "*" | "/" | "%" => (13, false),
         _ => return None,
     })
+}
+
+/// Left-associative operators whose repeated use is kept as one flat [`ExprKind::Chain`].
+fn chains(op: &str) -> bool {
+    matches!(op, "+" | "-" | "*" | "/" | "%")
 }
 
 impl<'a> Parser<'a> {
@@ -1071,7 +1080,9 @@ impl<'a> Parser<'a> {
             }
             TokenKind::Keyword(
                 k @ (Kw::Insert | Kw::Update | Kw::Upsert | Kw::Delete | Kw::Undelete | Kw::Merge),
-            ) if !self.is_op_at(1, ".") && !self.is_op_at(1, "(") && !self.is_op_at(1, "=") => {
+            ) if !self.is_op_at(1, ".") && !self.is_op_at(1, "=") => {
+                // `insert(x);` is DML too: the DML words are reserved, so no method or
+                // variable can be called `insert` and a `(` after one opens its operand.
                 let _ = k;
                 self.pos += 1;
                 let op = self.text(&t).to_ascii_lowercase();
@@ -1324,6 +1335,38 @@ impl<'a> Parser<'a> {
             }
             let next_min = if right { prec } else { prec + 1 };
             let rhs = self.expr_bp(next_min);
+            if chains(op) {
+                // Fold `a + b + c …` into one flat node: same value as the left-nested tree
+                // (the fold is left to right), no depth per operand.
+                let end = self.prev_end().max(start);
+                match lhs.kind {
+                    ExprKind::Chain(mut operands, mut ops)
+                        if ops
+                            .first()
+                            .is_some_and(|o| binop(o).map(|b| b.0) == Some(prec)) =>
+                    {
+                        operands.push(rhs);
+                        ops.push(op);
+                        lhs = Expr {
+                            kind: ExprKind::Chain(operands, ops),
+                            line,
+                            start,
+                            end,
+                        };
+                        continue;
+                    }
+                    ExprKind::Binary(o, a, b) if binop(o).map(|b| b.0) == Some(prec) => {
+                        lhs = Expr {
+                            kind: ExprKind::Chain(vec![*a, *b, rhs], vec![o, op]),
+                            line,
+                            start,
+                            end,
+                        };
+                        continue;
+                    }
+                    kind => lhs.kind = kind,
+                }
+            }
             let kind = if prec == 1 {
                 ExprKind::Assign(op, Box::new(lhs), Box::new(rhs))
             } else {
@@ -1545,6 +1588,23 @@ impl<'a> Parser<'a> {
                     }
                 }
             }
+            TokenKind::Ident if self.type_literal_ahead() => {
+                // `List<T>.class`, `Map<K, V>.class`, `X[].class`: a type literal. Read as the
+                // `class` member of the type's name, like `Account.class`.
+                let ty = self.parse_type().unwrap_or_default();
+                let end = self.prev_end().max(start);
+                self.pos += 1; // `.`
+                let member = self.member_name().unwrap_or_default();
+                ExprKind::Field(
+                    Box::new(Expr {
+                        kind: ExprKind::Name(ty.name),
+                        line,
+                        start,
+                        end,
+                    }),
+                    member,
+                )
+            }
             TokenKind::Ident => {
                 self.pos += 1;
                 let name = self.text(&t).to_string();
@@ -1582,6 +1642,21 @@ impl<'a> Parser<'a> {
             start,
             end: self.prev_end().max(start),
         }
+    }
+
+    /// A generic or array type followed by `.class` starts here (without consuming anything).
+    fn type_literal_ahead(&mut self) -> bool {
+        if !(self.is_op_at(1, "<") || (self.is_op_at(1, "[") && self.is_op_at(2, "]"))) {
+            return false;
+        }
+        let save = self.pos;
+        let ok = self.parse_type().is_some()
+            && self.is_op(".")
+            && self
+                .peek_at(1)
+                .is_some_and(|t| self.text(t).eq_ignore_ascii_case("class"));
+        self.pos = save;
+        ok
     }
 
     fn postfix(&mut self, mut e: Expr) -> Expr {

@@ -40,6 +40,15 @@ impl State {
     pub fn set_var(&mut self, name: &str, v: Eval) {
         Self::put(&mut self.vars, name, v);
     }
+    /// The path assigned the variable `name` or one of its fields.
+    pub fn has_var(&self, name: &str) -> bool {
+        self.vars.iter().any(|(k, _)| {
+            k.eq_ignore_ascii_case(name)
+                || k.get(..name.len())
+                    .is_some_and(|p| p.eq_ignore_ascii_case(name))
+                    && k.get(name.len()..).is_some_and(|r| r.starts_with('.'))
+        })
+    }
     /// A short fingerprint of the state, for telling a cycle that changes nothing.
     pub fn fingerprint(&self) -> u64 {
         use std::hash::{Hash, Hasher};

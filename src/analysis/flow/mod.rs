@@ -66,6 +66,7 @@
 
 mod cond;
 mod model;
+mod reads;
 mod walk;
 
 #[cfg(test)]
@@ -746,6 +747,8 @@ fn evidence(
                 .map(|s| s.join(" and "))
                 .collect();
             (outcome, why, conditions)
+        } else if let (true, Some(note)) = (reached, walk.skipped.get(i).cloned().flatten()) {
+            (Outcome::Harmless, note, Vec::new())
         } else if reached {
             let why = match el.kind {
                 ElementType::RecordLookup if !faulted => {

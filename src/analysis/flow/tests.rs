@@ -101,6 +101,22 @@ fn check_expectation(case: &str, variant: &str, v: &FlowVerdict, exp: &Value) {
             assert_eq!(&got, outcome, "outcome of {element} in {ctx}");
         }
     }
+    // Why an element came out as it did (a substring of its evidence).
+    if let Some(ev) = exp["evidenceWhy"].as_object() {
+        for (element, want) in ev {
+            let e = v
+                .evidence
+                .iter()
+                .find(|e| &e.element == element)
+                .unwrap_or_else(|| panic!("no evidence for {element} in {ctx}"));
+            let want = want.as_str().unwrap_or("");
+            assert!(
+                e.why.contains(want),
+                "why of {element}: {want:?} not in {:?}",
+                e.why
+            );
+        }
+    }
     if let Some(entry) = exp["entry"].as_str() {
         let got = serde_json::to_value(&v.entry.state).unwrap_or(Value::Null);
         assert_eq!(got["kind"], entry, "entry of {ctx}");

@@ -67,6 +67,8 @@ pub(crate) struct Walk<'c, 'g, 'a> {
     pub not_taken: Vec<Option<String>>,
     /// Per element: inside a loop on some path.
     pub in_loop: Vec<bool>,
+    /// Per element: why it saved nothing where the walk reached it (first reason seen).
+    pub skipped: Vec<Option<String>>,
     /// Per element: the step at which a walk first reached it (`usize::MAX`: never).
     pub first_seen: Vec<usize>,
     /// Per element: paths reaching it beyond the hits kept.
@@ -91,6 +93,7 @@ impl<'c, 'g, 'a> Walk<'c, 'g, 'a> {
             later: vec![false; n],
             not_taken: vec![None; n],
             in_loop: vec![false; n],
+            skipped: vec![None; n],
             more_paths: vec![0; n],
             first_seen: vec![usize::MAX; n],
             truncated: None,
@@ -224,6 +227,40 @@ impl<'c, 'g, 'a> Walk<'c, 'g, 'a> {
                 if let Some(r) = self.in_loop.get_mut(i) {
                     *r = true;
                 }
+            }
+            // Reading a field of an automatically stored Get Records result that found nothing
+            // fails the interview ("The flow failed to access the value for X because it hasn't
+            // been set or assigned").
+            for (r, lookup, filters) in self.empty_lookup_reads(el, &ps.conds) {
+                let mut path = ps.steps();
+                path.push((i, format!("reads {{!{r}}}")));
+                let mut conds = ps.conds.clone();
+                conds.push(format!("{lookup} finds no record ({filters})"));
+                self.push_hit(Hit {
+                    elem: i,
+                    conds,
+                    path,
+                    kind: HitKind::MayFail {
+                        why: format!(
+                            "{} reads {{!{r}}}: when {lookup} finds no record, the flow fails to access that value (\"hasn't been set or assigned\"), which fails the insert",
+                            el.describe()
+                        ),
+                    },
+                });
+            }
+            let skipped = if self.before_save {
+                None
+            } else {
+                self.update_skipped(el, &ps.st)
+            }
+            .or_else(|| self.unassigned_input(el, &ps.st));
+            if let Some(note) = skipped {
+                if let Some(slot) = self.skipped.get_mut(i) {
+                    slot.get_or_insert_with(|| note.clone());
+                }
+                ps.path.push((i, fp, note));
+                at = self.resolve(el.connector.clone());
+                continue;
             }
             match el.kind {
                 ElementType::Assignment => {

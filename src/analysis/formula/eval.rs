@@ -669,6 +669,34 @@ impl Ev<'_> {
             "INITCAP" => text_result(initcap(&as_text(a))),
             "REVERSE" => known(Value::Text(as_text(a).chars().rev().collect())),
             "BR" => known(Value::Text("\n".into())),
+            // The anchor the platform generates (Salesforce Help 000396201: HYPERLINK("/apex/X",
+            // "L", '_self') is `<a href="/apex/X" target="_self">L</a>`); without a target the
+            // link opens in a new window.
+            "HYPERLINK" => known(Value::Text(format!(
+                "<a href=\"{}\" target=\"{}\">{}</a>",
+                as_text(a),
+                c.map(as_text)
+                    .filter(|t| !t.is_empty())
+                    .unwrap_or_else(|| "_blank".into()),
+                as_text(b)
+            ))),
+            "IMAGE" => {
+                let mut size = String::new();
+                if let Some(h) = c {
+                    size.push_str(&format!(" height=\"{}\"", as_text(h)));
+                }
+                if let Some(w) = vals.get(3) {
+                    size.push_str(&format!(" width=\"{}\"", as_text(w)));
+                }
+                known(Value::Text(format!(
+                    "<img src=\"{}\" alt=\"{}\"{size} border=\"0\"/>",
+                    as_text(a),
+                    as_text(b)
+                )))
+            }
+            "GETSESSIONID" => Eval::unknown(
+                "GETSESSIONID() (the running session's id: text whose value cannot be known before the insert)",
+            ),
             "ASCII" => match as_text(a).chars().next() {
                 Some(ch) => known(Value::Number(ch as u32 as f64)),
                 None => known(Value::Null),

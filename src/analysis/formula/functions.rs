@@ -88,11 +88,13 @@ pub(crate) const FUNCTIONS: &[FnSig] = &[
     f("EXP", 1, 1, true),
     f("LN", 1, 1, true),
     f("LOG", 1, 1, true),
+    // Markup and the session: text (HYPERLINK and IMAGE build the HTML the platform renders;
+    // the session id's value cannot be known).
+    f("HYPERLINK", 2, 3, true),
+    f("IMAGE", 2, 4, true),
+    f("GETSESSIONID", 0, 0, true),
     // Parsed, not modelled: they evaluate to unknown.
-    f("HYPERLINK", 2, 3, false),
-    f("IMAGE", 2, 4, false),
     f("VLOOKUP", 3, 3, false),
-    f("GETSESSIONID", 0, 0, false),
     f("GETRECORDIDS", 1, 1, false),
     f("LINKTO", 2, 4, false),
     f("URLFOR", 1, 4, false),

@@ -78,13 +78,26 @@ fn is_ident_start(c: char) -> bool {
     c.is_ascii_alphabetic() || c == '_'
 }
 
+/// Separates tokens like a space. Unicode white space (incl. NBSP U+00A0) plus the invisible
+/// format characters that come along when a formula is copied from a web page or document:
+/// zero-width space U+200B, zero-width (non-)joiner U+200C/U+200D, word joiner U+2060 and the
+/// byte-order mark U+FEFF. A rule that Setup saved compiled on the platform, so such characters
+/// between tokens cannot be what makes it unreadable.
+pub(crate) fn is_formula_space(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}'
+        )
+}
+
 fn is_ident_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
 
 /// A character as it reads in an error message (control characters escaped).
 pub(crate) fn show_char(c: char) -> String {
-    if c.is_control() || c.is_whitespace() && c != ' ' {
+    if c.is_control() || is_formula_space(c) && c != ' ' {
         c.escape_unicode().to_string()
     } else {
         c.to_string()
@@ -99,8 +112,8 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Token>, FormulaError> {
     let mut i = 0;
     while let Some(&(start, c)) = chars.get(i) {
         let next = chars.get(i + 1).map(|(_, c)| *c);
-        // Whitespace (any Unicode whitespace, incl. newlines and NBSP) separates tokens.
-        if c.is_whitespace() {
+        // White space (see `is_formula_space`) separates tokens.
+        if is_formula_space(c) {
             i += 1;
             continue;
         }

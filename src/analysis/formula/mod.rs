@@ -32,7 +32,9 @@
 //! precedence, tightest first: `^`; unary `- + !`; `* /`; `+ - &`;
 //! `= == != <> < <= > >=`; `&&`; `||`. Function names are case-insensitive; the accepted set and
 //! arities are in the `functions` module (functions that parse but are not modelled, such as
-//! HYPERLINK or VLOOKUP, evaluate to unknown). REGEX uses a built-in matcher for a Java-regex
+//! VLOOKUP, evaluate to unknown; HYPERLINK and IMAGE evaluate to the HTML text the platform
+//! renders, GETSESSIONID to text of unknown value). Between tokens, Unicode white space and the
+//! invisible characters pasted from web pages (U+200B/C/D, U+2060, U+FEFF) separate tokens. REGEX uses a built-in matcher for a Java-regex
 //! subset (see the `regex` module); unsupported pattern syntax evaluates to unknown.
 
 mod ast;
@@ -46,6 +48,8 @@ mod verdict;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_copied;
 
 pub use ast::{BinOp, Expr, ExprKind, GlobalKind, Span, UnaryOp};
 pub use eval::{evaluate, EvalOptions};

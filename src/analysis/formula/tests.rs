@@ -409,7 +409,7 @@ fn values_table() {
         ),
         vr(
             "unmodelled function",
-            "HYPERLINK('https://x', 'x')",
+            "VLOOKUP($ObjectType.Zip__c.Fields.City__c, $ObjectType.Zip__c.Fields.Name, '94105')",
             W::Unknown("does not evaluate"),
         ),
         // Record references and blank semantics

@@ -1,0 +1,433 @@
+//! Verdicts on the shapes real-world triggers take (parenthesised DML, type literals, generated
+//! concatenations, null-safe relationship reads, platform calls that return null for missing
+//! data). Each fixture under `fixtures/verdicts/` comes as a pair: the `bad` form and its `fixed`
+//! form, with the verdict each must get.
+
+use super::parser::{ClassDecl, Expr, ExprKind, Parser, Stmt, StmtKind, WhenValues};
+use super::*;
+use crate::analysis::record::InsertedRecord;
+
+fn trig(body: &str) -> TriggerSource {
+    let t = Parser::new(body).parse_trigger().expect("a trigger header");
+    let has = |e: &str| t.events.iter().any(|x| x == e);
+    TriggerSource {
+        name: t.name.clone(),
+        body: body.to_string(),
+        namespace_prefix: None,
+        status: "Active".into(),
+        usage_before_insert: has("before insert"),
+        usage_after_insert: has("after insert"),
+        usage_before_update: has("before update"),
+        usage_after_update: has("after update"),
+    }
+}
+
+fn class(body: &str) -> ClassSource {
+    let name = Parser::new(body)
+        .parse_classes()
+        .first()
+        .map(|c| c.name.clone())
+        .unwrap_or_default();
+    ClassSource {
+        name,
+        body: body.to_string(),
+        namespace_prefix: None,
+    }
+}
+
+fn run(trigger: &str, classes: &[&str]) -> TriggerVerdict {
+    let cs: Vec<ClassSource> = classes.iter().map(|b| class(b)).collect();
+    analyze_trigger(
+        &trig(trigger),
+        &cs,
+        &InsertedRecord::messaging_session_at_start(&[]),
+    )
+}
+
+fn label(v: &TriggerVerdict) -> &'static str {
+    v.verdict.label()
+}
+
+fn conditions(v: &TriggerVerdict) -> String {
+    match &v.verdict {
+        Verdict::MayBlock { conditions } => conditions.join("\n"),
+        other => panic!("expected mayBlock, got {other:?}\n{v:#?}"),
+    }
+}
+
+fn reason(v: &TriggerVerdict) -> String {
+    match &v.verdict {
+        Verdict::Blocks { reason } => reason.clone(),
+        other => panic!("expected blocks, got {other:?}\n{v:#?}"),
+    }
+}
+
+// ----- Unknown nodes --------------------------------------------------------------------------
+
+#[derive(Default)]
+struct Count {
+    nodes: usize,
+    unknown: Vec<u32>,
+}
+
+fn count_expr(c: &mut Count, e: &Expr) {
+    c.nodes += 1;
+    match &e.kind {
+        ExprKind::Unknown => c.unknown.push(e.line),
+        ExprKind::Field(a, _)
+        | ExprKind::Unary(_, a)
+        | ExprKind::Postfix(_, a)
+        | ExprKind::Cast(_, a)
+        | ExprKind::InstanceOf(a, _) => count_expr(c, a),
+        ExprKind::Call(a, _, args) => {
+            if let Some(a) = a {
+                count_expr(c, a);
+            }
+            args.iter().for_each(|x| count_expr(c, x));
+        }
+        ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) | ExprKind::Assign(_, a, b) => {
+            count_expr(c, a);
+            count_expr(c, b);
+        }
+        ExprKind::Chain(xs, _) => xs.iter().for_each(|x| count_expr(c, x)),
+        ExprKind::New(_, a, b) => a.iter().chain(b).for_each(|x| count_expr(c, x)),
+        ExprKind::Ternary(a, b, d) => {
+            count_expr(c, a);
+            count_expr(c, b);
+            count_expr(c, d);
+        }
+        _ => {}
+    }
+}
+
+fn count_stmt(c: &mut Count, s: &Stmt) {
+    c.nodes += 1;
+    match &s.kind {
+        StmtKind::Unknown => c.unknown.push(s.line),
+        StmtKind::Block(b) => b.iter().for_each(|x| count_stmt(c, x)),
+        StmtKind::Local { vars, .. } => vars
+            .iter()
+            .filter_map(|(_, e)| e.as_ref())
+            .for_each(|e| count_expr(c, e)),
+        StmtKind::Expr(e) | StmtKind::Throw(e) | StmtKind::Return(Some(e)) => count_expr(c, e),
+        StmtKind::Dml { target, .. } => count_expr(c, target),
+        StmtKind::If(a, b, d) => {
+            count_expr(c, a);
+            count_stmt(c, b);
+            if let Some(d) = d {
+                count_stmt(c, d);
+            }
+        }
+        StmtKind::ForEach { iter, body, .. } => {
+            count_expr(c, iter);
+            count_stmt(c, body);
+        }
+        StmtKind::For {
+            init,
+            cond,
+            update,
+            body,
+        } => {
+            init.iter().for_each(|x| count_stmt(c, x));
+            cond.iter().chain(update).for_each(|x| count_expr(c, x));
+            count_stmt(c, body);
+        }
+        StmtKind::While(a, b) | StmtKind::DoWhile(b, a) => {
+            count_expr(c, a);
+            count_stmt(c, b);
+        }
+        StmtKind::Try {
+            body,
+            catches,
+            finally,
+        } => {
+            body.iter().for_each(|x| count_stmt(c, x));
+            catches
+                .iter()
+                .flat_map(|k| &k.body)
+                .for_each(|x| count_stmt(c, x));
+            finally.iter().flatten().for_each(|x| count_stmt(c, x));
+        }
+        StmtKind::Switch { subject, arms } => {
+            count_expr(c, subject);
+            for a in arms {
+                if let WhenValues::Values(v) = &a.values {
+                    v.iter().for_each(|x| count_expr(c, x));
+                }
+                a.body.iter().for_each(|x| count_stmt(c, x));
+            }
+        }
+        _ => {}
+    }
+}
+
+fn count_class(c: &mut Count, d: &ClassDecl) {
+    for m in d.methods.iter().chain(&d.ctors) {
+        m.body.iter().flatten().for_each(|s| count_stmt(c, s));
+    }
+    for f in &d.fields {
+        if let Some(e) = &f.init {
+            count_expr(c, e);
+        }
+    }
+    d.inner.iter().for_each(|i| count_class(c, i));
+}
+
+fn unknown_in_trigger(src: &str) -> Count {
+    let mut c = Count::default();
+    for s in &Parser::new(src).parse_trigger().expect("trigger").body {
+        count_stmt(&mut c, s);
+    }
+    c
+}
+
+// ----- fixtures -------------------------------------------------------------------------------
+
+const PAREN_DML_BAD: &str = include_str!("fixtures/verdicts/ParenDml.bad.trigger");
+const PAREN_DML_FIXED: &str = include_str!("fixtures/verdicts/ParenDml.fixed.trigger");
+const TYPE_LITERALS: &str = include_str!("fixtures/verdicts/TypeLiterals.cls");
+const LONG_CONCAT_BAD: &str = include_str!("fixtures/verdicts/LongConcat.bad.trigger");
+const LONG_CONCAT_FIXED: &str = include_str!("fixtures/verdicts/LongConcat.fixed.trigger");
+
+#[test]
+fn parenthesised_dml_is_dml() {
+    let c = unknown_in_trigger(PAREN_DML_BAD);
+    assert!(
+        c.unknown.is_empty(),
+        "Unknown nodes at lines {:?}",
+        c.unknown
+    );
+    let body = Parser::new(PAREN_DML_BAD).parse_trigger().unwrap().body;
+    let StmtKind::ForEach { body: each, .. } = &body[0].kind else {
+        panic!("{body:?}")
+    };
+    let StmtKind::Block(stmts) = &each.kind else {
+        panic!("{each:?}")
+    };
+    assert!(
+        matches!(&stmts[1].kind, StmtKind::Dml { op, target, .. }
+            if op == "insert" && matches!(&target.kind, ExprKind::Name(n) if n == "c")),
+        "{:?}",
+        stmts[1]
+    );
+    let bad = run(PAREN_DML_BAD, &[]);
+    let c = conditions(&bad);
+    assert!(
+        c.contains("inserting a Case") && c.contains("line 4"),
+        "{c}"
+    );
+    for src in [
+        "trigger U on MessagingSession (after insert) {\n  update(Trigger.new);\n}",
+        "trigger U on MessagingSession (after insert) {\n  update (Trigger.new);\n}",
+    ] {
+        assert!(
+            reason(&run(src, &[])).contains("cannot operate on trigger.new"),
+            "{src}"
+        );
+    }
+    assert_eq!(label(&run(PAREN_DML_FIXED, &[])), "unlikely");
+}
+
+#[test]
+fn type_literals_parse() {
+    let mut c = Count::default();
+    for d in Parser::new(TYPE_LITERALS).parse_classes() {
+        count_class(&mut c, &d);
+    }
+    assert!(c.nodes > 10, "{}", c.nodes);
+    assert!(
+        c.unknown.is_empty(),
+        "Unknown nodes at lines {:?}",
+        c.unknown
+    );
+    // `List<String>.class` is the `class` member of the type, like `Account.class`.
+    let e = Parser::new("JSON.deserialize(s, Map<Id, List<Case>>.class)").expr();
+    let ExprKind::Call(_, _, args) = &e.kind else {
+        panic!("{e:?}")
+    };
+    assert!(
+        matches!(&args[1].kind, ExprKind::Field(b, m)
+            if m == "class" && matches!(&b.kind, ExprKind::Name(n) if n == "Map")),
+        "{:?}",
+        args[1]
+    );
+    // A comparison is still a comparison.
+    let cmp = Parser::new("i < n && n > 2").expr();
+    assert!(matches!(cmp.kind, ExprKind::Binary("&&", _, _)), "{cmp:?}");
+}
+
+#[test]
+fn long_concatenations_parse_flat_and_evaluate() {
+    let c = unknown_in_trigger(LONG_CONCAT_BAD);
+    assert!(
+        c.unknown.is_empty(),
+        "Unknown nodes at lines {:?}",
+        c.unknown
+    );
+    // The 240-character payload is known, so the length check decides: blocks; the fixed limit
+    // is never reached.
+    assert!(reason(&run(LONG_CONCAT_BAD, &[])).contains("Payload too long"));
+    assert_eq!(label(&run(LONG_CONCAT_FIXED, &[])), "unlikely");
+    // A left fold: 1 + 2 + 'x' is '3x', 'x' + 1 + 2 is 'x12'.
+    let t = |expr: &str, want: &str| {
+        format!("trigger F on MessagingSession (before insert) {{\n  String v = {expr};\n  if (v == '{want}') {{ Trigger.new[0].addError('folded'); }}\n}}")
+    };
+    reason(&run(&t("1 + 2 + 'x'", "3x"), &[]));
+    reason(&run(&t("'x' + 1 + 2", "x12"), &[]));
+    let n = |expr: &str, want: u32| {
+        format!("trigger F on MessagingSession (before insert) {{\n  Integer v = {expr};\n  if (v == {want}) {{ Trigger.new[0].addError('folded'); }}\n}}")
+    };
+    reason(&run(&n("10 - 2 - 3", 5), &[]));
+    assert_eq!(label(&run(&n("10 - 2 - 3", 11), &[])), "unlikely");
+    reason(&run(&n("2 * 3 + 4 * 5 - 6", 20), &[]));
+}
+
+#[test]
+fn huge_concatenation_has_no_depth_limit_and_no_stack_overflow() {
+    let mut src = String::from("trigger H on MessagingSession (before insert) {\n  String v = 'a'");
+    for _ in 0..20_000 {
+        src.push_str(" + 'a'");
+    }
+    src.push_str(";\n}\n");
+    let c = unknown_in_trigger(&src);
+    assert!(
+        c.unknown.is_empty(),
+        "Unknown nodes at lines {:?}",
+        c.unknown
+    );
+    assert!(c.nodes > 20_000, "{}", c.nodes);
+    assert_eq!(label(&run(&src, &[])), "unlikely");
+}
+
+const REL_BAD: &str = include_str!("fixtures/verdicts/RelationshipRead.bad.trigger");
+const REL_FIXED: &str = include_str!("fixtures/verdicts/RelationshipRead.fixed.trigger");
+const SETTINGS_TRIGGER: &str = include_str!("fixtures/verdicts/ChatSettingsTrigger.trigger");
+const SETTINGS_BAD: &str = include_str!("fixtures/verdicts/ChatSettings.bad.cls");
+const SETTINGS_FIXED: &str = include_str!("fixtures/verdicts/ChatSettings.fixed.cls");
+
+#[test]
+fn relationship_reads_on_trigger_records_are_null_not_exceptions() {
+    let fixed = run(REL_FIXED, &[]);
+    assert_eq!(label(&fixed), "unlikely", "{fixed:#?}");
+    let r = reason(&run(REL_BAD, &[]));
+    assert!(
+        r.contains("`ms.MessagingEndUser.Contact.MailingCountry.left(2)` dereferences null")
+            && r.contains("relationship fields are not loaded on trigger records")
+            && r.contains("line 4"),
+        "{r}"
+    );
+    // A field of a null variable is not a relationship read: it throws.
+    let var = "trigger V on MessagingSession (before insert) {\n  for (MessagingSession ms : Trigger.new) {\n    MessagingEndUser eu = ms.MessagingEndUser;\n    ms.Note__c = eu.Name;\n  }\n}";
+    let r = reason(&run(var, &[]));
+    assert!(r.contains("`eu.Name` dereferences null"), "{r}");
+}
+
+#[test]
+fn platform_calls_that_return_null_for_missing_data_name_the_data() {
+    let v = run(SETTINGS_TRIGGER, &[SETTINGS_BAD]);
+    let c = conditions(&v);
+    for want in [
+        "`route.Queue_Name__c` dereferences null when the list custom setting Chat_Routing__c has no record named 'Web'",
+        "`defaults.Topics__c.split(';')` dereferences null when the custom setting Chat_Defaults__c has no value for Topics__c",
+        "`regions.get('FR').toLowerCase()` dereferences null when `regions` has no entry for 'FR'",
+        "dereferences null when no record type 'Web_Chat' exists on Case",
+    ] {
+        assert!(c.contains(want), "missing {want:?} in\n{c}");
+    }
+    assert!(!c.contains("blocks"), "{c}");
+    // Checked against null, safe navigation, and saving the custom setting itself: nothing can
+    // fail.
+    let fixed = run(SETTINGS_TRIGGER, &[SETTINGS_FIXED]);
+    assert_eq!(label(&fixed), "unlikely", "{fixed:#?}");
+    assert!(fixed
+        .evidence
+        .iter()
+        .any(|s| s.kind == SiteKind::Dml && s.note.contains("custom setting Chat_Defaults__c")));
+}
+
+const OWN_LOOKUP_BAD: &str = include_str!("fixtures/verdicts/OwnLookup.bad.trigger");
+const OWN_LOOKUP_FIXED: &str = include_str!("fixtures/verdicts/OwnLookup.fixed.trigger");
+
+#[test]
+fn single_row_queries_for_the_records_own_lookups_find_their_row() {
+    let fixed = run(OWN_LOOKUP_FIXED, &[]);
+    assert_eq!(label(&fixed), "unlikely", "{fixed:#?}");
+    for field in ["MessagingChannelId", "MessagingEndUserId"] {
+        assert!(
+            fixed.evidence.iter().any(|s| s.kind == SiteKind::Query
+                && s.outcome == Outcome::Harmless
+                && s.note
+                    .contains(&format!("MessagingSession's {field} points to"))),
+            "{field}: {fixed:#?}"
+        );
+    }
+    // Another filter may exclude the row; user mode may hide it.
+    let c = conditions(&run(OWN_LOOKUP_BAD, &[]));
+    assert!(
+        c.contains("a query that must return exactly one row") && c.contains("IsActive"),
+        "{c}"
+    );
+    assert!(c.contains("WITH USER_MODE"), "{c}");
+}
+
+// ----- trigger frameworks ---------------------------------------------------------------------
+
+const FACTORY_TRIGGER: &str = include_str!("fixtures/verdicts/FactoryTrigger.trigger");
+const FACTORY: &str = include_str!("fixtures/verdicts/HandlerFactory.cls");
+const FACTORY_BASE: &str = include_str!("fixtures/verdicts/ChatTriggerHandler.cls");
+const FACTORY_OTHER: &str = include_str!("fixtures/verdicts/CaseRouting.cls");
+const FACTORY_BAD: &str = include_str!("fixtures/verdicts/SessionStamp.bad.cls");
+const FACTORY_FIXED: &str = include_str!("fixtures/verdicts/SessionStamp.fixed.cls");
+
+#[test]
+fn a_handler_factory_picks_the_handler_by_sobject_type() {
+    let fixed = run(
+        FACTORY_TRIGGER,
+        &[FACTORY, FACTORY_BASE, FACTORY_OTHER, FACTORY_FIXED],
+    );
+    assert_eq!(label(&fixed), "unlikely", "{fixed:#?}");
+    // The "no handler" throw and the other object's handler are not on the path.
+    assert!(fixed
+        .evidence
+        .iter()
+        .filter(|s| s.kind == SiteKind::Throw || s.kind == SiteKind::AddError)
+        .all(|s| s.outcome == Outcome::NotReached));
+    let bad = run(
+        FACTORY_TRIGGER,
+        &[FACTORY, FACTORY_BASE, FACTORY_OTHER, FACTORY_BAD],
+    );
+    let r = reason(&bad);
+    assert!(
+        r.contains("Web chats are closed") && r.contains("SessionStamp"),
+        "{r}"
+    );
+}
+
+const REGISTRY_TRIGGER: &str = include_str!("fixtures/verdicts/RegistryTrigger.trigger");
+const REGISTRY_BAD: &str = include_str!("fixtures/verdicts/HandlerRegistry.bad.cls");
+const REGISTRY_FIXED: &str = include_str!("fixtures/verdicts/HandlerRegistry.fixed.cls");
+
+/// The bookkeeping trigger frameworks keep per handler type (fflib's domain stacks, NPSP's
+/// handler caches): a map entry put before it is read, a null checked by an early return.
+#[test]
+fn framework_bookkeeping_maps_are_followed() {
+    let fixed = run(REGISTRY_TRIGGER, &[REGISTRY_FIXED]);
+    assert_eq!(label(&fixed), "unlikely", "{fixed:#?}");
+    let c = conditions(&run(REGISTRY_TRIGGER, &[REGISTRY_BAD]));
+    assert!(
+        c.contains("`names.add('stamp')` dereferences null when `seen` has no entry for key"),
+        "{c}"
+    );
+    assert!(c.contains("`stack.size()` dereferences null"), "{c}");
+}
+
+#[test]
+fn enum_constants_of_provided_classes_are_values() {
+    let cls = "public class Runnable {\n    public enum Action { BeforeInsert, AfterInsert }\n    public static void go(Runnable.Action a) {\n        if (a.name() == 'BeforeInsert') {\n            Trigger.new[0].addError('before');\n        }\n    }\n}";
+    let t = "trigger E on MessagingSession (before insert) {\n    Runnable.go(Runnable.Action.AfterInsert);\n}";
+    let v = run(t, &[cls]);
+    assert_eq!(label(&v), "unlikely", "{v:#?}");
+    assert!(v.unseen.is_empty(), "{:?}", v.unseen);
+    let t2 = t.replace("Action.AfterInsert", "Action.BeforeInsert");
+    assert!(reason(&run(&t2, &[cls])).contains("before"));
+}
