@@ -261,7 +261,6 @@ fn clip(s: &str) -> String {
 type Hits = BTreeMap<(String, String), (Vec<String>, String)>;
 
 #[test]
-#[ignore = "fails until the product's planners follow the contract (issue 12 parts A/E: helpers H1 in src/org, H3 in src/capture); run with --ignored to see which request breaks which rule"]
 fn every_request_the_product_makes_follows_the_contract() {
     let log = record_everything();
     assert!(

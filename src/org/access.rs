@@ -151,6 +151,20 @@ pub fn failure_finding(ctx: &Ctx, what: &str, e: &ApiError, detail: Option<&str>
     f
 }
 
+/// A messaging object the org does not have (its describe answered 404 NOT_FOUND): the same
+/// finding as a query the org refused with INVALID_TYPE for it.
+pub fn messaging_object_missing(ctx: &Ctx, object: &str, e: &ApiError) -> Finding {
+    let as_type = ApiError {
+        status: 400,
+        code: "INVALID_TYPE".into(),
+        message: format!(
+            "sObject type '{object}' is not supported (its describe answered {} {})",
+            e.status, e.code
+        ),
+    };
+    failure_finding(ctx, &format!("the {object} fields"), &as_type, None)
+}
+
 /// The 401 message Salesforce gives a browser session when API Access Control admits only
 /// approved clients (peers report it; a plain expired session reads "Session expired or
 /// invalid").

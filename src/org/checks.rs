@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 pub use super::access::{api_access_control_refusal, failure_finding};
-use super::api::{pick_automated_user, reference, Answers, SubAnswer};
+use super::api::{pick_automated_user, reference, Answers, ApiError, SubAnswer};
 use super::json::{array, clip, flag, number, path_text, text, text_or_empty};
 use super::{CheckResult, CheckStatus, OrgContext};
 use crate::analysis::apex::{analyze_trigger, ClassSource, TriggerSource, Verdict as TVerdict};
@@ -41,6 +41,17 @@ impl Ctx<'_> {
             Some(a) => Err(failure_finding(self, what, &a.error(), None)),
             None => Err(not_asked(what)),
         }
+    }
+
+    /// The error a sub-request ended with, if it failed.
+    fn error_of(&self, reference: &str) -> Option<ApiError> {
+        if let Some(f) = self.answers.failed.get(reference) {
+            return Some(f.error.clone());
+        }
+        self.answers
+            .get(reference)
+            .filter(|a| !a.ok())
+            .map(|a| a.error())
     }
 
     /// A query's records (every page read).
@@ -233,6 +244,15 @@ pub fn required_fields(ctx: &Ctx, out: &mut Vec<Finding>) -> CheckResult {
         ("MessagingSession", "describeSession"),
         ("MessagingEndUser", "describeEndUser"),
     ] {
+        // Describe of an object the org does not have answers 404 NOT_FOUND (a query on it
+        // answers INVALID_TYPE): for the messaging objects that means Messaging is off.
+        if let Some(e) = ctx
+            .error_of(reference)
+            .filter(|e| e.status == 404 && e.code == "NOT_FOUND")
+        {
+            failures.push(super::access::messaging_object_missing(ctx, object, &e));
+            continue;
+        }
         let body = match ctx.body(reference, &format!("the {object} fields")) {
             Ok(b) => b,
             Err(f) => {
