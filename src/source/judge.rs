@@ -294,6 +294,9 @@ pub fn flows(
             "ApiName": fl.api_name,
             "Label": label,
             "IsActive": true,
+            // The org checks count a flow as running when it has an active version; in source
+            // the file with status Active is that version.
+            "ActiveVersionId": format!("{} (this file)", fl.api_name),
             "ProcessType": meta_text(m, &["processType"]),
             "TriggerType": trigger,
             "RecordTriggerType": rtt,
