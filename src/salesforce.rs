@@ -132,9 +132,28 @@ impl MyDomainHost {
     }
 }
 
-/// Parses a host name of a My Domain family. `None` for other hosts (custom domains included).
+/// True for one DNS label as Salesforce host names use them: 1–63 letters, digits and hyphens,
+/// not starting or ending with a hyphen.
+pub fn is_ldh_label(label: &str) -> bool {
+    let b = label.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+        && b[0] != b'-'
+        && b[b.len() - 1] != b'-'
+}
+
+/// The host lower-cased without one trailing dot, when every label is a sound LDH label.
+fn clean_host(host: &str) -> Option<String> {
+    let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
+    (host.len() <= 253 && host.split('.').all(is_ldh_label)).then_some(host)
+}
+
+/// Parses a host name of a My Domain family. `None` for other hosts (custom domains included)
+/// and for any host with a label that is not a plain LDH label: every label is checked, not
+/// only the first, so `w.=.my.site.com` is no Salesforce host.
 pub fn parse_my_domain_host(host: &str) -> Option<MyDomainHost> {
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let host = clean_host(host)?;
     let suffixes: [(&str, HostRole); 5] = [
         (".my.salesforce.com", HostRole::Api),
         (".lightning.force.com", HostRole::Lightning),
@@ -152,14 +171,20 @@ pub fn parse_my_domain_host(host: &str) -> Option<MyDomainHost> {
     }
     let kind_label = labels.first().copied();
     let (stem, kind) = match (first.split_once("--"), kind_label) {
-        (Some((stem, sbx)), Some("sandbox")) => (stem, OrgKind::Sandbox(sbx.to_string())),
+        (Some((stem, sbx)), Some("sandbox")) => {
+            // Sandbox names are letters and digits only.
+            if sbx.is_empty() || !sbx.bytes().all(|c| c.is_ascii_alphanumeric()) {
+                return None;
+            }
+            (stem, OrgKind::Sandbox(sbx.to_string()))
+        }
         (None, None) => (first, OrgKind::Production),
         (None, Some("develop")) => (first, OrgKind::Developer),
         (Some((stem, _)), Some(other)) => (stem, OrgKind::Other(other.to_string())),
         (None, Some(other)) => (first, OrgKind::Other(other.to_string())),
         (Some(_), None) => return None,
     };
-    if stem.is_empty() || !stem.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-') {
+    if !is_ldh_label(stem) {
         return None;
     }
     Some(MyDomainHost {
@@ -167,6 +192,82 @@ pub fn parse_my_domain_host(host: &str) -> Option<MyDomainHost> {
         kind,
         role,
     })
+}
+
+/// API host suffixes whose `sid` cookie the org checks use, beyond the commercial My Domain
+/// family (`*.my.salesforce.com`, parsed by [`parse_my_domain_host`]): Government Cloud Plus
+/// (`.mil`) and Salesforce on Alibaba Cloud (China). Each is a My Domain API host: one My Domain
+/// label, optionally a kind label (`sandbox`, `develop`…), then the suffix.
+///
+/// Kept in the same order and spelling as `API_HOST_SUFFIXES` in extension/popup/org.js;
+/// tests/fixtures/api-hosts.json is the shared table both sides are tested against.
+pub const OTHER_API_SUFFIXES: [&str; 3] = [
+    ".my.salesforce.mil",
+    ".my.sfcrmproducts.cn",
+    ".my.sfcrmapps.cn",
+];
+
+/// Host families whose sessions are not used (said in the session findings): legacy instance
+/// hosts, `cloudforce`, and Microsoft Defender for Cloud Apps' proxy, which hides the cookie.
+pub const UNSUPPORTED_SESSION_HOSTS: &str = "legacy instance hosts (such as na1.salesforce.com), *.cloudforce.com / *.cloudforce.mil, and *.force.com.mcas.ms (Microsoft Defender for Cloud Apps hides the session cookie)";
+
+/// True for a host whose `sid` can call the API and that the org checks may send it to: the
+/// My Domain API host families (commercial, Government Cloud `.mil`, China).
+pub fn is_api_host(host: &str) -> bool {
+    let Some(h) = clean_host(host.strip_prefix('.').unwrap_or(host)) else {
+        return false;
+    };
+    if let Some(d) = parse_my_domain_host(&h) {
+        return d.role == HostRole::Api;
+    }
+    OTHER_API_SUFFIXES.iter().any(|s| {
+        h.strip_suffix(s).is_some_and(|rest| {
+            let labels: Vec<&str> = rest.split('.').collect();
+            labels.len() <= 2 && labels.iter().all(|l| is_ldh_label(l))
+        })
+    })
+}
+
+/// Salesforce's generic login hosts and the documentation hosts links may point to.
+const FIXED_LINK_HOSTS: [&str; 4] = [
+    "login.salesforce.com",
+    "test.salesforce.com",
+    "help.salesforce.com",
+    "developer.salesforce.com",
+];
+
+/// True for a host a link shown to the admin may point to: a My Domain host of any role
+/// (API/My Domain login, Lightning, Setup, site, scrt2), the other API families, the generic
+/// login hosts and Salesforce's documentation.
+pub fn is_link_host(host: &str) -> bool {
+    let Some(h) = clean_host(host) else {
+        return false;
+    };
+    FIXED_LINK_HOSTS.contains(&h.as_str()) || parse_my_domain_host(&h).is_some() || is_api_host(&h)
+}
+
+/// The last check before a URL becomes a clickable link (popup) or an autolink (Markdown):
+/// `https:`, no user name, no port, a host in [`is_link_host`] as the browser would read it
+/// (see [`crate::url_host`]), and nothing that could end the link early or hide in it
+/// (spaces, controls, `<`, `>`, `"`, `\`, non-ASCII).
+pub fn is_allowed_link(url: &str) -> bool {
+    if !url.starts_with("https://")
+        || url
+            .chars()
+            .any(|c| !c.is_ascii_graphic() || matches!(c, '<' | '>' | '"' | '\\' | '`'))
+    {
+        return false;
+    }
+    match crate::url_host::parse_url(url) {
+        Ok(p) => {
+            p.scheme == "https"
+                && !p.userinfo
+                && p.port.is_none()
+                && !p.host_rewritten
+                && p.domain().is_some_and(is_link_host)
+        }
+        Err(_) => false,
+    }
 }
 
 /// True for a valid API name: starts with a letter, letters/digits/underscores, no double or
@@ -279,6 +380,20 @@ mod tests {
             ("my.site.com", None),
             ("a.b.c.my.site.com", None),
             ("acme--uat.my.site.com", None),
+            // Every label is checked, not only the first.
+            ("w.=.my.site.com", None),
+            ("acme.x@evil.my.site.com", None),
+            ("evil%2ecom.my.site.com", None),
+            ("-acme.my.site.com", None),
+            ("acme-.my.site.com", None),
+            ("acme--.sandbox.my.site.com", None),
+            ("acme--u-t.sandbox.my.site.com", None),
+            ("acme\u{3002}x.my.site.com", None),
+            ("acme..my.site.com", None),
+            (
+                "ACME.my.site.com.",
+                Some(("acme", OrgKind::Production, HostRole::Site)),
+            ),
         ];
         for (host, want) in rows {
             let got = parse_my_domain_host(host).map(|h| (h.stem.clone(), h.kind.clone(), h.role));
@@ -310,6 +425,59 @@ mod tests {
             de.host_for(HostRole::Api),
             "x-dev-ed.develop.my.salesforce.com"
         );
+    }
+
+    /// The shared table extension/popup/org.js is tested against too (tests/static).
+    #[test]
+    fn api_host_families_match_the_shared_table() {
+        let table: serde_json::Value =
+            serde_json::from_str(include_str!("../tests/fixtures/api-hosts.json")).unwrap();
+        let mut n = 0;
+        for (key, want) in [("api", true), ("notApi", false)] {
+            for h in table[key].as_array().unwrap() {
+                let h = h.as_str().unwrap();
+                assert_eq!(is_api_host(h), want, "{h}");
+                n += 1;
+            }
+        }
+        assert!(n > 20, "the table is missing rows");
+    }
+
+    #[test]
+    fn links_only_to_salesforce_families() {
+        for ok in [
+            "https://acme.my.salesforce.com/",
+            "https://acme--uat.sandbox.lightning.force.com/lightning/setup/Flows/home",
+            "https://acme.my.salesforce-setup.com/x",
+            "https://acme.my.site.com/ESWWebChat1712345678901",
+            "https://login.salesforce.com/",
+            "https://help.salesforce.com/s/articleView?id=sf.x.htm&type=5",
+            "https://developer.salesforce.com/docs/x",
+            "https://acme.my.salesforce.mil/",
+        ] {
+            assert!(is_allowed_link(ok), "{ok}");
+        }
+        for bad in [
+            "https://acme.x@evil%2ecom\\.my.salesforce.com/",
+            "https://acme.x@16909060\\.my.salesforce.com/",
+            "https://evil\u{3002}com\\.my.salesforce.com/",
+            "https://w.=.my.salesforce.com/",
+            "https://acme.my.salesforce.com.evil.com/",
+            "https://evil.com/acme.my.salesforce.com",
+            "https://acme.my.salesforce.com:8443/",
+            "https://user@acme.my.salesforce.com/",
+            "https://acme.my.salesforce.com/<img>",
+            "https://acme.my.salesforce.com/\u{202E}x",
+            "https://acme.my.salesforce.com/ x",
+            "http://acme.my.salesforce.com/",
+            "javascript:alert(1)//acme.my.salesforce.com",
+            "/lightning/setup/Flows/home",
+            "https://acme.my.salesforce%2ecom/",
+            "https://salesforce.com/",
+            "https://trailhead.salesforce.com/",
+        ] {
+            assert!(!is_allowed_link(bad), "{bad}");
+        }
     }
 
     #[test]
