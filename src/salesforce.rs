@@ -200,7 +200,7 @@ pub fn parse_my_domain_host(host: &str) -> Option<MyDomainHost> {
 /// label, optionally a kind label (`sandbox`, `develop`…), then the suffix.
 ///
 /// Kept in the same order and spelling as `API_HOST_SUFFIXES` in extension/popup/org.js;
-/// tests/fixtures/api-hosts.json is the shared table both sides are tested against.
+/// tests/fixtures/salesforce-hosts.json is the shared table both sides are tested against.
 pub const OTHER_API_SUFFIXES: [&str; 3] = [
     ".my.salesforce.mil",
     ".my.sfcrmproducts.cn",
@@ -252,6 +252,7 @@ pub fn is_link_host(host: &str) -> bool {
 /// (spaces, controls, `<`, `>`, `"`, `\`, non-ASCII).
 pub fn is_allowed_link(url: &str) -> bool {
     if !url.starts_with("https://")
+        || url["https://".len()..].starts_with('/')
         || url
             .chars()
             .any(|c| !c.is_ascii_graphic() || matches!(c, '<' | '>' | '"' | '\\' | '`'))
@@ -431,7 +432,7 @@ mod tests {
     #[test]
     fn api_host_families_match_the_shared_table() {
         let table: serde_json::Value =
-            serde_json::from_str(include_str!("../tests/fixtures/api-hosts.json")).unwrap();
+            serde_json::from_str(include_str!("../tests/fixtures/salesforce-hosts.json")).unwrap();
         let mut n = 0;
         for (key, want) in [("api", true), ("notApi", false)] {
             for h in table[key].as_array().unwrap() {
@@ -445,38 +446,15 @@ mod tests {
 
     #[test]
     fn links_only_to_salesforce_families() {
-        for ok in [
-            "https://acme.my.salesforce.com/",
-            "https://acme--uat.sandbox.lightning.force.com/lightning/setup/Flows/home",
-            "https://acme.my.salesforce-setup.com/x",
-            "https://acme.my.site.com/ESWWebChat1712345678901",
-            "https://login.salesforce.com/",
-            "https://help.salesforce.com/s/articleView?id=sf.x.htm&type=5",
-            "https://developer.salesforce.com/docs/x",
-            "https://acme.my.salesforce.mil/",
-        ] {
-            assert!(is_allowed_link(ok), "{ok}");
-        }
-        for bad in [
-            "https://acme.x@evil%2ecom\\.my.salesforce.com/",
-            "https://acme.x@16909060\\.my.salesforce.com/",
-            "https://evil\u{3002}com\\.my.salesforce.com/",
-            "https://w.=.my.salesforce.com/",
-            "https://acme.my.salesforce.com.evil.com/",
-            "https://evil.com/acme.my.salesforce.com",
-            "https://acme.my.salesforce.com:8443/",
-            "https://user@acme.my.salesforce.com/",
-            "https://acme.my.salesforce.com/<img>",
-            "https://acme.my.salesforce.com/\u{202E}x",
-            "https://acme.my.salesforce.com/ x",
-            "http://acme.my.salesforce.com/",
-            "javascript:alert(1)//acme.my.salesforce.com",
-            "/lightning/setup/Flows/home",
-            "https://acme.my.salesforce%2ecom/",
-            "https://salesforce.com/",
-            "https://trailhead.salesforce.com/",
-        ] {
-            assert!(!is_allowed_link(bad), "{bad}");
+        let table: serde_json::Value =
+            serde_json::from_str(include_str!("../tests/fixtures/salesforce-hosts.json")).unwrap();
+        for (key, want) in [("link", true), ("notLink", false)] {
+            let rows = table[key].as_array().unwrap();
+            assert!(rows.len() > 10, "the table is missing rows");
+            for u in rows {
+                let u = u.as_str().unwrap();
+                assert_eq!(is_allowed_link(u), want, "{u}");
+            }
         }
     }
 
