@@ -549,6 +549,62 @@ pub fn markdown(d: &Diagnosis, generated_at: &str) -> String {
     out
 }
 
+/// Every address a GitHub-style renderer would make a link of: `<…>` autolinks and bare
+/// `scheme://`, `www.` and `name@host` text (escapes aside).
+pub fn linkable_addresses(md: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in md.lines() {
+        let mut rest = line;
+        while let Some(i) = rest.find('<') {
+            if rest[..i].ends_with('\\') {
+                rest = &rest[i + 1..];
+                continue;
+            }
+            let end = rest[i..].find('>').map(|e| i + e).unwrap_or(rest.len());
+            out.push(rest[i + 1..end].to_string());
+            rest = &rest[end.min(rest.len())..];
+            rest = rest.get(1..).unwrap_or("");
+        }
+        let lower = line
+            .to_ascii_lowercase()
+            .replace("\\[@\\]", " ")
+            .replace("\\[:\\]", " ")
+            .replace("\\[.\\]", " ");
+        let plain: String = lower
+            .split('<')
+            .map(|p| p.split_once('>').map(|(_, b)| b).unwrap_or(p))
+            .collect();
+        for pat in ["://", "www.", "@"] {
+            if plain.contains(pat) {
+                out.push(format!("bare {pat} in: {line}"));
+            }
+        }
+    }
+    out
+}
+
+/// Every link a diagnosis would show that is not allowed: finding links outside the Salesforce
+/// host families (Setup paths aside) and Markdown addresses a renderer would link. Empty when
+/// all is well; tests and the fuzz targets check it whatever the page and cookies were.
+pub fn stray_links(d: &Diagnosis, md: &str) -> Vec<String> {
+    let mut out: Vec<String> = d
+        .findings
+        .iter()
+        .filter_map(|f| f.link.as_ref())
+        .filter(|l| {
+            !crate::salesforce::is_allowed_link(&l.url)
+                && !(l.url.starts_with('/') && !l.url.starts_with("//"))
+        })
+        .map(|l| format!("finding link {}", l.url))
+        .collect();
+    out.extend(
+        linkable_addresses(md)
+            .into_iter()
+            .filter(|u| !crate::salesforce::is_allowed_link(u)),
+    );
+    out
+}
+
 #[cfg(test)]
 mod export_tests {
     use super::*;
@@ -704,40 +760,6 @@ mod export_tests {
             "{md}"
         );
         assert!(md.contains("- Page: https\\[:\\]//shop.example/"), "{md}");
-    }
-
-    /// Every address a GitHub-style renderer would make a link of: `<…>` autolinks and bare
-    /// `scheme://`, `www.` and `name@host` text (escapes aside).
-    pub(crate) fn linkable_addresses(md: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        for line in md.lines() {
-            let mut rest = line;
-            while let Some(i) = rest.find('<') {
-                if rest[..i].ends_with('\\') {
-                    rest = &rest[i + 1..];
-                    continue;
-                }
-                let end = rest[i..].find('>').map(|e| i + e).unwrap_or(rest.len());
-                out.push(rest[i + 1..end].to_string());
-                rest = &rest[end.min(rest.len())..];
-                rest = rest.get(1..).unwrap_or("");
-            }
-            let lower = line
-                .to_ascii_lowercase()
-                .replace("\\[@\\]", " ")
-                .replace("\\[:\\]", " ")
-                .replace("\\[.\\]", " ");
-            let plain: String = lower
-                .split('<')
-                .map(|p| p.split_once('>').map(|(_, b)| b).unwrap_or(p))
-                .collect();
-            for pat in ["://", "www.", "@"] {
-                if plain.contains(pat) {
-                    out.push(format!("bare {pat} in: {line}"));
-                }
-            }
-        }
-        out
     }
 
     #[test]
