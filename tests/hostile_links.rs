@@ -4,7 +4,9 @@
 //! Salesforce families comes out. (The same property runs under cargo-fuzz in
 //! fuzz/fuzz_targets/session_chooser.rs.)
 
-use messaging_doctor::org::session::{choose_session, is_api_host, SessionCandidate, SessionDecision};
+use messaging_doctor::org::session::{
+    choose_session, is_api_host, SessionCandidate, SessionDecision,
+};
 use messaging_doctor::page::{analyze, PageEvidence, ScriptEvidence};
 use messaging_doctor::report::{diagnose_all, export, markdown, stray_links};
 
@@ -66,16 +68,31 @@ fn hostile_site_urls_give_no_link_anywhere() {
         );
         assert_eq!(choice.decision, SessionDecision::None);
         let d = diagnose_all(Some(&report), None, &choice.findings);
-        assert!(d.headline.starts_with("Likely cause: The chat snippet"), "{}", d.headline);
-        let login = d.findings.iter().find(|f| f.code == "org/not-logged-in").unwrap();
-        assert_eq!(login.link.as_ref().unwrap().url, "https://login.salesforce.com/");
+        assert!(
+            d.headline.starts_with("Likely cause: The chat snippet"),
+            "{}",
+            d.headline
+        );
+        let login = d
+            .findings
+            .iter()
+            .find(|f| f.code == "org/not-logged-in")
+            .unwrap();
+        assert_eq!(
+            login.link.as_ref().unwrap().url,
+            "https://login.salesforce.com/"
+        );
         assert!(!login.message.contains("evil") && !login.fix.join(" ").contains("evil"));
 
         let md = markdown(&d, "2026-12-06T05:00:00Z");
         assert_eq!(stray_links(&d, &md), Vec::<String>::new(), "{site}\n{md}");
-        assert!(md.contains("Where: Log in to the org: <https://login.salesforce.com/>"), "{md}");
+        assert!(
+            md.contains("Where: Log in to the org: <https://login.salesforce.com/>"),
+            "{md}"
+        );
         // The JSON export keeps the page's text verbatim (it is data) but no finding links to it.
-        let json = serde_json::to_string(&export(d.clone(), Some(report.clone()), None, "t")).unwrap();
+        let json =
+            serde_json::to_string(&export(d.clone(), Some(report.clone()), None, "t")).unwrap();
         let v: serde_json::Value = serde_json::from_str(&json).unwrap();
         for f in v["diagnosis"]["findings"].as_array().unwrap() {
             if let Some(url) = f["link"]["url"].as_str() {
@@ -95,11 +112,17 @@ fn a_sound_snippet_still_links_to_its_own_org() {
         "https://acme.my.site.com/ESWWebChat1712345678901",
         "https://acme.my.salesforce-scrt.com",
     ));
-    assert!(report.findings.iter().all(|f| f.code != "page/invalid-snippet"));
+    assert!(report
+        .findings
+        .iter()
+        .all(|f| f.code != "page/invalid-snippet"));
     let choice = choose_session(&[], Some(&report), "https://www.acme.test/", None);
     let d = diagnose_all(Some(&report), None, &choice.findings);
     let md = markdown(&d, "t");
-    assert!(md.contains("Where: Log in to the org: <https://acme.my.salesforce.com/>"), "{md}");
+    assert!(
+        md.contains("Where: Log in to the org: <https://acme.my.salesforce.com/>"),
+        "{md}"
+    );
     assert_eq!(stray_links(&d, &md), Vec::<String>::new());
 }
 
@@ -120,16 +143,91 @@ impl Rng {
 /// Pieces a hostile host is made of: separators browsers treat specially, disguised dots,
 /// number forms, the families' own suffixes and labels.
 const PIECES: [&str; 40] = [
-    "https://", "http://", "://", "https:", "//", "\\\\", "/", "@", ":", "%2e", "%2E", "%40", "%5c",
-    "%", "\u{3002}", "\u{FF0E}", "\u{FF61}", ".", "..", "-", "--", "=", "#", "?", " ", "\u{202E}",
-    "\u{200B}", "acme", "evil", "com", "16909060", "0x7f", "uat", "sandbox", "develop",
-    ".my.site.com", ".my.salesforce.com", ".my.salesforce-scrt.com", ".lightning.force.com",
+    "https://",
+    "http://",
+    "://",
+    "https:",
+    "//",
+    "\\\\",
+    "/",
+    "@",
+    ":",
+    "%2e",
+    "%2E",
+    "%40",
+    "%5c",
+    "%",
+    "\u{3002}",
+    "\u{FF0E}",
+    "\u{FF61}",
+    ".",
+    "..",
+    "-",
+    "--",
+    "=",
+    "#",
+    "?",
+    " ",
+    "\u{202E}",
+    "\u{200B}",
+    "acme",
+    "evil",
+    "com",
+    "16909060",
+    "0x7f",
+    "uat",
+    "sandbox",
+    "develop",
+    ".my.site.com",
+    ".my.salesforce.com",
+    ".my.salesforce-scrt.com",
+    ".lightning.force.com",
     ".my.salesforce.mil",
 ];
 
+/// What a disguised host is made of, between a scheme and a family suffix.
+const HOST_PIECES: [&str; 16] = [
+    "acme",
+    "evil",
+    "x",
+    "@",
+    "%2e",
+    "%2E",
+    "\u{3002}",
+    "\u{FF0E}",
+    "\\\\",
+    "16909060",
+    "=",
+    "--",
+    "uat.sandbox",
+    ".",
+    "-",
+    "0x7f",
+];
+const SUFFIXES: [&str; 5] = [
+    ".my.site.com",
+    ".my.salesforce-scrt.com",
+    ".my.salesforce.com",
+    ".lightning.force.com",
+    ".my.salesforce-setup.com",
+];
+
+/// Half the time free pieces; half the time shaped like a snippet URL (scheme, a host made of
+/// disguise pieces, a family suffix, a path), the shape that once planted a link.
 fn hostile_string(rng: &mut Rng) -> String {
-    let n = 1 + rng.next() % 9;
-    (0..n).map(|_| rng.pick(&PIECES)).collect()
+    if rng.next() % 2 == 0 {
+        let n = 1 + rng.next() % 9;
+        return (0..n).map(|_| rng.pick(&PIECES)).collect();
+    }
+    let mut s = rng
+        .pick(&["https://", "://", "https:\\\\", "https:", "HTTPS://"])
+        .to_string();
+    for _ in 0..1 + rng.next() % 4 {
+        s.push_str(rng.pick(&HOST_PIECES));
+    }
+    s.push_str(rng.pick(&SUFFIXES));
+    s.push_str(rng.pick(&["/ESW", "", "/", "?x", "#y"]));
+    s
 }
 
 /// The property: whatever the snippet's values, the cookies and the tab, the chooser only ever
@@ -137,7 +235,14 @@ fn hostile_string(rng: &mut Rng) -> String {
 #[test]
 fn randomized_session_chooser_never_leaves_the_families() {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let orgs = [ORG, "00DHu00000abcdeMAA", "00D8c000009GLBX", "00DHu00000abcd\u{e9}", "x", ""];
+    let orgs = [
+        ORG,
+        "00DHu00000abcdeMAA",
+        "00D8c000009GLBX",
+        "00DHu00000abcd\u{e9}",
+        "x",
+        "",
+    ];
     let mut linked = 0;
     for i in 0..6000 {
         let site = hostile_string(&mut rng);
@@ -149,30 +254,57 @@ fn randomized_session_chooser_never_leaves_the_families() {
                 let host = if rng.next() % 2 == 0 {
                     hostile_string(&mut rng)
                 } else {
-                    format!("{}{}", rng.pick(&["acme", "globex", "acme--uat.sandbox"]), rng.pick(&[".my.salesforce.com", ".my.salesforce.mil", ".lightning.force.com"]))
+                    format!(
+                        "{}{}",
+                        rng.pick(&["acme", "globex", "acme--uat.sandbox"]),
+                        rng.pick(&[
+                            ".my.salesforce.com",
+                            ".my.salesforce.mil",
+                            ".lightning.force.com"
+                        ])
+                    )
                 };
                 cand(&host, rng.pick(&orgs))
             })
             .collect();
-        let tab = if i % 3 == 0 { hostile_string(&mut rng) } else { "https://www.not-acme.test/".into() };
+        let tab = if i % 3 == 0 {
+            hostile_string(&mut rng)
+        } else {
+            "https://www.not-acme.test/".into()
+        };
         let chosen = (i % 5 == 0).then(|| hostile_string(&mut rng));
         let choice = choose_session(&cookies, Some(&report), &tab, chosen.as_deref());
         match &choice.decision {
             SessionDecision::Use { host, org_id, .. } => {
                 assert!(is_api_host(host), "case {i}: uses {host:?}");
-                assert!(org_id.len() == 15 && org_id.is_ascii(), "case {i}: {org_id:?}");
-                assert!(cookies.iter().any(|c| c.host.eq_ignore_ascii_case(host)), "case {i}: {host}");
+                assert!(
+                    org_id.len() == 15 && org_id.is_ascii(),
+                    "case {i}: {org_id:?}"
+                );
+                assert!(
+                    cookies.iter().any(|c| c.host.eq_ignore_ascii_case(host)),
+                    "case {i}: {host}"
+                );
             }
             SessionDecision::Choose { candidates } => {
-                assert!(candidates.iter().all(|c| is_api_host(&c.host)), "case {i}: {candidates:?}");
+                assert!(
+                    candidates.iter().all(|c| is_api_host(&c.host)),
+                    "case {i}: {candidates:?}"
+                );
             }
             SessionDecision::None => {}
         }
         let d = diagnose_all(Some(&report), None, &choice.findings);
         let md = markdown(&d, "t");
         let stray = stray_links(&d, &md);
-        assert!(stray.is_empty(), "case {i}: site {site:?} scrt2 {scrt:?} cookies {cookies:?}: {stray:?}\n{md}");
+        assert!(
+            stray.is_empty(),
+            "case {i}: site {site:?} scrt2 {scrt:?} cookies {cookies:?}: {stray:?}\n{md}"
+        );
         linked += d.findings.iter().filter(|f| f.link.is_some()).count();
     }
-    assert!(linked > 1000, "the generator produced too few links to mean anything ({linked})");
+    assert!(
+        linked > 1000,
+        "the generator produced too few links to mean anything ({linked})"
+    );
 }
