@@ -406,8 +406,18 @@ pub fn visible_form(c: char) -> String {
 /// - invisible and bidi characters are shown as `⟨U+202E⟩`; line breaks become spaces; other
 ///   control characters are dropped.
 pub fn md_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    let mut rest = s;
+    // Controls are dropped first, so that `:\u{1}//` or `www\u{0}.` cannot turn into an
+    // address after the scan below.
+    let cleaned: String = s
+        .chars()
+        .filter_map(|c| match c {
+            '\n' | '\r' | '\u{2028}' | '\u{2029}' | '\u{85}' => Some(' '),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect();
+    let mut out = String::with_capacity(cleaned.len() + 8);
+    let mut rest = cleaned.as_str();
     while let Some(c) = rest.chars().next() {
         let len = c.len_utf8();
         if rest.starts_with("://") {
@@ -427,9 +437,7 @@ pub fn md_escape(s: &str) -> String {
                 out.push(c);
             }
             '@' => out.push_str("\\[@\\]"),
-            '\n' | '\r' | '\u{2028}' | '\u{2029}' | '\u{85}' => out.push(' '),
             c if is_invisible(c) => out.push_str(&visible_form(c)),
-            c if c.is_control() => {}
             c => out.push(c),
         }
         rest = &rest[len..];
@@ -455,13 +463,18 @@ pub fn md_escape_block(s: &str) -> String {
     }
 }
 
+/// A path inside the org's Setup (`/lightning/setup/…`), named as such, never a link.
+fn is_setup_path(url: &str) -> bool {
+    url.starts_with('/') && !url.starts_with("//")
+}
+
 /// A finding's link for Markdown. Checked at this last step against the Salesforce host
 /// families ([`crate::salesforce::is_allowed_link`]): only then an autolink `<https://…>`; a
 /// Setup path stays a path; anything else is inert text saying it is not linked.
 fn md_link(label: &str, url: &str) -> String {
     if crate::salesforce::is_allowed_link(url) {
         format!("{}: <{url}>", md_escape(label))
-    } else if url.starts_with('/') && !url.starts_with("//") {
+    } else if is_setup_path(url) {
         format!("In Setup: {} ({})", md_escape(label), md_escape(url))
     } else {
         format!(
@@ -591,10 +604,7 @@ pub fn stray_links(d: &Diagnosis, md: &str) -> Vec<String> {
         .findings
         .iter()
         .filter_map(|f| f.link.as_ref())
-        .filter(|l| {
-            !crate::salesforce::is_allowed_link(&l.url)
-                && !(l.url.starts_with('/') && !l.url.starts_with("//"))
-        })
+        .filter(|l| !crate::salesforce::is_allowed_link(&l.url) && !is_setup_path(&l.url))
         .map(|l| format!("finding link {}", l.url))
         .collect();
     out.extend(
@@ -674,6 +684,12 @@ mod export_tests {
         );
         assert!(
             !e.to_ascii_lowercase().contains("://") && !e.to_ascii_lowercase().contains("www.")
+        );
+        // Found by fuzzing: a control character between the pieces was dropped after the scan.
+        let e = md_escape("https:\u{1}//evil.com ww\u{0}w.evil.com h\u{7f}ttp:/\u{1b}/x");
+        assert!(
+            !e.contains("://") && !e.to_ascii_lowercase().contains("www."),
+            "{e}"
         );
     }
 
