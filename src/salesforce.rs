@@ -194,38 +194,21 @@ pub fn parse_my_domain_host(host: &str) -> Option<MyDomainHost> {
     })
 }
 
-/// API host suffixes whose `sid` cookie the org checks use, beyond the commercial My Domain
-/// family (`*.my.salesforce.com`, parsed by [`parse_my_domain_host`]): Government Cloud Plus
-/// (`.mil`) and Salesforce on Alibaba Cloud (China). Each is a My Domain API host: one My Domain
-/// label, optionally a kind label (`sandbox`, `develop`…), then the suffix.
-///
-/// Kept in the same order and spelling as `API_HOST_SUFFIXES` in extension/popup/org.js;
-/// tests/fixtures/salesforce-hosts.json is the shared table both sides are tested against.
-pub const OTHER_API_SUFFIXES: [&str; 3] = [
-    ".my.salesforce.mil",
-    ".my.sfcrmproducts.cn",
-    ".my.sfcrmapps.cn",
-];
-
-/// Host families whose sessions are not used (said in the session findings): legacy instance
-/// hosts, `cloudforce`, and Microsoft Defender for Cloud Apps' proxy, which hides the cookie.
-pub const UNSUPPORTED_SESSION_HOSTS: &str = "legacy instance hosts (such as na1.salesforce.com), *.cloudforce.com / *.cloudforce.mil, and *.force.com.mcas.ms (Microsoft Defender for Cloud Apps hides the session cookie)";
+/// Host families whose sessions the org checks do not use, said in the session findings:
+/// the extension has no host permission there (manifest.json lists only the commercial My
+/// Domain hosts), and their Lightning/Setup families are not known to the core. Legacy instance
+/// hosts redirect to My Domain since enhanced domains; Microsoft Defender for Cloud Apps' proxy
+/// hides the session cookie.
+pub const UNSUPPORTED_SESSION_HOSTS: &str = "Government Cloud Plus (*.salesforce.mil, *.crmforce.mil), Salesforce on Alibaba Cloud in China (*.sfcrmapps.cn, *.sfcrmproducts.cn), legacy instance hosts (such as na1.salesforce.com), *.cloudforce.com, and *.force.com.mcas.ms (Microsoft Defender for Cloud Apps hides the session cookie)";
 
 /// True for a host whose `sid` can call the API and that the org checks may send it to: the
-/// My Domain API host families (commercial, Government Cloud `.mil`, China).
+/// commercial My Domain API host (`<name>.my.salesforce.com`, sandbox and Developer Edition
+/// forms included), every label checked. The same rule as `isApiHost` in
+/// extension/popup/hosts.js (org.js, background/capture.js); tests/fixtures/salesforce-hosts.json
+/// is the one table both are tested against.
 pub fn is_api_host(host: &str) -> bool {
-    let Some(h) = clean_host(host.strip_prefix('.').unwrap_or(host)) else {
-        return false;
-    };
-    if let Some(d) = parse_my_domain_host(&h) {
-        return d.role == HostRole::Api;
-    }
-    OTHER_API_SUFFIXES.iter().any(|s| {
-        h.strip_suffix(s).is_some_and(|rest| {
-            let labels: Vec<&str> = rest.split('.').collect();
-            labels.len() <= 2 && labels.iter().all(|l| is_ldh_label(l))
-        })
-    })
+    parse_my_domain_host(host.strip_prefix('.').unwrap_or(host))
+        .is_some_and(|d| d.role == HostRole::Api)
 }
 
 /// Salesforce's generic login hosts and the documentation hosts links may point to.
@@ -237,13 +220,13 @@ const FIXED_LINK_HOSTS: [&str; 4] = [
 ];
 
 /// True for a host a link shown to the admin may point to: a My Domain host of any role
-/// (API/My Domain login, Lightning, Setup, site, scrt2), the other API families, the generic
-/// login hosts and Salesforce's documentation.
+/// (API/My Domain login, Lightning, Setup, site, scrt2), the generic login hosts and
+/// Salesforce's documentation.
 pub fn is_link_host(host: &str) -> bool {
     let Some(h) = clean_host(host) else {
         return false;
     };
-    FIXED_LINK_HOSTS.contains(&h.as_str()) || parse_my_domain_host(&h).is_some() || is_api_host(&h)
+    FIXED_LINK_HOSTS.contains(&h.as_str()) || parse_my_domain_host(&h).is_some()
 }
 
 /// The last check before a URL becomes a clickable link (popup) or an autolink (Markdown):

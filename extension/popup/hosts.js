@@ -19,9 +19,6 @@ const MY_DOMAIN_ROLES = [
   ['.my.salesforce-scrt.com', 'scrt2'],
 ];
 
-/** API hosts beyond the commercial family: Government Cloud Plus (.mil) and China. */
-export const OTHER_API_SUFFIXES = ['.my.salesforce.mil', '.my.sfcrmproducts.cn', '.my.sfcrmapps.cn'];
-
 /** The generic login hosts and Salesforce's documentation. */
 const FIXED_LINK_HOSTS = ['login.salesforce.com', 'test.salesforce.com', 'help.salesforce.com', 'developer.salesforce.com'];
 
@@ -52,23 +49,20 @@ export function myDomainRole(host) {
   return null;
 }
 
-/** True for a host whose `sid` the org checks may use and send back to (the core re-checks). */
+/**
+ * True for a host whose `sid` the org checks may use and send back to (the core re-checks):
+ * the commercial My Domain API host, sandbox and Developer Edition forms included. Government
+ * Cloud Plus, China, legacy instance hosts and cloudforce are not supported (no host
+ * permission; the session findings say so).
+ */
 export function isApiHost(host) {
-  const h = clean(typeof host === 'string' ? host.replace(/^\./, '') : host);
-  if (!h) return false;
-  const role = myDomainRole(h);
-  if (role) return role === 'api';
-  return OTHER_API_SUFFIXES.some((s) => {
-    if (!h.endsWith(s)) return false;
-    const rest = h.slice(0, -s.length);
-    return rest !== '' && rest.split('.').length <= 2;
-  });
+  return myDomainRole(typeof host === 'string' ? host.replace(/^\./, '') : host) === 'api';
 }
 
-/** True for a host a link may point to: any My Domain role, the API families, login, docs. */
+/** True for a host a link may point to: any My Domain role, the login hosts, the docs. */
 export function isLinkHost(host) {
   const h = clean(host);
-  return h !== null && (FIXED_LINK_HOSTS.includes(h) || myDomainRole(h) !== null || isApiHost(h));
+  return h !== null && (FIXED_LINK_HOSTS.includes(h) || myDomainRole(h) !== null);
 }
 
 /**

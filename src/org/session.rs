@@ -73,11 +73,13 @@ fn host_of(url: &str) -> Option<String> {
     p.domain().map(|d| d.trim_end_matches('.').to_string())
 }
 
-/// Which sessions are not used, said wherever the org checks find none.
-fn unsupported_note() -> String {
-    format!(
-        "Sessions are read from My Domain API hosts (…my.salesforce.com, Government Cloud …my.salesforce.mil, China …my.sfcrmproducts.cn / …my.sfcrmapps.cn); not supported: {UNSUPPORTED_SESSION_HOSTS}."
-    )
+/// Which sessions are used and which are not, said wherever the org checks find none.
+fn with_host_support(f: Finding) -> Finding {
+    f.with_evidence(Evidence::new(
+        "Sessions used",
+        "My Domain API hosts (<name>.my.salesforce.com, sandbox and Developer Edition forms included)",
+    ))
+    .with_evidence(Evidence::new("Not supported", UNSUPPORTED_SESSION_HOSTS))
 }
 
 /// Decides which org to check. `tab_url` is the inspected tab's address; `chosen` is a host
@@ -198,10 +200,9 @@ pub fn choose_session(
                         ", same container if you use Firefox containers"
                     ),
                 };
-                let message = format!("{message} {}", unsupported_note());
                 SessionChoice {
                     decision: SessionDecision::None,
-                    findings: vec![logged_in(
+                    findings: vec![with_host_support(logged_in(
                         Finding::new(
                             "org/not-logged-in",
                             Severity::Warning,
@@ -212,7 +213,7 @@ pub fn choose_session(
                         .with_fix(format!("Log in at {login} in this browser."))
                         .with_fix("Come back to this tab and click Run in Messaging Doctor.")
                         .with_link("Log in to the org", login),
-                    )],
+                    ))],
                 }
             }
             _ => SessionChoice {
@@ -228,14 +229,14 @@ pub fn choose_session(
     match usable.len() {
         0 => SessionChoice {
             decision: SessionDecision::None,
-            findings: vec![Finding::new(
+            findings: vec![with_host_support(Finding::new(
                 "org/no-session",
                 Severity::Info,
                 "Log in to Salesforce to run the org checks",
-                format!("Messaging Doctor found no Salesforce session in this browser, so only the page was checked. The org checks read the org with your own session: log in to the org's Setup in this browser, then click Run. {}", unsupported_note()),
+                "Messaging Doctor found no Salesforce session in this browser, so only the page was checked. The org checks read the org with your own session: log in to the org's Setup in this browser, then click Run.",
             )
             .with_fix("Log in to your org (https://<your My Domain>.my.salesforce.com) in this browser profile.")
-            .with_fix("Click Run again in Messaging Doctor.")],
+            .with_fix("Click Run again in Messaging Doctor."))],
         },
         1 => use_it(
             &usable[0],
@@ -464,31 +465,34 @@ mod tests {
 
     #[test]
     fn session_findings_say_which_hosts_are_not_supported() {
-        let none = choose_session(
-            &[cand("na1.salesforce.com", ACME)],
-            None,
-            "https://x.test/",
-            None,
-        );
-        assert_eq!(none.findings[0].code, "org/no-session");
-        assert!(
-            none.findings[0].message.contains("na1.salesforce.com"),
-            "{}",
-            none.findings[0].message
-        );
-        assert!(
-            none.findings[0].message.contains("my.salesforce.mil"),
-            "{}",
-            none.findings[0].message
-        );
-        let gov = choose_session(
-            &[cand("agency.my.salesforce.mil", ACME)],
-            None,
-            "https://x.test/",
-            None,
-        );
-        assert!(
-            matches!(gov.decision, SessionDecision::Use { ref host, .. } if host == "agency.my.salesforce.mil")
-        );
+        // A Government Cloud or China session is not used (no host permission there), and the
+        // finding says so rather than only "no session".
+        for host in [
+            "agency.my.salesforce.mil",
+            "acme.my.sfcrmapps.cn",
+            "na1.salesforce.com",
+        ] {
+            let ch = choose_session(&[cand(host, ACME)], None, "https://x.test/", None);
+            assert_eq!(ch.findings[0].code, "org/no-session", "{host}");
+            let not = ch.findings[0]
+                .evidence
+                .iter()
+                .find(|e| e.label == "Not supported")
+                .expect("the unsupported families are named");
+            for named in [
+                "salesforce.mil",
+                "sfcrmapps.cn",
+                "na1.salesforce.com",
+                "cloudforce",
+            ] {
+                assert!(not.value.contains(named), "{named}: {}", not.value);
+            }
+        }
+        let page = page_with(ACME, "https://acme.my.site.com/ESW");
+        let ch = choose_session(&[], Some(&page), "https://x.test/", None);
+        assert!(ch.findings[0]
+            .evidence
+            .iter()
+            .any(|e| e.label == "Not supported"));
     }
 }
