@@ -121,8 +121,17 @@ for (const browserName of BROWSERS) {
             for (const bad of expected.noLinkTo ?? []) assert.ok(!l.resolved.includes(bad), `link to ${l.resolved}`);
           }
 
+          // Invisible characters from the page are shown (⟨U+202E⟩), never applied.
+          if (expected.shows || expected.hides) {
+            const text = await popup.evaluate(() => document.body.textContent);
+            for (const s of expected.shows ?? []) assert.ok(text.includes(s), `the popup does not show ${s}`);
+            for (const s of expected.hides ?? []) assert.ok(!text.includes(s), `the popup shows a raw U+${s.codePointAt(0).toString(16)}`);
+          }
+
           // The two export buttons (Markdown for a support case, versioned JSON).
           const exported = await popup.clickExports();
+          for (const s of expected.shows ?? []) assert.ok(exported.markdown.includes(s), `the Markdown lacks ${s}`);
+          for (const s of expected.hides ?? []) assert.ok(!exported.markdown.includes(s), `the Markdown has a raw U+${s.codePointAt(0).toString(16)}`);
           for (const target of markdownLinks(exported.markdown)) {
             assert.ok(isAllowedLink(target), `the Markdown export links to ${target}`);
             for (const bad of expected.noLinkTo ?? []) assert.ok(!target.includes(bad), `Markdown link to ${target}`);

@@ -35,3 +35,13 @@ test('background/capture.js checks the start message with the same API_HOST', ()
   assert.match(src, /import \{[^}]*\bAPI_HOST\b[^}]*\} from '\.\.\/popup\/org\.js'/);
   assert.doesNotMatch(src, /API_HOST\s*=/, 'capture.js must not define its own host pattern');
 });
+
+test('the popup writes invisible and bidi characters out, as the Markdown does', async () => {
+  const { visible } = await import('../../extension/popup/dom.js');
+  assert.equal(visible('Rule\u202Ella\u202C'), 'Rule\u27E8U+202E\u27E9lla\u27E8U+202C\u27E9');
+  for (const c of ['\u200B', '\u200E', '\u200F', '\u2066', '\u2069', '\uFEFF', '\u061C', '\u{E0041}']) {
+    const cp = c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0');
+    assert.equal(visible(`a${c}b`), `a\u27E8U+${cp}\u27E9b`);
+  }
+  assert.equal(visible('Chat für Kunden — 客服 🙂'), 'Chat für Kunden — 客服 🙂');
+});
