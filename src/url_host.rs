@@ -21,8 +21,8 @@ pub struct ParsedUrl {
     pub host: Host,
     /// The port when one was written and it is not the scheme's default.
     pub port: Option<u16>,
-    /// True when the host as written differs from the host the browser uses (percent escapes,
-    /// IDN dots, upper case aside: see [`ParsedUrl::host_rewritten`]).
+    /// True when the host as written differs from the host the browser uses beyond letter
+    /// case: percent escapes, IDN dots, an IPv4 number form or an IPv6 literal.
     pub host_rewritten: bool,
 }
 
