@@ -323,12 +323,18 @@ fn stage(ev: &PageEvidence, doc: WidgetDoc<'_>, t: &[TimelineEntry]) -> Stage {
     }
     // Where the browser shows statuses, a successful cross-origin answer shows one: none at all
     // on every configuration request means the answer was withheld.
+    // But in Chromium a request the page's CSP refused leaves the same entry (no status) when it
+    // was sent with XMLHttpRequest, as the loader does: only the browser's CSP reports (or watch
+    // mode's recorded violations) tell the two apart, so a reported refusal decides first.
     let config: Vec<&TimelineEntry> = t.iter().filter(|e| e.step == Step::Config).collect();
-    if ev.response_status_supported
-        && !config.is_empty()
-        && config.iter().all(|e| e.status.is_none())
-    {
-        return Stage::StartupAnswersWithheld;
+    if !config.is_empty() && config.iter().all(|e| e.status.is_none()) {
+        let csp = salesforce_violations(ev);
+        if config.iter().all(|e| refused_by_csp(&csp, &e.url)) {
+            return Stage::StartupRequestsBlocked;
+        }
+        if ev.response_status_supported {
+            return Stage::StartupAnswersWithheld;
+        }
     }
     let since_loader = loader
         .and_then(|l| l.end_ms())
@@ -364,6 +370,67 @@ fn stage(ev: &PageEvidence, doc: WidgetDoc<'_>, t: &[TimelineEntry]) -> Stage {
     .filter(|s| !(asked(*s) || *s == Step::SiteContext && doc.dom.site_context_frames > 0))
     .collect();
     Stage::StalledBeforeReady { missing }
+}
+
+/// The origin (`https://host[:port]`) of a URL, lower-cased; the whole text when it has none.
+fn origin_of(u: &str) -> String {
+    let after = u.find("://").map(|i| i + 3).unwrap_or(0);
+    let end = u[after..]
+        .find(['/', '?', '#'])
+        .map(|i| after + i)
+        .unwrap_or(u.len());
+    u[..end].to_ascii_lowercase()
+}
+
+/// A Salesforce origin written plainly (no user name, escapes or odd characters), fit to name in
+/// a fix.
+fn plain_https(o: &str) -> bool {
+    o.starts_with("https://")
+        && o[8..]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'))
+        && is_salesforce_url(o)
+}
+
+/// The CSP fix with the hosts the scan saw (the loader's site host, the scrt2 host of the
+/// start-up requests or of the refused URLs); a placeholder only for a host it never saw.
+/// Only plainly written Salesforce https hosts are named.
+fn csp_fix(t: &[TimelineEntry], csp: &[SeenViolation<'_>]) -> String {
+    let seen = |pick: &dyn Fn(&str) -> bool| -> Option<String> {
+        t.iter()
+            .map(|e| e.url.as_str())
+            .chain(csp.iter().map(|v| v.blocked_url))
+            .map(origin_of)
+            .find(|o| plain_https(o) && pick(o))
+    };
+    let scrt2 = seen(&|o| o.contains(".salesforce-scrt.com"))
+        .unwrap_or_else(|| "https://<My Domain>.my.salesforce-scrt.com".into());
+    let site = t
+        .iter()
+        .filter(|e| matches!(e.step, Step::Loader | Step::Styles | Step::SiteContext))
+        .map(|e| origin_of(&e.url))
+        .find(|o| plain_https(o))
+        .or_else(|| seen(&|o| o.contains(".site.com")))
+        .unwrap_or_else(|| "https://<My Domain>.my.site.com".into());
+    format!(
+        "Add {scrt2} to the page's Content-Security-Policy connect-src, and {site} to script-src, style-src and frame-src."
+    )
+}
+
+/// Whether the browser reported (or watch mode recorded) a CSP refusal of this request: the same
+/// URL, or — where the report carries only the origin (cross-origin reports may be cut to it) — a
+/// connect-src refusal of that origin.
+fn refused_by_csp(csp: &[SeenViolation<'_>], url: &str) -> bool {
+    let origin = origin_of;
+    let target = origin(url);
+    csp.iter().any(|v| {
+        v.blocked_url == url
+            || v.directive.starts_with("connect-src")
+                && origin(v.blocked_url) == target
+                && (v.blocked_url.len() == target.len()
+                    || v.blocked_url.trim_end_matches('/').len() == target.len()
+                    || classify(v.blocked_url).is_some())
+    })
 }
 
 /// Most widget requests listed in a finding: the first ones (the start-up) and the last ones
@@ -470,7 +537,9 @@ pub fn finding_for_in(
         .with_link("Embedded Service Deployments (Setup)", "/lightning/setup/EmbeddedServiceDeployments/home"),
         Stage::StartupRequestsBlocked => {
             let observed = !csp.is_empty();
-            Finding::new(
+            // The loader builds its container only after the configuration answers, so the
+            // container is not the proof that it started: its requests (or styles) are.
+            let f = Finding::new(
                 "page/csp-blocked",
                 Severity::Error,
                 if observed {
@@ -479,17 +548,21 @@ pub fn finding_for_in(
                     "The widget's requests to the messaging service were never sent"
                 },
                 if observed {
-                    "The widget started (its container is on the page), but the browser reported \
-                     that the page's Content-Security-Policy blocked its requests to Salesforce \
-                     (listed below), so it never got its configuration and business hours."
+                    "The chat loader started, but the browser reported that the page's \
+                     Content-Security-Policy blocked its requests to Salesforce (listed below), so \
+                     it never got its configuration and business hours and stops without a button."
                 } else {
-                    "The widget started (its container is on the page) but the browser never sent its \
-                     configuration and business-hours requests to the messaging (scrt2) host. This is what \
-                     a page Content-Security-Policy without that host in connect-src, or an ad blocker, does."
+                    "The chat loader started, but the browser never sent its configuration and \
+                     business-hours requests to the messaging (scrt2) host. This is what a page \
+                     Content-Security-Policy without that host in connect-src, or an ad blocker, does."
                 },
-            )
-            .with_fix("Add the scrt2 host (https://<My Domain>.my.salesforce-scrt.com) to the page's Content-Security-Policy connect-src, and the site host to script-src, style-src and frame-src.")
-            .with_fix("Try the page in a private window without extensions to rule out an ad blocker.")
+            );
+            let f = f.with_fix(csp_fix(t, &csp));
+            if observed {
+                f
+            } else {
+                f.with_fix("Try the page in a private window without extensions to rule out an ad blocker.")
+            }
         }
         Stage::StartupAnswersWithheld => Finding::new(
             "page/cors-blocked",
@@ -508,7 +581,7 @@ pub fn finding_for_in(
             "The browser reported that the page's Content-Security-Policy refused the chat loader \
              (bootstrap.min.js), so nothing of the chat can start.",
         )
-        .with_fix("Add the deployment's site host (https://<My Domain>.my.site.com) to the page's Content-Security-Policy script-src, style-src and frame-src, and the scrt2 host to connect-src."),
+        .with_fix(csp_fix(t, &csp)),
         Stage::LoaderBlocked => Finding::new(
             "page/request-failed",
             Severity::Error,
@@ -531,11 +604,15 @@ pub fn finding_for_in(
             "page/widget-stalled",
             Severity::Error,
             "The chat loader loaded but was never started",
-            "The loader script arrived, but initEmbeddedMessaging never ran (no start-up request, \
-             no widget container). The script tag's onload may be missing, or the function was \
-             overwritten or threw before calling init.",
+            "The loader script arrived, but the browser shows none of its start-up requests \
+             (styles, configuration). Either init never ran (the script tag's onload is missing, or \
+             initEmbeddedMessaging was overwritten or threw before calling init), or init failed \
+             before its first request: the loader rejected the snippet's values, or it ran from \
+             <head> before <body> existed. Watch mode records the widget's start-up error to tell \
+             which.",
         )
-        .with_fix("Keep the snippet as one unit: the initEmbeddedMessaging function and the loader tag with onload=\"initEmbeddedMessaging()\"."),
+        .with_fix("Keep the snippet as one unit, in <body>: the initEmbeddedMessaging function and the loader tag with onload=\"initEmbeddedMessaging()\".")
+        .with_fix("Turn on watch mode for this site and reload the page to record what the widget reported."),
         Stage::StalledBeforeReady { missing } if failed_startup => Finding::new(
             "page/widget-stalled",
             Severity::Error,
@@ -1200,5 +1277,61 @@ mod tests {
         ev.csp_violations.clear();
         let r = analyze(&ev);
         assert!(r.findings.iter().any(|f| f.code == "page/request-failed"));
+    }
+
+    /// Chromium: an XMLHttpRequest refused by CSP leaves a resource-timing entry with no status,
+    /// exactly like a CORS-withheld answer; only the browser's CSP reports tell them apart. No
+    /// container: the loader builds it only after the configuration answers.
+    #[test]
+    fn a_csp_refused_xhr_with_a_timing_entry_is_csp_not_cors() {
+        let entries = || {
+            let mut v = startup(None);
+            for e in v.iter_mut().filter(|e| e.url.contains("businesshours")) {
+                e.status = None;
+            }
+            v
+        };
+        let mut ev = page(entries(), DomEvidence::default(), vec![], 30_000.0);
+        ev.csp_reports_readable = true;
+        ev.csp_violations = vec![CspViolation {
+            blocked_url: format!("{SCRT}/embeddedservice/v1/embedded-service-config?orgId=00D8c000001Hlt1&esConfigName=Web_Chat&language=en_US"),
+            directive: "connect-src".into(),
+        }];
+        let r = analyze(&ev);
+        let f = r
+            .findings
+            .iter()
+            .find(|f| f.code == "page/csp-blocked")
+            .expect("csp-blocked");
+        assert!(!r.findings.iter().any(|f| f.code == "page/cors-blocked"));
+        assert!(
+            !f.message.contains("container is on the page"),
+            "{}",
+            f.message
+        );
+        // The fix names the hosts the scan saw, not a placeholder.
+        assert!(f.fix.iter().any(|x| x.contains("Add https://acme.my.salesforce-scrt.com to the page's Content-Security-Policy connect-src, and https://acme.my.site.com to script-src")), "{:?}", f.fix);
+        assert!(!f.fix.iter().any(|x| x.contains("ad blocker")));
+        // A report cut to the origin still counts (connect-src of that origin).
+        ev.csp_violations[0].blocked_url = SCRT.to_string();
+        assert!(analyze(&ev)
+            .findings
+            .iter()
+            .any(|f| f.code == "page/csp-blocked"));
+        // Without any report it stays CORS.
+        ev.csp_violations.clear();
+        let r = analyze(&ev);
+        assert!(r.findings.iter().any(|f| f.code == "page/cors-blocked"));
+        // A report about another host does not turn it into CSP.
+        ev.csp_violations = vec![CspViolation {
+            blocked_url:
+                "https://other.my.salesforce-scrt.com/embeddedservice/v1/embedded-service-config"
+                    .into(),
+            directive: "connect-src".into(),
+        }];
+        assert!(analyze(&ev)
+            .findings
+            .iter()
+            .any(|f| f.code == "page/cors-blocked"));
     }
 }

@@ -361,7 +361,7 @@ pub fn analyze(ev: &PageEvidence) -> PageReport {
     } else {
         findings.extend(inventory_findings(ev, &loaders, &init_calls, &seen));
         match (
-            duplicate_finding(&loaders, &init_calls, &wrapper_runs, &seen),
+            duplicate_finding(&loaders, &init_calls, &wrapper_runs, &seen, &resources),
             &ev.watch,
         ) {
             (Some(f), Some(w)) => findings.push(watch::ran_evidence(f, w)),
@@ -763,11 +763,42 @@ fn several_init_sources(inits: &[&LocatedInit]) -> bool {
 /// Most deployment names in a finding's title.
 const NAMES_IN_TITLE: usize = 5;
 
+/// The deployments the widget asked the messaging service for (its configuration requests):
+/// `(orgId, esConfigName)` as the request names them, in order, without repeats.
+fn configured_deployments(resources: &[ResourceEvidence]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for r in resources {
+        if lifecycle::classify(&r.url) != Some(lifecycle::Step::Config) {
+            continue;
+        }
+        let query = r.url.split_once('?').map(|(_, q)| q).unwrap_or("");
+        let param = |name: &str| {
+            query
+                .split('&')
+                .filter_map(|kv| kv.split_once('='))
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.chars().take(80).collect::<String>())
+                .unwrap_or_default()
+        };
+        let d = (param("orgId"), param("esConfigName"));
+        if !out.contains(&d) {
+            out.push(d);
+        }
+    }
+    out
+}
+
+/// The org an id belongs to: its first 15 characters (the 18-character form adds a checksum).
+fn org_key(id: &str) -> &str {
+    id.get(..15).unwrap_or(id)
+}
+
 fn duplicate_finding(
     loaders: &[Loader],
     inits: &[LocatedInit],
     wrapper_runs: &[WrapperRun],
     seen: &Seen,
+    resources: &[ResourceEvidence],
 ) -> Option<Finding> {
     let kinds = classify_duplicates(loaders, inits, wrapper_runs);
     let first = *kinds.first()?;
@@ -824,11 +855,64 @@ fn duplicate_finding(
             DuplicateKind::ComponentAndSnippet => "The Experience Cloud site has the Embedded Messaging component and also a chat snippet (in the head markup or page code): each starts the widget, so the page gets two widgets or the second start is rejected.",
             DuplicateKind::ComponentTwice => "The Embedded Messaging component is placed more than once (typically on a page and in the theme layout): each copy starts the widget.",
             DuplicateKind::LegacyAndMessaging => "The retired Embedded Service Chat (esw.min.js, embedded_svc.init) is still on the page next to Messaging for Web: visitors can get two chat buttons, and the legacy chat no longer works (retired 14 February 2026). (The legacy Channel Menu loading Messaging for Web itself is fine; this is the legacy chat snippet.)",
-            DuplicateKind::SameSnippetTwice => "The same Embedded Service deployment snippet is on the page more than once. Each copy defines initEmbeddedMessaging and loads the bootstrap again; the loader rejects the second load and init, and with one copy in <head> and one in <body> init can fail so that no chat button appears.",
+            DuplicateKind::SameSnippetTwice => "The same Embedded Service deployment snippet is on the page more than once: each copy loads the bootstrap again, and the loader rejects the second load and init.",
             DuplicateKind::InitCalledTwice => "The loader is on the page once, but init runs more than once (two init calls, or initEmbeddedMessaging run from two places such as the loader's onload and a load listener). The loader rejects the second init (\"Attempted to initialize bootstrap multiple times\"); an older loader builds a second widget, and repeated inits count against the rate limits.",
         });
     }
+    // What the copies do depends on how the page wrote them: say only what this page shows.
+    let messaging_places: Vec<bool> = loaders
+        .iter()
+        .filter(|l| l.family.is_messaging())
+        .map(|l| l.origin.contains("in <head>"))
+        .chain(
+            inits
+                .iter()
+                .filter(|i| i.call.family.is_messaging())
+                .map(|i| i.in_head),
+        )
+        .collect();
+    if kinds.contains(&DuplicateKind::SameSnippetTwice) && !wrapper_runs.is_empty() {
+        message.push_str(" Each copy runs initEmbeddedMessaging, and a later copy's function replaces the earlier one.");
+    }
+    if messaging_places.contains(&true) && messaging_places.contains(&false) {
+        message.push_str(" One copy is in <head>: it runs before <body> exists, which the loader refuses with its start-up error, and the copy in <body> is then rejected as a second load or init (with Salesforce's loader no chat button appears).");
+    }
+    let mut orgs: Vec<&str> = inits
+        .iter()
+        .filter(|i| i.call.family.is_messaging())
+        .filter_map(|i| i.call.org_id.as_deref())
+        .map(org_key)
+        .collect();
+    orgs.sort();
+    orgs.dedup();
+    let configured = configured_deployments(resources);
+    let two_deployments = kinds.contains(&DuplicateKind::TwoDeployments);
+    if two_deployments && orgs.len() > 1 {
+        message.push_str(&format!(
+            " The snippets belong to {} different orgs ({}): at most one of them can be the org whose deployment works here.",
+            orgs.len(),
+            orgs.iter().take(NAMES_IN_TITLE).copied().collect::<Vec<_>>().join(", ")
+        ));
+    }
     let mut f = Finding::new("page/duplicate-snippet", Severity::Error, title, message);
+    if two_deployments {
+        f = f.with_evidence(Evidence::new(
+            "Deployment the widget loaded",
+            match configured.as_slice() {
+                [] => "not known: no configuration request of the widget was seen".to_string(),
+                [(org, name)] => format!("{name} of org {org} (its configuration request)"),
+                many => format!(
+                    "{} configuration requests: {}",
+                    many.len(),
+                    many.iter()
+                        .take(NAMES_IN_TITLE)
+                        .map(|(o, n)| format!("{n} of org {o}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            },
+        ));
+    }
     let legacy = kinds.contains(&DuplicateKind::LegacyAndMessaging);
     let listed = |family: Family| family.is_messaging() || legacy && family == Family::LegacyChat;
     let mut shown = 0;
@@ -876,9 +960,26 @@ fn duplicate_finding(
             _ => f,
         };
     }
+    // Experience Cloud advice only where the page shows the component or the snippet names an
+    // Experience Cloud site context.
+    let experience = kinds.iter().any(|k| {
+        matches!(
+            k,
+            DuplicateKind::ComponentAndSnippet | DuplicateKind::ComponentTwice
+        )
+    }) || loaders
+        .iter()
+        .any(|l| l.family == Family::ExperienceComponent);
+    if experience {
+        f = f.with_fix("On an Experience Cloud site, use either the Embedded Messaging component or the head-markup snippet, not both, and place the component on one page or the theme layout, not both.");
+    }
+    if two_deployments {
+        if let [(org, name)] = configured.as_slice() {
+            f = f.with_fix(format!("Keep the snippet of the deployment that should run ({name} of org {org} is the one the widget loaded) and remove the others."));
+        }
+    }
     Some(
         f.with_fix("Keep exactly one copy of the snippet (the loader script and its initEmbeddedMessaging block) on the page; remove the others from the page template, CMS block or tag manager.")
-            .with_fix("On an Experience Cloud site, use either the Embedded Messaging component or the head-markup snippet, not both, and place the component on one page or the theme layout, not both.")
             .with_link(
                 "Embedded Service Deployments (Setup)",
                 "/lightning/setup/EmbeddedServiceDeployments/home",
@@ -1091,6 +1192,107 @@ mod tests {
             onload: onload.map(String::from),
             ..Default::default()
         }
+    }
+
+    fn dup_of(r: &PageReport) -> &Finding {
+        r.findings
+            .iter()
+            .find(|f| f.code == "page/duplicate-snippet")
+            .expect("duplicate")
+    }
+
+    /// Two orgs' snippets: the finding says so and names the deployment the widget loaded (its
+    /// configuration request), or that it is not known.
+    #[test]
+    fn two_orgs_are_named_with_the_deployment_that_loaded() {
+        let other = |index: u32| {
+            ScriptEvidence {
+            inline: Some("function initEmbeddedMessaging(){embeddedservice_bootstrap.init('00DAb00000fghij','Other_Chat','https://other.my.site.com/ESWOther1712345678901',{scrt2URL:'https://other.my.salesforce-scrt.com'})}".into()),
+            ..init_script(index, "Web_Chat")
+        }
+        };
+        let mut ev = page_of(vec![
+            init_script(0, "Web_Chat"),
+            loader_script(1, false),
+            other(2),
+            loader_script(3, false),
+        ]);
+        let f = dup_of(&analyze(&ev)).clone();
+        assert!(
+            f.message
+                .contains("2 different orgs (00DAb00000fghij, 00DHu00000abcde)"),
+            "{}",
+            f.message
+        );
+        let loaded = |f: &Finding| {
+            f.evidence
+                .iter()
+                .find(|e| e.label == "Deployment the widget loaded")
+                .map(|e| e.value.clone())
+        };
+        assert!(loaded(&f).unwrap().starts_with("not known"));
+        ev.resources = vec![ResourceEvidence {
+            url: "https://other.my.salesforce-scrt.com/embeddedservice/v1/embedded-service-config?orgId=00DAb00000fghij&esConfigName=Other_Chat&language=en_US".into(),
+            status: Some(200),
+            ..Default::default()
+        }];
+        let f = dup_of(&analyze(&ev)).clone();
+        assert_eq!(
+            loaded(&f).unwrap(),
+            "Other_Chat of org 00DAb00000fghij (its configuration request)"
+        );
+        assert!(f
+            .fix
+            .iter()
+            .any(|x| x.contains("Other_Chat of org 00DAb00000fghij is the one the widget loaded")));
+        // Plain site: no Experience Cloud advice.
+        assert!(
+            !f.fix.iter().any(|x| x.contains("Experience Cloud")),
+            "{:?}",
+            f.fix
+        );
+    }
+
+    /// The text says only what the page shows: "runs initEmbeddedMessaging" only when it is run,
+    /// the <head> failure only when a copy is in <head>.
+    #[test]
+    fn duplicate_text_follows_the_page() {
+        let tag = |index: u32, in_head: bool| {
+            ScriptEvidence {
+            index,
+            src: None,
+            inline: Some("var s=document.createElement('script');s.src='https://acme.my.site.com/ESWWeb1712345678901/assets/js/bootstrap.min.js';s.onload=function(){window.embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://acme.my.site.com/ESWWeb1712345678901',{scrt2URL:'https://acme.my.salesforce-scrt.com'})};document.head.appendChild(s);".into()),
+            in_head,
+            onload: None,
+        }
+        };
+        let with_loaders = |a: bool, b: bool| {
+            let mut ev = page_of(vec![tag(0, a), tag(1, b)]);
+            ev.resources = vec![];
+            ev
+        };
+        let f = dup_of(&analyze(&with_loaders(false, false))).clone();
+        assert!(
+            !f.message.contains("Each copy runs initEmbeddedMessaging"),
+            "{}",
+            f.message
+        );
+        assert!(!f.message.contains("<head>"), "{}", f.message);
+        let f = dup_of(&analyze(&with_loaders(true, false))).clone();
+        assert!(f.message.contains("One copy is in <head>"), "{}", f.message);
+        let snippet = page_of(vec![
+            init_script(0, "Web_Chat"),
+            loader_script(1, true),
+            init_script(2, "Web_Chat"),
+            loader_script(3, false),
+        ]);
+        let f = dup_of(&analyze(&snippet)).clone();
+        assert!(
+            f.message.contains("Each copy runs initEmbeddedMessaging"),
+            "{}",
+            f.message
+        );
+        assert!(f.message.contains("One copy is in <head>"), "{}", f.message);
     }
 
     const V1: &str = "https://acme.my.site.com/ESWWeb1712345678901/assets/js/bootstrap.min.js";
