@@ -143,6 +143,14 @@ pub enum Stage {
     InitNeverCalled,
     /// Styles from the site host failed: start-up ends there, silently.
     StylesFailed,
+    /// The snippet's site URL has no scheme, so the loader asked the customer's own website for
+    /// its files (a relative path, typically 404) and stopped: `requested` is that request when
+    /// the browser shows it.
+    RelativeSiteUrl {
+        site_url: String,
+        requested: Option<String>,
+        status: Option<u16>,
+    },
     /// The configuration (or business hours) answered with an error.
     ConfigFailed { status: u16 },
     /// Start-up began (the widget's container exists) but its requests to the messaging host
@@ -253,7 +261,47 @@ pub fn assess_in(
         return (timeline, None);
     }
     let stage = stage(ev, doc, &timeline);
+    let stage = relative_site_url(doc, inits).map_or(stage.clone(), |(site_url, seen)| {
+        let stuck = !stage.widget_started() && !matches!(stage, Stage::Starting);
+        match seen {
+            // The browser shows the request on this website: that is where start-up went.
+            Some(r) if !stage.widget_started() => Stage::RelativeSiteUrl {
+                site_url,
+                requested: Some(r.url.clone()),
+                status: r.status,
+            },
+            None if stuck => Stage::RelativeSiteUrl {
+                site_url,
+                requested: None,
+                status: None,
+            },
+            _ => stage,
+        }
+    });
     (timeline, Some(stage))
+}
+
+/// A Messaging init call whose site URL has no scheme (`acme.my.site.com/ESW…`): the loader
+/// accepts it and builds its file addresses as paths relative to the page (facts §1, §2). Returns
+/// the site URL and the request the browser shows for it on this website, if any.
+fn relative_site_url<'d>(
+    doc: WidgetDoc<'d>,
+    inits: &[LocatedInit],
+) -> Option<(String, Option<&'d ResourceEvidence>)> {
+    let site = inits
+        .iter()
+        .filter(|i| i.call.family.is_messaging())
+        .filter_map(|i| i.call.site_url.as_deref())
+        .map(|u| u.trim().trim_end_matches('/'))
+        .find(|u| !u.is_empty() && !u.contains("://") && !u.starts_with("//"))?;
+    let needle = format!("{site}/assets/");
+    // On this website: the site text comes after the page's own path, not right after `://`
+    // (the loader tag itself may be written with the full https:// address).
+    let seen = doc
+        .resources
+        .iter()
+        .find(|r| r.url.contains(&needle) && !r.url.contains(&format!("://{needle}")));
+    Some((site.chars().take(200).collect(), seen))
 }
 
 fn last(t: &[TimelineEntry], step: Step) -> Option<&TimelineEntry> {
@@ -592,6 +640,40 @@ pub fn finding_for_in(
         )
         .with_fix("Open the loader URL from the snippet in a new tab: it must return JavaScript, not an error page.")
         .with_fix("Check that the deployment's Experience Cloud site is active and that the page's CSP allows the site host in script-src."),
+        Stage::RelativeSiteUrl {
+            site_url,
+            requested,
+            status,
+        } => {
+            let f = Finding::new(
+                "page/widget-stalled",
+                Severity::Error,
+                "The snippet's site URL has no https://, so the loader asks this website for its files",
+                match requested {
+                    Some(_) => format!(
+                        "The init call's site URL is \"{site_url}\", without https://. The loader \
+                         takes it as a path on this website and asked this website for its styles \
+                         ({}) instead of the Salesforce site; start-up ends there, silently, and the \
+                         button never appears. This is not an ad blocker or a network problem.",
+                        status
+                            .map(|s| format!("HTTP {s}"))
+                            .unwrap_or_else(|| "no status".into())
+                    ),
+                    None => format!(
+                        "The init call's site URL is \"{site_url}\", without https://. The loader \
+                         takes it as a path on this website, so its requests for the widget's files \
+                         go to this website instead of the Salesforce site, and start-up ends there."
+                    ),
+                },
+            );
+            let f = match requested {
+                Some(u) => f.with_evidence(Evidence::new("Requested on this website", u.clone())),
+                None => f,
+            };
+            f.with_fix(format!(
+                "Write the site URL as https://{site_url} in the init call, or copy the whole snippet again from the deployment's Code Snippet page."
+            ))
+        }
         Stage::StylesFailed => Finding::new(
             "page/widget-stalled",
             Severity::Error,
@@ -1333,5 +1415,76 @@ mod tests {
             .findings
             .iter()
             .any(|f| f.code == "page/cors-blocked"));
+    }
+
+    /// A site URL without https:// makes the loader ask the customer's own website for its
+    /// styles (404): the finding says so, names the request, and never blames an ad blocker.
+    #[test]
+    fn a_site_url_without_https_is_named_not_an_ad_blocker() {
+        let bare = "acme.my.site.com/ESWWebChat1712345678901";
+        let with_bare = |resources: Vec<ResourceEvidence>, age: f64| {
+            let mut ev = page(resources, DomEvidence::default(), vec![], age);
+            ev.scripts[0].inline = Some(format!(
+                "embeddedservice_bootstrap.init('00D8c000001Hlt1','Web_Chat','{bare}',{{scrt2URL:'{SCRT}'}})"
+            ));
+            ev.csp_reports_readable = true;
+            ev
+        };
+        let asked = format!("https://www.acme-shop.test/{bare}/assets/styles/bootstrap.min.css");
+        let ev = with_bare(
+            vec![
+                res(
+                    &format!("{SITE}/assets/js/bootstrap.min.js"),
+                    Some(200),
+                    100.0,
+                ),
+                res(&asked, Some(404), 200.0),
+            ],
+            30_000.0,
+        );
+        let r = analyze(&ev);
+        let f = r
+            .findings
+            .iter()
+            .find(|f| f.title.contains("no https://"))
+            .expect("relative site URL finding");
+        assert_eq!(f.code, "page/widget-stalled");
+        assert!(f.message.contains("HTTP 404"), "{}", f.message);
+        assert!(f.message.contains(bare));
+        assert!(
+            !f.message.contains("ad blocker is")
+                && !f.evidence.iter().any(|e| e.value.contains("ad blocker"))
+        );
+        assert!(f
+            .evidence
+            .iter()
+            .any(|e| e.label == "Requested on this website" && e.value == asked));
+        assert!(f.fix[0].contains(&format!("https://{bare}")));
+        // Young page, nothing requested yet: still starting.
+        let young = with_bare(
+            vec![res(
+                &format!("{SITE}/assets/js/bootstrap.min.js"),
+                Some(200),
+                100.0,
+            )],
+            1_000.0,
+        );
+        assert!(analyze(&young)
+            .findings
+            .iter()
+            .any(|f| f.code == "page/widget-starting"));
+        // Old page, the request not in the history: still named from the snippet.
+        let old = with_bare(
+            vec![res(
+                &format!("{SITE}/assets/js/bootstrap.min.js"),
+                Some(200),
+                100.0,
+            )],
+            30_000.0,
+        );
+        assert!(analyze(&old)
+            .findings
+            .iter()
+            .any(|f| f.title.contains("no https://")));
     }
 }

@@ -570,7 +570,7 @@ fn frame_evidence(mut f: Finding, ev: &PageEvidence) -> Finding {
 }
 
 pub(crate) fn describe_call(c: &InitCall) -> String {
-    let field = |v: &Option<String>| v.clone().unwrap_or_else(|| "(set at run time)".into());
+    let field = |v: &Option<String>| v.clone().unwrap_or_else(|| "(computed at run time)".into());
     match c.family {
         Family::LegacyMenu => format!(
             "{}: org {}, menu {}",
@@ -809,7 +809,7 @@ fn duplicate_finding(
             i.call
                 .deployment
                 .clone()
-                .unwrap_or_else(|| "(set at run time)".into())
+                .unwrap_or_else(|| "(computed at run time)".into())
         })
         .collect();
     deployments.sort();

@@ -190,14 +190,16 @@ pub fn finding_for(call: &InitCall, location: &str) -> Option<Finding> {
     let what = call
         .deployment
         .as_deref()
-        .unwrap_or("(name set at run time)");
+        .unwrap_or("(name computed at run time)");
     let mut f = Finding::new(
         "page/invalid-snippet",
         Severity::Error,
         format!("The chat snippet for {what} has values that cannot work"),
         format!(
-            "The init call of deployment {what} ({location}) has {} value{} the loader accepts but \
-             that make it fail: the widget never finishes loading. Each is listed with the reason.",
+            "The init call of deployment {what} ({location}) has {} value{} that cannot work: the \
+             loader accepts them, but the requests it builds from them go to the wrong place or are \
+             refused. Each is listed with the reason. The widget's stage (its own finding) says how \
+             far it got on this page.",
             problems.len(),
             if problems.len() == 1 { "" } else { "s" }
         ),
