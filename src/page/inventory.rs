@@ -522,14 +522,14 @@ mod tests {
             .collect();
         scripts.push(loader(
             401,
-            "https://acme.my.site.com/ESWAgent1712345678901/assets/js/init.js",
+            "https://service.force.com/embeddedservice/agentforcemessaging/1.0/init.js",
         ));
         let r = page(scripts);
         assert_eq!(r.stats.loaders_seen, 401);
         assert!(r.loaders.len() <= KEPT + 1);
         assert!(finding(&r, "page/duplicate-snippet")
             .title
-            .contains("Enhanced Chat v2"));
+            .contains("Agentforce Messaging"));
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! failed request once, so a widget that has not shown its button [`STALL_AFTER_MS`] after its
 //! loader arrived is stalled.
 
+use super::snippet::Family;
 use super::watch::{self, EventFacts, WatchEvidence};
 use super::{split_url, DomEvidence, Loader, LocatedInit, PageEvidence, ResourceEvidence};
 use crate::finding::{Evidence, Finding, Severity};
@@ -173,6 +174,11 @@ pub enum Stage {
     MessagesNotSent { count: u32 },
     /// Button shown (and any conversation working).
     Healthy,
+    /// Agentforce Messaging built its chat frame (`#agentforce-messaging-frame`).
+    AgentforceReady,
+    /// Agentforce Messaging's loader is on the page, but no chat frame after the stall
+    /// threshold; `container`: its `#agentforce-messaging` container is there.
+    AgentforceStalled { container: bool },
     /// The page's request history is incomplete (the resource timing buffer is full), so a
     /// missing request proves nothing.
     TimelineIncomplete,
@@ -184,6 +190,7 @@ impl Stage {
         matches!(
             self,
             Stage::Healthy
+                | Stage::AgentforceReady
                 | Stage::ButtonHidden
                 | Stage::StalledAfterClick { .. }
                 | Stage::MessagesNotSent { .. }
@@ -259,6 +266,26 @@ pub fn assess_in(
     let no_evidence = doc.page_age_ms.is_none() && doc.resources.is_empty();
     if !miaw || no_evidence {
         return (timeline, None);
+    }
+    // Agentforce Messaging alone: its own container and frame tell its stage (its requests go to
+    // an agent, not the v1 start-up sequence).
+    let v1 = loaders
+        .iter()
+        .any(|l| l.family.is_messaging() && l.family != Family::EnhancedV2)
+        || inits
+            .iter()
+            .any(|i| i.call.family.is_messaging() && i.call.family != Family::EnhancedV2);
+    if !v1 {
+        let stage = if doc.dom.agentforce_frames > 0 {
+            Stage::AgentforceReady
+        } else if doc.page_age_ms.unwrap_or(f64::MAX) < STALL_AFTER_MS {
+            Stage::Starting
+        } else {
+            Stage::AgentforceStalled {
+                container: doc.dom.agentforce_containers > 0,
+            }
+        };
+        return (timeline, Some(stage));
     }
     let stage = stage(ev, doc, &timeline);
     let stage = relative_site_url(doc, inits).map_or(stage.clone(), |(site_url, seen)| {
@@ -674,6 +701,35 @@ pub fn finding_for_in(
                 "Write the site URL as https://{site_url} in the init call, or copy the whole snippet again from the deployment's Code Snippet page."
             ))
         }
+        Stage::AgentforceReady => Finding::new(
+            "page/widget-ready",
+            Severity::Ok,
+            "Agentforce Messaging built its chat window",
+            "The page has Agentforce Messaging's container and its chat frame \
+             (#agentforce-messaging-frame). It talks to an Agentforce agent (the snippet's agentId \
+             on the org's My Domain), not through an Embedded Service deployment, so the org checks \
+             of deployments and MessagingSession records may not be what decides how it behaves.",
+        ),
+        Stage::AgentforceStalled { container } => Finding::new(
+            "page/widget-stalled",
+            Severity::Error,
+            if *container {
+                "Agentforce Messaging built its container but not its chat window"
+            } else {
+                "Agentforce Messaging never built its chat window"
+            },
+            if *container {
+                "The #agentforce-messaging container is on the page, but after 10 s there is no chat \
+                 frame (#agentforce-messaging-frame): the site URL does not answer or refuses to be \
+                 framed by this website."
+            } else {
+                "The Agentforce Messaging loader (init.js) is on the page, but after 10 s there is no \
+                 #agentforce-messaging container: init did not run, or refused the snippet's values \
+                 (siteUrl, agentId and domainUrl are mandatory), or the loader did not load."
+            },
+        )
+        .with_fix("Check the snippet's siteUrl, agentId (0Xx…) and domainUrl (https://<My Domain>.my.salesforce.com) against the agent's deployment in Setup.")
+        .with_fix("Open the browser console on the page: Agentforce Messaging logs why its init refused to start."),
         Stage::StylesFailed => Finding::new(
             "page/widget-stalled",
             Severity::Error,
@@ -1486,5 +1542,59 @@ mod tests {
             .findings
             .iter()
             .any(|f| f.title.contains("no https://")));
+    }
+
+    /// Agentforce Messaging's stage comes from its own container and frame.
+    #[test]
+    fn agentforce_stage_from_its_own_container_and_frame() {
+        let af = |dom: DomEvidence, age: f64| {
+            let mut ev = page(vec![], dom, vec![], age);
+            ev.scripts = vec![
+                ScriptEvidence {
+                    index: 1,
+                    src: Some("https://service.force.com/embeddedservice/agentforcemessaging/1.0/init.js".into()),
+                    onload: Some("agentforce_messaging.init({siteUrl: 'https://acme.my.site.com/ESWAgent1712345678901', agentApiConfiguration: {agentId: '0XxHu000000abcd', domainUrl: 'https://acme.my.salesforce.com'}})".into()),
+                    ..Default::default()
+                },
+            ];
+            analyze(&ev)
+        };
+        let ready = af(
+            DomEvidence {
+                agentforce_containers: 1,
+                agentforce_frames: 1,
+                ..Default::default()
+            },
+            30_000.0,
+        );
+        let f = ready
+            .findings
+            .iter()
+            .find(|f| f.code == "page/widget-ready")
+            .expect("ready");
+        assert!(f.message.contains("Agentforce agent"));
+        let stalled = af(
+            DomEvidence {
+                agentforce_containers: 1,
+                ..Default::default()
+            },
+            30_000.0,
+        );
+        let f = stalled
+            .findings
+            .iter()
+            .find(|f| f.code == "page/widget-stalled")
+            .expect("stalled");
+        assert!(f.title.contains("container but not its chat window"));
+        let none = af(DomEvidence::default(), 30_000.0);
+        assert!(none
+            .findings
+            .iter()
+            .any(|f| f.title == "Agentforce Messaging never built its chat window"));
+        let young = af(DomEvidence::default(), 1_000.0);
+        assert!(young
+            .findings
+            .iter()
+            .any(|f| f.code == "page/widget-starting"));
     }
 }

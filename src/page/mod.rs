@@ -174,6 +174,12 @@ pub struct DomEvidence {
     /// Messaging component (`experience_messaging:embeddedMessaging`).
     #[serde(default)]
     pub experience_components: u32,
+    /// Agentforce Messaging's `#agentforce-messaging` containers.
+    #[serde(default)]
+    pub agentforce_containers: u32,
+    /// Agentforce Messaging's chat frames, `#agentforce-messaging-frame`.
+    #[serde(default)]
+    pub agentforce_frames: u32,
 }
 
 /// A loader script on the page.
@@ -267,11 +273,14 @@ pub fn classify_loader(url: &str) -> Option<Family> {
     if path.ends_with("/assets/js/bootstrap.min.js") || path.ends_with("/assets/js/bootstrap.js") {
         return Some(Family::MiawV1);
     }
-    // `init.js` is a common name: only on a Salesforce site host, or under an ESW site path
-    // (`/ESW<Name><13 digits>/…`, also on a custom domain).
-    let sf_site = host.ends_with(".site.com") || host.ends_with(".force.com");
-    let esw_path = path.starts_with("/ESW");
-    if (sf_site || esw_path) && path.ends_with("/assets/js/init.js") {
+    // Agentforce Messaging: `…service.force.com/embeddedservice/agentforcemessaging/<version>/
+    // init.js` (what public pages and Salesforce's own snippet load; facts §1). `init.js` is a
+    // common name, so only under that path. (A `<site>/assets/js/init.js` v2 loader has no
+    // source and is not recognised.)
+    let _ = &host;
+    if path.contains("/embeddedservice/agentforcemessaging/")
+        && (path.ends_with("/init.js") || path.ends_with("/init.min.js"))
+    {
         return Some(Family::EnhancedV2);
     }
     if path.contains("/embeddedservice/menu/")
@@ -572,6 +581,13 @@ fn frame_evidence(mut f: Finding, ev: &PageEvidence) -> Finding {
 pub(crate) fn describe_call(c: &InitCall) -> String {
     let field = |v: &Option<String>| v.clone().unwrap_or_else(|| "(computed at run time)".into());
     match c.family {
+        Family::EnhancedV2 => format!(
+            "{}: agent {}, My Domain {}, site {}",
+            c.family.label(),
+            field(&c.agent_id),
+            field(&c.domain_url),
+            field(&c.site_url)
+        ),
         Family::LegacyMenu => format!(
             "{}: org {}, menu {}",
             c.family.label(),
@@ -821,7 +837,7 @@ fn duplicate_finding(
     }
     let title = match first {
         DuplicateKind::V1AndV2 => {
-            "Both the Messaging for Web (v1) and the Enhanced Chat v2 snippet are on this page"
+            "Both the Messaging for Web (v1) and the Agentforce Messaging snippet are on this page"
                 .to_string()
         }
         DuplicateKind::TwoDeployments => format!(
@@ -850,7 +866,7 @@ fn duplicate_finding(
             message.push(' ');
         }
         message.push_str(match k {
-            DuplicateKind::V1AndV2 => "The page carries both the Messaging for Web v1 bootstrap and the Enhanced Chat v2 loader. v2 replaces the embeddedservice_bootstrap object with its own, so the two snippets start the same widget twice or break each other.",
+            DuplicateKind::V1AndV2 => "The page carries both the Messaging for Web v1 bootstrap and the Agentforce Messaging loader (init.js). Each builds its own chat window, so visitors can get two chat buttons, and the two talk to different things (a deployment, an agent).",
             DuplicateKind::TwoDeployments => "The page starts more than one Embedded Service deployment. The loader runs only the first init it sees and silently ignores the rest, and the site and chat hosts of different snippets can end up mixed, so the widget may load the wrong deployment or fail to start.",
             DuplicateKind::ComponentAndSnippet => "The Experience Cloud site has the Embedded Messaging component and also a chat snippet (in the head markup or page code): each starts the widget, so the page gets two widgets or the second start is rejected.",
             DuplicateKind::ComponentTwice => "The Embedded Messaging component is placed more than once (typically on a page and in the theme layout): each copy starts the widget.",
@@ -1031,13 +1047,14 @@ mod tests {
                 Some(Family::MiawV1),
             ),
             (
-                "https://acme.my.site.com/ESWAgent1712345678901/assets/js/init.js",
+                "https://service.force.com/embeddedservice/agentforcemessaging/1.0/init.js",
                 Some(Family::EnhancedV2),
             ),
             ("https://cdn.example.com/assets/js/init.js", None),
+            // The guessed `<site>/assets/js/init.js` v2 loader has no source: not recognised.
             (
-                "https://chat.acme.com/ESWAgent1712345678901/assets/js/init.js",
-                Some(Family::EnhancedV2),
+                "https://acme.my.site.com/ESWAgent1712345678901/assets/js/init.js",
+                None,
             ),
             (
                 "https://acme.my.salesforce.com/embeddedservice/menu/fab.min.js",
@@ -1296,7 +1313,7 @@ mod tests {
     }
 
     const V1: &str = "https://acme.my.site.com/ESWWeb1712345678901/assets/js/bootstrap.min.js";
-    const V2: &str = "https://acme.my.site.com/ESWAgent1712345678901/assets/js/init.js";
+    const V2: &str = "https://service.force.com/embeddedservice/agentforcemessaging/1.0/init.js";
     const WRAPPER: &str = "function initEmbeddedMessaging(){try{embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://acme.my.site.com/ESWWeb1712345678901',{scrt2URL:'https://acme.my.salesforce-scrt.com'})}catch(e){}}";
     const LEGACY: &str = "var initESW=function(g){embedded_svc.init('https://acme.my.salesforce.com','https://acme.my.site.com/help',g,'00DHu00000abcde','Legacy_Snapin',{baseLiveAgentURL:'https://d.la1-c2-ia2.salesforceliveagent.com/chat'})};initESW('https://service.force.com');";
     const MENU: &str = "var initESW=function(g){embedded_svc.menu.init('https://acme.my.salesforce.com','https://d.la1-c2-ia2.salesforceliveagent.com/chat',g,'00DHu00000abcde','Channel_Menu',{pageName:'Menu_Settings'})};initESW(null);";
@@ -1489,7 +1506,7 @@ mod tests {
         assert!(dup(&r)
             .unwrap()
             .title
-            .contains("v1) and the Enhanced Chat v2"));
+            .contains("v1) and the Agentforce Messaging"));
     }
 
     fn frame(

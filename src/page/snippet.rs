@@ -5,7 +5,8 @@
 //! the previous token, and then looks for calls of the known init functions:
 //!
 //! - `embeddedservice_bootstrap.init(orgId, deploymentName, siteUrl, { scrt2URL })` (MIAW v1)
-//! - `agentforce_messaging.init(…)` (Enhanced Chat v2, same argument order)
+//! - `agentforce_messaging.init({siteUrl, agentApiConfiguration: {agentId, domainUrl}, …})`
+//!   (Agentforce Messaging, one object argument)
 //! - `embedded_svc.init(baseCoreURL, communityURL, gslbBaseURL, orgId, eswConfigDevName, {…})`
 //!   (legacy Embedded Service Chat)
 //! - `embedded_svc.menu.init(baseCoreURL, baseLiveAgentURL, gslbBaseURL, orgId, menuDevName, {…})`
@@ -26,7 +27,9 @@ use serde::{Deserialize, Serialize};
 pub enum Family {
     /// Messaging for Web v1: `embeddedservice_bootstrap` + `bootstrap.min.js`.
     MiawV1,
-    /// Enhanced Chat v2: `agentforce_messaging` + `init.js`.
+    /// Agentforce Messaging (Enhanced Chat v2): `agentforce_messaging.init({siteUrl,
+    /// agentApiConfiguration: {agentId, domainUrl}})` + `…/embeddedservice/agentforcemessaging/
+    /// <version>/init.js`. (The serialized name stays `enhanced-v2`.)
     EnhancedV2,
     /// Legacy Embedded Service Chat (Snap-ins): `embedded_svc` + `esw.min.js`.
     LegacyChat,
@@ -42,7 +45,7 @@ impl Family {
     pub fn label(self) -> &'static str {
         match self {
             Family::MiawV1 => "Messaging for Web (v1 bootstrap)",
-            Family::EnhancedV2 => "Enhanced Chat v2",
+            Family::EnhancedV2 => "Agentforce Messaging",
             Family::LegacyChat => "legacy Embedded Service Chat",
             Family::LegacyMenu => "legacy Channel Menu",
             Family::ExperienceComponent => "Experience Cloud Embedded Messaging component",
@@ -77,6 +80,16 @@ pub struct InitCall {
     pub scrt2_url: Option<String>,
     /// Source text of arguments that were not plain literals, in order, for evidence.
     pub dynamic_args: Vec<String>,
+    /// Agentforce Messaging: `agentApiConfiguration.agentId` (an agent, not a deployment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
+    /// Agentforce Messaging: `agentApiConfiguration.domainUrl` (the org's My Domain).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain_url: Option<String>,
+    /// Agentforce Messaging: the mandatory keys the call's object does not have at all (not
+    /// counting values computed at run time).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -617,7 +630,14 @@ fn build_call(family: Family, offset: usize, line: u32, args: Vec<Arg>) -> InitC
         site_url: None,
         scrt2_url: None,
         dynamic_args: Vec::new(),
+        agent_id: None,
+        domain_url: None,
+        missing: Vec::new(),
     };
+    if family == Family::EnhancedV2 {
+        read_agentforce(&mut call, args);
+        return call;
+    }
     // Positions of org id / deployment / site URL / options per family.
     let (org, dep, site, opts) = match family {
         Family::MiawV1 | Family::EnhancedV2 | Family::ExperienceComponent => (0, 1, 2, 3),
@@ -650,6 +670,47 @@ fn build_call(family: Family, offset: usize, line: u32, args: Vec<Arg>) -> InitC
         }
     }
     call
+}
+
+/// Agentforce Messaging's one argument: `{siteUrl, agentApiConfiguration: {agentId, domainUrl},
+/// uiConfiguration}` (the form public pages and Salesforce's own init.js use). Any other form
+/// (no source shows a positional one) is kept as written, never read as org id or name.
+fn read_agentforce(call: &mut InitCall, args: Vec<Arg>) {
+    let mut args = args.into_iter();
+    let Some(Arg::Object(pairs)) = args.next() else {
+        call.dynamic_args
+            .push("(not the {siteUrl, agentApiConfiguration} object form)".into());
+        return;
+    };
+    let mut found = Vec::new();
+    for (k, v) in pairs {
+        let slot = match k.as_str() {
+            "siteUrl" => &mut call.site_url,
+            "agentApiConfiguration.agentId" => &mut call.agent_id,
+            "agentApiConfiguration.domainUrl" => &mut call.domain_url,
+            _ => continue,
+        };
+        found.push(k.clone());
+        match v {
+            Ok(v) => *slot = Some(v),
+            Err(code) => call.dynamic_args.push(format!("{k}: {code}")),
+        }
+    }
+    // The whole nested object computed elsewhere: its keys cannot be known.
+    let nested_dynamic = call
+        .dynamic_args
+        .iter()
+        .any(|a| a.starts_with("agentApiConfiguration:"));
+    for key in [
+        "siteUrl",
+        "agentApiConfiguration.agentId",
+        "agentApiConfiguration.domainUrl",
+    ] {
+        if !found.iter().any(|f| f == key) && !(nested_dynamic && key.starts_with("agentApi")) {
+            call.missing
+                .push(key.rsplit('.').next().unwrap_or(key).to_string());
+        }
+    }
 }
 
 /// Reads call arguments from token `i` (just after `(`). Returns them and the index after `)`.
@@ -715,6 +776,15 @@ fn expr_end(toks: &[Token<'_>], mut i: usize) -> usize {
 /// Reads `key: value` pairs at depth 0 of an object literal body; a value that is not a string
 /// literal is `Err` with its source text (at most 200 characters).
 fn read_object(src: &str, body: &[Token<'_>]) -> Vec<(String, Result<String, String>)> {
+    read_pairs(src, body, true)
+}
+
+/// [`read_object`] without looking into nested objects.
+fn read_flat(src: &str, body: &[Token<'_>]) -> Vec<(String, Result<String, String>)> {
+    read_pairs(src, body, false)
+}
+
+fn read_pairs(src: &str, body: &[Token<'_>], nest: bool) -> Vec<(String, Result<String, String>)> {
     let mut pairs = Vec::new();
     let mut i = 0;
     while i < body.len() {
@@ -725,7 +795,16 @@ fn read_object(src: &str, body: &[Token<'_>]) -> Vec<(String, Result<String, Str
         };
         let end = expr_end(body, i);
         if let Some(key) = key {
-            if body.get(i + 1).map(|t| &t.tok) == Some(&Tok::Punct(':')) {
+            let value_toks = body.get(i + 2..end).unwrap_or(&[]);
+            let nested = matches!(value_toks, [first, .., last] if first.tok == Tok::Punct('{') && last.tok == Tok::Punct('}'));
+            if nest && nested && body.get(i + 1).map(|t| &t.tok) == Some(&Tok::Punct(':')) {
+                // One level of nesting (`agentApiConfiguration: {agentId, domainUrl}`), as
+                // `parent.key`.
+                let inner = &value_toks[1..value_toks.len() - 1];
+                for (k, v) in read_flat(src, inner) {
+                    pairs.push((format!("{key}.{k}"), v));
+                }
+            } else if body.get(i + 1).map(|t| &t.tok) == Some(&Tok::Punct(':')) {
                 let value = match body.get(i + 2..end).unwrap_or(&[]) {
                     [Token {
                         tok: Tok::Str(s), ..
@@ -836,12 +915,8 @@ mod tests {
             (
                 r#"/* embeddedservice_bootstrap.init('00DOLD0000abcde','Old','https://old.my.site.com/ESW',{}) */
                    agentforce_messaging.init(`00DHu00000abcde`, `Agent_Chat`, `https://acme.my.site.com/ESWAgent1712345678901`, {scrt2URL: `https://acme.my.salesforce-scrt.com`});"#,
-                [
-                    Some(ORG),
-                    Some("Agent_Chat"),
-                    Some("https://acme.my.site.com/ESWAgent1712345678901"),
-                    Some("https://acme.my.salesforce-scrt.com"),
-                ],
+                // The positional v2 form has no source: nothing is read from it as an org id.
+                [None, None, None, None],
             ),
             (
                 r#"var re = /embeddedservice_bootstrap.init('x'/; embeddedservice_bootstrap.init(ORG_ID, 'Web_Chat', site + '/ESW', opts);"#,
@@ -1010,6 +1085,29 @@ mod tests {
             "foo.embeddedservice_bootstrap['init']('{ORG}', 'X', 'y', {{}});"
         ))
         .is_empty());
+    }
+
+    /// Agentforce Messaging's object form, as public pages write it.
+    #[test]
+    fn reads_agentforce_messaging_object_form() {
+        let src = "agentforce_messaging.init({ siteUrl: 'https://acme.my.site.com/ESWAgent1712345678901', agentApiConfiguration: { agentId: '0XxHu000000abcdKAA', domainUrl: 'https://acme.my.salesforce.com' }, uiConfiguration: { theme: 'light' } });";
+        let c = one(src);
+        assert_eq!(c.family, Family::EnhancedV2);
+        assert_eq!(
+            c.site_url.as_deref(),
+            Some("https://acme.my.site.com/ESWAgent1712345678901")
+        );
+        assert_eq!(c.agent_id.as_deref(), Some("0XxHu000000abcdKAA"));
+        assert_eq!(
+            c.domain_url.as_deref(),
+            Some("https://acme.my.salesforce.com")
+        );
+        assert_eq!(c.org_id, None);
+        assert!(c.missing.is_empty());
+        // A missing mandatory key is named; a computed one is kept as written.
+        let c = one("window.agentforce_messaging.init({siteUrl: cfg.site, agentApiConfiguration: {agentId: '0XxHu000000abcd'}});");
+        assert_eq!(c.missing, vec!["domainUrl".to_string()]);
+        assert_eq!(c.dynamic_args, vec!["siteUrl: cfg.site".to_string()]);
     }
 
     /// A value the page computes is kept with its source text, not dropped.
