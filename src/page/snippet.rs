@@ -706,7 +706,8 @@ fn read_agentforce(call: &mut InitCall, args: Vec<Arg>) {
         "agentApiConfiguration.agentId",
         "agentApiConfiguration.domainUrl",
     ] {
-        if !found.iter().any(|f| f == key) && !(nested_dynamic && key.starts_with("agentApi")) {
+        let known = found.iter().any(|f| f == key) || nested_dynamic && key.starts_with("agentApi");
+        if !known {
             call.missing
                 .push(key.rsplit('.').next().unwrap_or(key).to_string());
         }
