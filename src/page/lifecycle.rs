@@ -764,7 +764,8 @@ pub fn finding_for_in(
                     .all(|s| missing.contains(s))
                 {
                     "It made none of its start-up requests, so the loader rejected the snippet's \
-                     values (org id, deployment name, site URL, scrt2URL) or its init threw an \
+                     values (org id, deployment name, site URL, scrt2URL), or init ran before the \
+                     page's <body> existed (a copy of the snippet in <head>), or its init threw an \
                      exception."
                         .to_string()
                 } else if missing.is_empty() {
