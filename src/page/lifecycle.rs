@@ -1589,7 +1589,10 @@ mod tests {
         assert!(f.title.contains("container but not its chat window"));
         // The init call in the onload attribute is read (its values are evidence).
         assert_eq!(ready.init_calls.len(), 1);
-        assert_eq!(ready.init_calls[0].call.agent_id.as_deref(), Some("0XxHu000000abcd"));
+        assert_eq!(
+            ready.init_calls[0].call.agent_id.as_deref(),
+            Some("0XxHu000000abcd")
+        );
         let none = af(DomEvidence::default(), 30_000.0);
         assert!(none
             .findings
