@@ -175,20 +175,41 @@ pub fn choose_session(
                 matches.push(b);
             }
         }
+        // Snippets of several orgs: each can be checked; say which others there are.
+        let others = |skip: &str| -> Vec<String> {
+            wanted
+                .iter()
+                .filter(|(o, _)| o != skip)
+                .map(|(o, api)| match api {
+                    Some(h) => format!("{o} (https://{h}/)"),
+                    None => o.clone(),
+                })
+                .collect()
+        };
         return match matches.len() {
-            1 => use_it(
-                matches[0],
-                &format!(
-                    "its org id {} matches the page's snippet",
-                    matches[0].org_id
-                ),
-            ),
+            1 => {
+                let also = others(&matches[0].org_id);
+                let why = if also.is_empty() {
+                    format!(
+                        "its org id {} matches the page's snippet",
+                        matches[0].org_id
+                    )
+                } else {
+                    format!(
+                        "its org id {} matches one of the page's snippets; the page also names org {} — log in to it in this browser to be offered a choice",
+                        matches[0].org_id,
+                        also.join(", ")
+                    )
+                };
+                use_it(matches[0], &why)
+            }
             0 => {
                 let (org, api) = &wanted[0];
                 let login = api
                     .clone()
                     .map(|h| format!("https://{h}/"))
                     .unwrap_or_else(|| "https://login.salesforce.com/".to_string());
+                let also = others(org);
                 let stale = usable.iter().find(|c| Some(&c.host) == api.as_ref());
                 let message = match stale {
                     Some(s) => format!(
@@ -200,9 +221,18 @@ pub fn choose_session(
                         ", same container if you use Firefox containers"
                     ),
                 };
+                let either = |f: Finding| -> Finding {
+                    if also.is_empty() {
+                        return f;
+                    }
+                    f.with_fix(format!(
+                        "The page's snippets also name org {}: log in to that org instead to check it (logged into several, you are asked which).",
+                        also.join(", ")
+                    ))
+                };
                 SessionChoice {
                     decision: SessionDecision::None,
-                    findings: vec![with_host_support(logged_in(
+                    findings: vec![with_host_support(logged_in(either(
                         Finding::new(
                             "org/not-logged-in",
                             Severity::Warning,
@@ -213,7 +243,7 @@ pub fn choose_session(
                         .with_fix(format!("Log in at {login} in this browser."))
                         .with_fix("Come back to this tab and click Run in Messaging Doctor.")
                         .with_link("Log in to the org", login),
-                    ))],
+                    )))],
                 }
             }
             _ => SessionChoice {
@@ -290,6 +320,53 @@ mod tests {
 
     const ACME: &str = "00D8c000001Hlt1";
     const GLOBEX: &str = "00D8c000009GLBX";
+
+    /// Snippets of two orgs: logged into both, the admin picks; into one, that one is used and
+    /// the other named; into none, both are named.
+    #[test]
+    fn snippets_of_two_orgs_let_either_be_checked() {
+        let page = analyze(&PageEvidence {
+            url: "https://www.acme-shop.test/".into(),
+            scripts: vec![ScriptEvidence {
+                index: 1,
+                inline: Some(format!(
+                    "embeddedservice_bootstrap.init('{ACME}','Web_Chat','https://acme.my.site.com/ESWA1712345678901',{{scrt2URL:'https://acme.my.salesforce-scrt.com'}}); embeddedservice_bootstrap.init('{GLOBEX}','Old_Chat','https://globex.my.site.com/ESWB1712345678901',{{scrt2URL:'https://globex.my.salesforce-scrt.com'}});"
+                )),
+                ..Default::default()
+            }],
+            ..Default::default()
+        });
+        let both = vec![
+            cand("acme.my.salesforce.com", ACME),
+            cand("globex.my.salesforce.com", GLOBEX),
+        ];
+        assert!(matches!(
+            choose_session(&both, Some(&page), "", None).decision,
+            SessionDecision::Choose { ref candidates } if candidates.len() == 2
+        ));
+        let one = vec![cand("globex.my.salesforce.com", GLOBEX)];
+        match choose_session(&one, Some(&page), "", None).decision {
+            SessionDecision::Use { why, .. } => {
+                assert!(
+                    why.contains(&format!(
+                        "also names org {ACME} (https://acme.my.salesforce.com/)"
+                    )),
+                    "{why}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        let none = choose_session(&[], Some(&page), "", None);
+        let f = &none.findings[0];
+        assert_eq!(f.code, "org/not-logged-in");
+        assert!(
+            f.fix.iter().any(|x| x.contains(&format!(
+                "also name org {GLOBEX} (https://globex.my.salesforce.com/)"
+            ))),
+            "{:?}",
+            f.fix
+        );
+    }
 
     #[test]
     fn the_snippets_org_wins_among_several() {

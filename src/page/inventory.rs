@@ -235,12 +235,23 @@ impl Inventory {
                 }
             }
             if let Some(onload) = &s.onload {
-                let runs = budget.read(onload).map_or(0, |r| r.wrapper_runs.len());
+                let read = budget.read(onload).unwrap_or_default();
+                let runs = read.wrapper_runs.len();
                 if runs > 0 {
                     let location = format!("onload attribute of {place}");
                     for _ in 0..runs {
                         self.push_run(&location, || location.clone());
                     }
+                }
+                // An init call written in the attribute itself (Agentforce Messaging's snippet,
+                // `onload="agentforce_messaging.init({…})"`, and some hand-made v1 tags).
+                for call in read.calls {
+                    self.push_init(LocatedInit {
+                        script_index: s.index,
+                        in_head: s.in_head,
+                        frame: doc.frame.clone(),
+                        call,
+                    });
                 }
             }
             if let Some(text) = &s.inline {
@@ -522,14 +533,14 @@ mod tests {
             .collect();
         scripts.push(loader(
             401,
-            "https://acme.my.site.com/ESWAgent1712345678901/assets/js/init.js",
+            "https://service.force.com/embeddedservice/agentforcemessaging/1.0/init.js",
         ));
         let r = page(scripts);
         assert_eq!(r.stats.loaders_seen, 401);
         assert!(r.loaders.len() <= KEPT + 1);
         assert!(finding(&r, "page/duplicate-snippet")
             .title
-            .contains("Enhanced Chat v2"));
+            .contains("Agentforce Messaging"));
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! failed request once, so a widget that has not shown its button [`STALL_AFTER_MS`] after its
 //! loader arrived is stalled.
 
+use super::snippet::Family;
 use super::watch::{self, EventFacts, WatchEvidence};
 use super::{split_url, DomEvidence, Loader, LocatedInit, PageEvidence, ResourceEvidence};
 use crate::finding::{Evidence, Finding, Severity};
@@ -143,6 +144,14 @@ pub enum Stage {
     InitNeverCalled,
     /// Styles from the site host failed: start-up ends there, silently.
     StylesFailed,
+    /// The snippet's site URL has no scheme, so the loader asked the customer's own website for
+    /// its files (a relative path, typically 404) and stopped: `requested` is that request when
+    /// the browser shows it.
+    RelativeSiteUrl {
+        site_url: String,
+        requested: Option<String>,
+        status: Option<u16>,
+    },
     /// The configuration (or business hours) answered with an error.
     ConfigFailed { status: u16 },
     /// Start-up began (the widget's container exists) but its requests to the messaging host
@@ -165,6 +174,11 @@ pub enum Stage {
     MessagesNotSent { count: u32 },
     /// Button shown (and any conversation working).
     Healthy,
+    /// Agentforce Messaging built its chat frame (`#agentforce-messaging-frame`).
+    AgentforceReady,
+    /// Agentforce Messaging's loader is on the page, but no chat frame after the stall
+    /// threshold; `container`: its `#agentforce-messaging` container is there.
+    AgentforceStalled { container: bool },
     /// The page's request history is incomplete (the resource timing buffer is full), so a
     /// missing request proves nothing.
     TimelineIncomplete,
@@ -176,6 +190,7 @@ impl Stage {
         matches!(
             self,
             Stage::Healthy
+                | Stage::AgentforceReady
                 | Stage::ButtonHidden
                 | Stage::StalledAfterClick { .. }
                 | Stage::MessagesNotSent { .. }
@@ -252,8 +267,68 @@ pub fn assess_in(
     if !miaw || no_evidence {
         return (timeline, None);
     }
+    // Agentforce Messaging alone: its own container and frame tell its stage (its requests go to
+    // an agent, not the v1 start-up sequence).
+    let v1 = loaders
+        .iter()
+        .any(|l| l.family.is_messaging() && l.family != Family::EnhancedV2)
+        || inits
+            .iter()
+            .any(|i| i.call.family.is_messaging() && i.call.family != Family::EnhancedV2);
+    if !v1 {
+        let stage = if doc.dom.agentforce_frames > 0 {
+            Stage::AgentforceReady
+        } else if doc.page_age_ms.unwrap_or(f64::MAX) < STALL_AFTER_MS {
+            Stage::Starting
+        } else {
+            Stage::AgentforceStalled {
+                container: doc.dom.agentforce_containers > 0,
+            }
+        };
+        return (timeline, Some(stage));
+    }
     let stage = stage(ev, doc, &timeline);
+    let stage = relative_site_url(doc, inits).map_or(stage.clone(), |(site_url, seen)| {
+        let stuck = !stage.widget_started() && !matches!(stage, Stage::Starting);
+        match seen {
+            // The browser shows the request on this website: that is where start-up went.
+            Some(r) if !stage.widget_started() => Stage::RelativeSiteUrl {
+                site_url,
+                requested: Some(r.url.clone()),
+                status: r.status,
+            },
+            None if stuck => Stage::RelativeSiteUrl {
+                site_url,
+                requested: None,
+                status: None,
+            },
+            _ => stage,
+        }
+    });
     (timeline, Some(stage))
+}
+
+/// A Messaging init call whose site URL has no scheme (`acme.my.site.com/ESW…`): the loader
+/// accepts it and builds its file addresses as paths relative to the page (facts §1, §2). Returns
+/// the site URL and the request the browser shows for it on this website, if any.
+fn relative_site_url<'d>(
+    doc: WidgetDoc<'d>,
+    inits: &[LocatedInit],
+) -> Option<(String, Option<&'d ResourceEvidence>)> {
+    let site = inits
+        .iter()
+        .filter(|i| i.call.family.is_messaging())
+        .filter_map(|i| i.call.site_url.as_deref())
+        .map(|u| u.trim().trim_end_matches('/'))
+        .find(|u| !u.is_empty() && !u.contains("://") && !u.starts_with("//"))?;
+    let needle = format!("{site}/assets/");
+    // On this website: the site text comes after the page's own path, not right after `://`
+    // (the loader tag itself may be written with the full https:// address).
+    let seen = doc
+        .resources
+        .iter()
+        .find(|r| r.url.contains(&needle) && !r.url.contains(&format!("://{needle}")));
+    Some((site.chars().take(200).collect(), seen))
 }
 
 fn last(t: &[TimelineEntry], step: Step) -> Option<&TimelineEntry> {
@@ -323,12 +398,18 @@ fn stage(ev: &PageEvidence, doc: WidgetDoc<'_>, t: &[TimelineEntry]) -> Stage {
     }
     // Where the browser shows statuses, a successful cross-origin answer shows one: none at all
     // on every configuration request means the answer was withheld.
+    // But in Chromium a request the page's CSP refused leaves the same entry (no status) when it
+    // was sent with XMLHttpRequest, as the loader does: only the browser's CSP reports (or watch
+    // mode's recorded violations) tell the two apart, so a reported refusal decides first.
     let config: Vec<&TimelineEntry> = t.iter().filter(|e| e.step == Step::Config).collect();
-    if ev.response_status_supported
-        && !config.is_empty()
-        && config.iter().all(|e| e.status.is_none())
-    {
-        return Stage::StartupAnswersWithheld;
+    if !config.is_empty() && config.iter().all(|e| e.status.is_none()) {
+        let csp = salesforce_violations(ev);
+        if config.iter().all(|e| refused_by_csp(&csp, &e.url)) {
+            return Stage::StartupRequestsBlocked;
+        }
+        if ev.response_status_supported {
+            return Stage::StartupAnswersWithheld;
+        }
     }
     let since_loader = loader
         .and_then(|l| l.end_ms())
@@ -364,6 +445,67 @@ fn stage(ev: &PageEvidence, doc: WidgetDoc<'_>, t: &[TimelineEntry]) -> Stage {
     .filter(|s| !(asked(*s) || *s == Step::SiteContext && doc.dom.site_context_frames > 0))
     .collect();
     Stage::StalledBeforeReady { missing }
+}
+
+/// The origin (`https://host[:port]`) of a URL, lower-cased; the whole text when it has none.
+fn origin_of(u: &str) -> String {
+    let after = u.find("://").map(|i| i + 3).unwrap_or(0);
+    let end = u[after..]
+        .find(['/', '?', '#'])
+        .map(|i| after + i)
+        .unwrap_or(u.len());
+    u[..end].to_ascii_lowercase()
+}
+
+/// A Salesforce origin written plainly (no user name, escapes or odd characters), fit to name in
+/// a fix.
+fn plain_https(o: &str) -> bool {
+    o.starts_with("https://")
+        && o[8..]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'))
+        && is_salesforce_url(o)
+}
+
+/// The CSP fix with the hosts the scan saw (the loader's site host, the scrt2 host of the
+/// start-up requests or of the refused URLs); a placeholder only for a host it never saw.
+/// Only plainly written Salesforce https hosts are named.
+fn csp_fix(t: &[TimelineEntry], csp: &[SeenViolation<'_>]) -> String {
+    let seen = |pick: &dyn Fn(&str) -> bool| -> Option<String> {
+        t.iter()
+            .map(|e| e.url.as_str())
+            .chain(csp.iter().map(|v| v.blocked_url))
+            .map(origin_of)
+            .find(|o| plain_https(o) && pick(o))
+    };
+    let scrt2 = seen(&|o| o.contains(".salesforce-scrt.com"))
+        .unwrap_or_else(|| "https://<My Domain>.my.salesforce-scrt.com".into());
+    let site = t
+        .iter()
+        .filter(|e| matches!(e.step, Step::Loader | Step::Styles | Step::SiteContext))
+        .map(|e| origin_of(&e.url))
+        .find(|o| plain_https(o))
+        .or_else(|| seen(&|o| o.contains(".site.com")))
+        .unwrap_or_else(|| "https://<My Domain>.my.site.com".into());
+    format!(
+        "Add {scrt2} to the page's Content-Security-Policy connect-src, and {site} to script-src, style-src and frame-src."
+    )
+}
+
+/// Whether the browser reported (or watch mode recorded) a CSP refusal of this request: the same
+/// URL, or — where the report carries only the origin (cross-origin reports may be cut to it) — a
+/// connect-src refusal of that origin.
+fn refused_by_csp(csp: &[SeenViolation<'_>], url: &str) -> bool {
+    let origin = origin_of;
+    let target = origin(url);
+    csp.iter().any(|v| {
+        v.blocked_url == url
+            || v.directive.starts_with("connect-src")
+                && origin(v.blocked_url) == target
+                && (v.blocked_url.len() == target.len()
+                    || v.blocked_url.trim_end_matches('/').len() == target.len()
+                    || classify(v.blocked_url).is_some())
+    })
 }
 
 /// Most widget requests listed in a finding: the first ones (the start-up) and the last ones
@@ -470,7 +612,9 @@ pub fn finding_for_in(
         .with_link("Embedded Service Deployments (Setup)", "/lightning/setup/EmbeddedServiceDeployments/home"),
         Stage::StartupRequestsBlocked => {
             let observed = !csp.is_empty();
-            Finding::new(
+            // The loader builds its container only after the configuration answers, so the
+            // container is not the proof that it started: its requests (or styles) are.
+            let f = Finding::new(
                 "page/csp-blocked",
                 Severity::Error,
                 if observed {
@@ -479,17 +623,21 @@ pub fn finding_for_in(
                     "The widget's requests to the messaging service were never sent"
                 },
                 if observed {
-                    "The widget started (its container is on the page), but the browser reported \
-                     that the page's Content-Security-Policy blocked its requests to Salesforce \
-                     (listed below), so it never got its configuration and business hours."
+                    "The chat loader started, but the browser reported that the page's \
+                     Content-Security-Policy blocked its requests to Salesforce (listed below), so \
+                     it never got its configuration and business hours and stops without a button."
                 } else {
-                    "The widget started (its container is on the page) but the browser never sent its \
-                     configuration and business-hours requests to the messaging (scrt2) host. This is what \
-                     a page Content-Security-Policy without that host in connect-src, or an ad blocker, does."
+                    "The chat loader started, but the browser never sent its configuration and \
+                     business-hours requests to the messaging (scrt2) host. This is what a page \
+                     Content-Security-Policy without that host in connect-src, or an ad blocker, does."
                 },
-            )
-            .with_fix("Add the scrt2 host (https://<My Domain>.my.salesforce-scrt.com) to the page's Content-Security-Policy connect-src, and the site host to script-src, style-src and frame-src.")
-            .with_fix("Try the page in a private window without extensions to rule out an ad blocker.")
+            );
+            let f = f.with_fix(csp_fix(t, &csp));
+            if observed {
+                f
+            } else {
+                f.with_fix("Try the page in a private window without extensions to rule out an ad blocker.")
+            }
         }
         Stage::StartupAnswersWithheld => Finding::new(
             "page/cors-blocked",
@@ -508,7 +656,7 @@ pub fn finding_for_in(
             "The browser reported that the page's Content-Security-Policy refused the chat loader \
              (bootstrap.min.js), so nothing of the chat can start.",
         )
-        .with_fix("Add the deployment's site host (https://<My Domain>.my.site.com) to the page's Content-Security-Policy script-src, style-src and frame-src, and the scrt2 host to connect-src."),
+        .with_fix(csp_fix(t, &csp)),
         Stage::LoaderBlocked => Finding::new(
             "page/request-failed",
             Severity::Error,
@@ -519,6 +667,69 @@ pub fn finding_for_in(
         )
         .with_fix("Open the loader URL from the snippet in a new tab: it must return JavaScript, not an error page.")
         .with_fix("Check that the deployment's Experience Cloud site is active and that the page's CSP allows the site host in script-src."),
+        Stage::RelativeSiteUrl {
+            site_url,
+            requested,
+            status,
+        } => {
+            let f = Finding::new(
+                "page/widget-stalled",
+                Severity::Error,
+                "The snippet's site URL has no https://, so the loader asks this website for its files",
+                match requested {
+                    Some(_) => format!(
+                        "The init call's site URL is \"{site_url}\", without https://. The loader \
+                         takes it as a path on this website and asked this website for its styles \
+                         ({}) instead of the Salesforce site; start-up ends there, silently, and the \
+                         button never appears. This is not an ad blocker or a network problem.",
+                        status
+                            .map(|s| format!("HTTP {s}"))
+                            .unwrap_or_else(|| "no status".into())
+                    ),
+                    None => format!(
+                        "The init call's site URL is \"{site_url}\", without https://. The loader \
+                         takes it as a path on this website, so its requests for the widget's files \
+                         go to this website instead of the Salesforce site, and start-up ends there."
+                    ),
+                },
+            );
+            let f = match requested {
+                Some(u) => f.with_evidence(Evidence::new("Requested on this website", u.clone())),
+                None => f,
+            };
+            f.with_fix(format!(
+                "Write the site URL as https://{site_url} in the init call, or copy the whole snippet again from the deployment's Code Snippet page."
+            ))
+        }
+        Stage::AgentforceReady => Finding::new(
+            "page/widget-ready",
+            Severity::Ok,
+            "Agentforce Messaging built its chat window",
+            "The page has Agentforce Messaging's container and its chat frame \
+             (#agentforce-messaging-frame). It talks to an Agentforce agent (the snippet's agentId \
+             on the org's My Domain), not through an Embedded Service deployment, so the org checks \
+             of deployments and MessagingSession records may not be what decides how it behaves.",
+        ),
+        Stage::AgentforceStalled { container } => Finding::new(
+            "page/widget-stalled",
+            Severity::Error,
+            if *container {
+                "Agentforce Messaging built its container but not its chat window"
+            } else {
+                "Agentforce Messaging never built its chat window"
+            },
+            if *container {
+                "The #agentforce-messaging container is on the page, but after 10 s there is no chat \
+                 frame (#agentforce-messaging-frame): the site URL does not answer or refuses to be \
+                 framed by this website."
+            } else {
+                "The Agentforce Messaging loader (init.js) is on the page, but after 10 s there is no \
+                 #agentforce-messaging container: init did not run, or refused the snippet's values \
+                 (siteUrl, agentId and domainUrl are mandatory), or the loader did not load."
+            },
+        )
+        .with_fix("Check the snippet's siteUrl, agentId (0Xx…) and domainUrl (https://<My Domain>.my.salesforce.com) against the agent's deployment in Setup.")
+        .with_fix("Open the browser console on the page: Agentforce Messaging logs why its init refused to start."),
         Stage::StylesFailed => Finding::new(
             "page/widget-stalled",
             Severity::Error,
@@ -531,11 +742,15 @@ pub fn finding_for_in(
             "page/widget-stalled",
             Severity::Error,
             "The chat loader loaded but was never started",
-            "The loader script arrived, but initEmbeddedMessaging never ran (no start-up request, \
-             no widget container). The script tag's onload may be missing, or the function was \
-             overwritten or threw before calling init.",
+            "The loader script arrived, but the browser shows none of its start-up requests \
+             (styles, configuration). Either init never ran (the script tag's onload is missing, or \
+             initEmbeddedMessaging was overwritten or threw before calling init), or init failed \
+             before its first request: the loader rejected the snippet's values, or it ran from \
+             <head> before <body> existed. Watch mode records the widget's start-up error to tell \
+             which.",
         )
-        .with_fix("Keep the snippet as one unit: the initEmbeddedMessaging function and the loader tag with onload=\"initEmbeddedMessaging()\"."),
+        .with_fix("Keep the snippet as one unit, in <body>: the initEmbeddedMessaging function and the loader tag with onload=\"initEmbeddedMessaging()\".")
+        .with_fix("Turn on watch mode for this site and reload the page to record what the widget reported."),
         Stage::StalledBeforeReady { missing } if failed_startup => Finding::new(
             "page/widget-stalled",
             Severity::Error,
@@ -549,7 +764,8 @@ pub fn finding_for_in(
                     .all(|s| missing.contains(s))
                 {
                     "It made none of its start-up requests, so the loader rejected the snippet's \
-                     values (org id, deployment name, site URL, scrt2URL) or its init threw an \
+                     values (org id, deployment name, site URL, scrt2URL), or init ran before the \
+                     page's <body> existed (a copy of the snippet in <head>), or its init threw an \
                      exception."
                         .to_string()
                 } else if missing.is_empty() {
@@ -1200,5 +1416,192 @@ mod tests {
         ev.csp_violations.clear();
         let r = analyze(&ev);
         assert!(r.findings.iter().any(|f| f.code == "page/request-failed"));
+    }
+
+    /// Chromium: an XMLHttpRequest refused by CSP leaves a resource-timing entry with no status,
+    /// exactly like a CORS-withheld answer; only the browser's CSP reports tell them apart. No
+    /// container: the loader builds it only after the configuration answers.
+    #[test]
+    fn a_csp_refused_xhr_with_a_timing_entry_is_csp_not_cors() {
+        let entries = || {
+            let mut v = startup(None);
+            for e in v.iter_mut().filter(|e| e.url.contains("businesshours")) {
+                e.status = None;
+            }
+            v
+        };
+        let mut ev = page(entries(), DomEvidence::default(), vec![], 30_000.0);
+        ev.csp_reports_readable = true;
+        ev.csp_violations = vec![CspViolation {
+            blocked_url: format!("{SCRT}/embeddedservice/v1/embedded-service-config?orgId=00D8c000001Hlt1&esConfigName=Web_Chat&language=en_US"),
+            directive: "connect-src".into(),
+        }];
+        let r = analyze(&ev);
+        let f = r
+            .findings
+            .iter()
+            .find(|f| f.code == "page/csp-blocked")
+            .expect("csp-blocked");
+        assert!(!r.findings.iter().any(|f| f.code == "page/cors-blocked"));
+        assert!(
+            !f.message.contains("container is on the page"),
+            "{}",
+            f.message
+        );
+        // The fix names the hosts the scan saw, not a placeholder.
+        assert!(f.fix.iter().any(|x| x.contains("Add https://acme.my.salesforce-scrt.com to the page's Content-Security-Policy connect-src, and https://acme.my.site.com to script-src")), "{:?}", f.fix);
+        assert!(!f.fix.iter().any(|x| x.contains("ad blocker")));
+        // A report cut to the origin still counts (connect-src of that origin).
+        ev.csp_violations[0].blocked_url = SCRT.to_string();
+        assert!(analyze(&ev)
+            .findings
+            .iter()
+            .any(|f| f.code == "page/csp-blocked"));
+        // Without any report it stays CORS.
+        ev.csp_violations.clear();
+        let r = analyze(&ev);
+        assert!(r.findings.iter().any(|f| f.code == "page/cors-blocked"));
+        // A report about another host does not turn it into CSP.
+        ev.csp_violations = vec![CspViolation {
+            blocked_url:
+                "https://other.my.salesforce-scrt.com/embeddedservice/v1/embedded-service-config"
+                    .into(),
+            directive: "connect-src".into(),
+        }];
+        assert!(analyze(&ev)
+            .findings
+            .iter()
+            .any(|f| f.code == "page/cors-blocked"));
+    }
+
+    /// A site URL without https:// makes the loader ask the customer's own website for its
+    /// styles (404): the finding says so, names the request, and never blames an ad blocker.
+    #[test]
+    fn a_site_url_without_https_is_named_not_an_ad_blocker() {
+        let bare = "acme.my.site.com/ESWWebChat1712345678901";
+        let with_bare = |resources: Vec<ResourceEvidence>, age: f64| {
+            let mut ev = page(resources, DomEvidence::default(), vec![], age);
+            ev.scripts[0].inline = Some(format!(
+                "embeddedservice_bootstrap.init('00D8c000001Hlt1','Web_Chat','{bare}',{{scrt2URL:'{SCRT}'}})"
+            ));
+            ev.csp_reports_readable = true;
+            ev
+        };
+        let asked = format!("https://www.acme-shop.test/{bare}/assets/styles/bootstrap.min.css");
+        let ev = with_bare(
+            vec![
+                res(
+                    &format!("{SITE}/assets/js/bootstrap.min.js"),
+                    Some(200),
+                    100.0,
+                ),
+                res(&asked, Some(404), 200.0),
+            ],
+            30_000.0,
+        );
+        let r = analyze(&ev);
+        let f = r
+            .findings
+            .iter()
+            .find(|f| f.title.contains("no https://"))
+            .expect("relative site URL finding");
+        assert_eq!(f.code, "page/widget-stalled");
+        assert!(f.message.contains("HTTP 404"), "{}", f.message);
+        assert!(f.message.contains(bare));
+        assert!(
+            !f.message.contains("ad blocker is")
+                && !f.evidence.iter().any(|e| e.value.contains("ad blocker"))
+        );
+        assert!(f
+            .evidence
+            .iter()
+            .any(|e| e.label == "Requested on this website" && e.value == asked));
+        assert!(f.fix[0].contains(&format!("https://{bare}")));
+        // Young page, nothing requested yet: still starting.
+        let young = with_bare(
+            vec![res(
+                &format!("{SITE}/assets/js/bootstrap.min.js"),
+                Some(200),
+                100.0,
+            )],
+            1_000.0,
+        );
+        assert!(analyze(&young)
+            .findings
+            .iter()
+            .any(|f| f.code == "page/widget-starting"));
+        // Old page, the request not in the history: still named from the snippet.
+        let old = with_bare(
+            vec![res(
+                &format!("{SITE}/assets/js/bootstrap.min.js"),
+                Some(200),
+                100.0,
+            )],
+            30_000.0,
+        );
+        assert!(analyze(&old)
+            .findings
+            .iter()
+            .any(|f| f.title.contains("no https://")));
+    }
+
+    /// Agentforce Messaging's stage comes from its own container and frame.
+    #[test]
+    fn agentforce_stage_from_its_own_container_and_frame() {
+        let af = |dom: DomEvidence, age: f64| {
+            let mut ev = page(vec![], dom, vec![], age);
+            ev.scripts = vec![
+                ScriptEvidence {
+                    index: 1,
+                    src: Some("https://service.force.com/embeddedservice/agentforcemessaging/1.0/init.js".into()),
+                    onload: Some("agentforce_messaging.init({siteUrl: 'https://acme.my.site.com/ESWAgent1712345678901', agentApiConfiguration: {agentId: '0XxHu000000abcd', domainUrl: 'https://acme.my.salesforce.com'}})".into()),
+                    ..Default::default()
+                },
+            ];
+            analyze(&ev)
+        };
+        let ready = af(
+            DomEvidence {
+                agentforce_containers: 1,
+                agentforce_frames: 1,
+                ..Default::default()
+            },
+            30_000.0,
+        );
+        let f = ready
+            .findings
+            .iter()
+            .find(|f| f.code == "page/widget-ready")
+            .expect("ready");
+        assert!(f.message.contains("Agentforce agent"));
+        let stalled = af(
+            DomEvidence {
+                agentforce_containers: 1,
+                ..Default::default()
+            },
+            30_000.0,
+        );
+        let f = stalled
+            .findings
+            .iter()
+            .find(|f| f.code == "page/widget-stalled")
+            .expect("stalled");
+        assert!(f.title.contains("container but not its chat window"));
+        // The init call in the onload attribute is read (its values are evidence).
+        assert_eq!(ready.init_calls.len(), 1);
+        assert_eq!(
+            ready.init_calls[0].call.agent_id.as_deref(),
+            Some("0XxHu000000abcd")
+        );
+        let none = af(DomEvidence::default(), 30_000.0);
+        assert!(none
+            .findings
+            .iter()
+            .any(|f| f.title == "Agentforce Messaging never built its chat window"));
+        let young = af(DomEvidence::default(), 1_000.0);
+        assert!(young
+            .findings
+            .iter()
+            .any(|f| f.code == "page/widget-starting"));
     }
 }

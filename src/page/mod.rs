@@ -174,6 +174,12 @@ pub struct DomEvidence {
     /// Messaging component (`experience_messaging:embeddedMessaging`).
     #[serde(default)]
     pub experience_components: u32,
+    /// Agentforce Messaging's `#agentforce-messaging` containers.
+    #[serde(default)]
+    pub agentforce_containers: u32,
+    /// Agentforce Messaging's chat frames, `#agentforce-messaging-frame`.
+    #[serde(default)]
+    pub agentforce_frames: u32,
 }
 
 /// A loader script on the page.
@@ -267,11 +273,14 @@ pub fn classify_loader(url: &str) -> Option<Family> {
     if path.ends_with("/assets/js/bootstrap.min.js") || path.ends_with("/assets/js/bootstrap.js") {
         return Some(Family::MiawV1);
     }
-    // `init.js` is a common name: only on a Salesforce site host, or under an ESW site path
-    // (`/ESW<Name><13 digits>/…`, also on a custom domain).
-    let sf_site = host.ends_with(".site.com") || host.ends_with(".force.com");
-    let esw_path = path.starts_with("/ESW");
-    if (sf_site || esw_path) && path.ends_with("/assets/js/init.js") {
+    // Agentforce Messaging: `…service.force.com/embeddedservice/agentforcemessaging/<version>/
+    // init.js` (what public pages and Salesforce's own snippet load; facts §1). `init.js` is a
+    // common name, so only under that path. (A `<site>/assets/js/init.js` v2 loader has no
+    // source and is not recognised.)
+    let _ = &host;
+    if path.contains("/embeddedservice/agentforcemessaging/")
+        && (path.ends_with("/init.js") || path.ends_with("/init.min.js"))
+    {
         return Some(Family::EnhancedV2);
     }
     if path.contains("/embeddedservice/menu/")
@@ -361,7 +370,7 @@ pub fn analyze(ev: &PageEvidence) -> PageReport {
     } else {
         findings.extend(inventory_findings(ev, &loaders, &init_calls, &seen));
         match (
-            duplicate_finding(&loaders, &init_calls, &wrapper_runs, &seen),
+            duplicate_finding(&loaders, &init_calls, &wrapper_runs, &seen, &resources),
             &ev.watch,
         ) {
             (Some(f), Some(w)) => findings.push(watch::ran_evidence(f, w)),
@@ -570,8 +579,15 @@ fn frame_evidence(mut f: Finding, ev: &PageEvidence) -> Finding {
 }
 
 pub(crate) fn describe_call(c: &InitCall) -> String {
-    let field = |v: &Option<String>| v.clone().unwrap_or_else(|| "(set at run time)".into());
+    let field = |v: &Option<String>| v.clone().unwrap_or_else(|| "(computed at run time)".into());
     match c.family {
+        Family::EnhancedV2 => format!(
+            "{}: agent {}, My Domain {}, site {}",
+            c.family.label(),
+            field(&c.agent_id),
+            field(&c.domain_url),
+            field(&c.site_url)
+        ),
         Family::LegacyMenu => format!(
             "{}: org {}, menu {}",
             c.family.label(),
@@ -763,11 +779,42 @@ fn several_init_sources(inits: &[&LocatedInit]) -> bool {
 /// Most deployment names in a finding's title.
 const NAMES_IN_TITLE: usize = 5;
 
+/// The deployments the widget asked the messaging service for (its configuration requests):
+/// `(orgId, esConfigName)` as the request names them, in order, without repeats.
+fn configured_deployments(resources: &[ResourceEvidence]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for r in resources {
+        if lifecycle::classify(&r.url) != Some(lifecycle::Step::Config) {
+            continue;
+        }
+        let query = r.url.split_once('?').map(|(_, q)| q).unwrap_or("");
+        let param = |name: &str| {
+            query
+                .split('&')
+                .filter_map(|kv| kv.split_once('='))
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.chars().take(80).collect::<String>())
+                .unwrap_or_default()
+        };
+        let d = (param("orgId"), param("esConfigName"));
+        if !out.contains(&d) {
+            out.push(d);
+        }
+    }
+    out
+}
+
+/// The org an id belongs to: its first 15 characters (the 18-character form adds a checksum).
+fn org_key(id: &str) -> &str {
+    id.get(..15).unwrap_or(id)
+}
+
 fn duplicate_finding(
     loaders: &[Loader],
     inits: &[LocatedInit],
     wrapper_runs: &[WrapperRun],
     seen: &Seen,
+    resources: &[ResourceEvidence],
 ) -> Option<Finding> {
     let kinds = classify_duplicates(loaders, inits, wrapper_runs);
     let first = *kinds.first()?;
@@ -778,7 +825,7 @@ fn duplicate_finding(
             i.call
                 .deployment
                 .clone()
-                .unwrap_or_else(|| "(set at run time)".into())
+                .unwrap_or_else(|| "(computed at run time)".into())
         })
         .collect();
     deployments.sort();
@@ -790,7 +837,7 @@ fn duplicate_finding(
     }
     let title = match first {
         DuplicateKind::V1AndV2 => {
-            "Both the Messaging for Web (v1) and the Enhanced Chat v2 snippet are on this page"
+            "Both the Messaging for Web (v1) and the Agentforce Messaging snippet are on this page"
                 .to_string()
         }
         DuplicateKind::TwoDeployments => format!(
@@ -819,16 +866,69 @@ fn duplicate_finding(
             message.push(' ');
         }
         message.push_str(match k {
-            DuplicateKind::V1AndV2 => "The page carries both the Messaging for Web v1 bootstrap and the Enhanced Chat v2 loader. v2 replaces the embeddedservice_bootstrap object with its own, so the two snippets start the same widget twice or break each other.",
+            DuplicateKind::V1AndV2 => "The page carries both the Messaging for Web v1 bootstrap and the Agentforce Messaging loader (init.js). Each builds its own chat window, so visitors can get two chat buttons, and the two talk to different things (a deployment, an agent).",
             DuplicateKind::TwoDeployments => "The page starts more than one Embedded Service deployment. The loader runs only the first init it sees and silently ignores the rest, and the site and chat hosts of different snippets can end up mixed, so the widget may load the wrong deployment or fail to start.",
             DuplicateKind::ComponentAndSnippet => "The Experience Cloud site has the Embedded Messaging component and also a chat snippet (in the head markup or page code): each starts the widget, so the page gets two widgets or the second start is rejected.",
             DuplicateKind::ComponentTwice => "The Embedded Messaging component is placed more than once (typically on a page and in the theme layout): each copy starts the widget.",
             DuplicateKind::LegacyAndMessaging => "The retired Embedded Service Chat (esw.min.js, embedded_svc.init) is still on the page next to Messaging for Web: visitors can get two chat buttons, and the legacy chat no longer works (retired 14 February 2026). (The legacy Channel Menu loading Messaging for Web itself is fine; this is the legacy chat snippet.)",
-            DuplicateKind::SameSnippetTwice => "The same Embedded Service deployment snippet is on the page more than once. Each copy defines initEmbeddedMessaging and loads the bootstrap again; the loader rejects the second load and init, and with one copy in <head> and one in <body> init can fail so that no chat button appears.",
+            DuplicateKind::SameSnippetTwice => "The same Embedded Service deployment snippet is on the page more than once: each copy loads the bootstrap again, and the loader rejects the second load and init.",
             DuplicateKind::InitCalledTwice => "The loader is on the page once, but init runs more than once (two init calls, or initEmbeddedMessaging run from two places such as the loader's onload and a load listener). The loader rejects the second init (\"Attempted to initialize bootstrap multiple times\"); an older loader builds a second widget, and repeated inits count against the rate limits.",
         });
     }
+    // What the copies do depends on how the page wrote them: say only what this page shows.
+    let messaging_places: Vec<bool> = loaders
+        .iter()
+        .filter(|l| l.family.is_messaging())
+        .map(|l| l.origin.contains("in <head>"))
+        .chain(
+            inits
+                .iter()
+                .filter(|i| i.call.family.is_messaging())
+                .map(|i| i.in_head),
+        )
+        .collect();
+    if kinds.contains(&DuplicateKind::SameSnippetTwice) && !wrapper_runs.is_empty() {
+        message.push_str(" Each copy runs initEmbeddedMessaging, and a later copy's function replaces the earlier one.");
+    }
+    if messaging_places.contains(&true) && messaging_places.contains(&false) {
+        message.push_str(" One copy is in <head>: it runs before <body> exists, which the loader refuses with its start-up error, and the copy in <body> is then rejected as a second load or init (with Salesforce's loader no chat button appears).");
+    }
+    let mut orgs: Vec<&str> = inits
+        .iter()
+        .filter(|i| i.call.family.is_messaging())
+        .filter_map(|i| i.call.org_id.as_deref())
+        .map(org_key)
+        .collect();
+    orgs.sort();
+    orgs.dedup();
+    let configured = configured_deployments(resources);
+    let two_deployments = kinds.contains(&DuplicateKind::TwoDeployments);
+    if two_deployments && orgs.len() > 1 {
+        message.push_str(&format!(
+            " The snippets belong to {} different orgs ({}): at most one of them can be the org whose deployment works here.",
+            orgs.len(),
+            orgs.iter().take(NAMES_IN_TITLE).copied().collect::<Vec<_>>().join(", ")
+        ));
+    }
     let mut f = Finding::new("page/duplicate-snippet", Severity::Error, title, message);
+    if two_deployments {
+        f = f.with_evidence(Evidence::new(
+            "Deployment the widget loaded",
+            match configured.as_slice() {
+                [] => "not known: no configuration request of the widget was seen".to_string(),
+                [(org, name)] => format!("{name} of org {org} (its configuration request)"),
+                many => format!(
+                    "{} configuration requests: {}",
+                    many.len(),
+                    many.iter()
+                        .take(NAMES_IN_TITLE)
+                        .map(|(o, n)| format!("{n} of org {o}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            },
+        ));
+    }
     let legacy = kinds.contains(&DuplicateKind::LegacyAndMessaging);
     let listed = |family: Family| family.is_messaging() || legacy && family == Family::LegacyChat;
     let mut shown = 0;
@@ -876,9 +976,26 @@ fn duplicate_finding(
             _ => f,
         };
     }
+    // Experience Cloud advice only where the page shows the component or the snippet names an
+    // Experience Cloud site context.
+    let experience = kinds.iter().any(|k| {
+        matches!(
+            k,
+            DuplicateKind::ComponentAndSnippet | DuplicateKind::ComponentTwice
+        )
+    }) || loaders
+        .iter()
+        .any(|l| l.family == Family::ExperienceComponent);
+    if experience {
+        f = f.with_fix("On an Experience Cloud site, use either the Embedded Messaging component or the head-markup snippet, not both, and place the component on one page or the theme layout, not both.");
+    }
+    if two_deployments {
+        if let [(org, name)] = configured.as_slice() {
+            f = f.with_fix(format!("Keep the snippet of the deployment that should run ({name} of org {org} is the one the widget loaded) and remove the others."));
+        }
+    }
     Some(
         f.with_fix("Keep exactly one copy of the snippet (the loader script and its initEmbeddedMessaging block) on the page; remove the others from the page template, CMS block or tag manager.")
-            .with_fix("On an Experience Cloud site, use either the Embedded Messaging component or the head-markup snippet, not both, and place the component on one page or the theme layout, not both.")
             .with_link(
                 "Embedded Service Deployments (Setup)",
                 "/lightning/setup/EmbeddedServiceDeployments/home",
@@ -930,13 +1047,14 @@ mod tests {
                 Some(Family::MiawV1),
             ),
             (
-                "https://acme.my.site.com/ESWAgent1712345678901/assets/js/init.js",
+                "https://service.force.com/embeddedservice/agentforcemessaging/1.0/init.js",
                 Some(Family::EnhancedV2),
             ),
             ("https://cdn.example.com/assets/js/init.js", None),
+            // The guessed `<site>/assets/js/init.js` v2 loader has no source: not recognised.
             (
-                "https://chat.acme.com/ESWAgent1712345678901/assets/js/init.js",
-                Some(Family::EnhancedV2),
+                "https://acme.my.site.com/ESWAgent1712345678901/assets/js/init.js",
+                None,
             ),
             (
                 "https://acme.my.salesforce.com/embeddedservice/menu/fab.min.js",
@@ -1093,8 +1211,109 @@ mod tests {
         }
     }
 
+    fn dup_of(r: &PageReport) -> &Finding {
+        r.findings
+            .iter()
+            .find(|f| f.code == "page/duplicate-snippet")
+            .expect("duplicate")
+    }
+
+    /// Two orgs' snippets: the finding says so and names the deployment the widget loaded (its
+    /// configuration request), or that it is not known.
+    #[test]
+    fn two_orgs_are_named_with_the_deployment_that_loaded() {
+        let other = |index: u32| {
+            ScriptEvidence {
+            inline: Some("function initEmbeddedMessaging(){embeddedservice_bootstrap.init('00DAb00000fghij','Other_Chat','https://other.my.site.com/ESWOther1712345678901',{scrt2URL:'https://other.my.salesforce-scrt.com'})}".into()),
+            ..init_script(index, "Web_Chat")
+        }
+        };
+        let mut ev = page_of(vec![
+            init_script(0, "Web_Chat"),
+            loader_script(1, false),
+            other(2),
+            loader_script(3, false),
+        ]);
+        let f = dup_of(&analyze(&ev)).clone();
+        assert!(
+            f.message
+                .contains("2 different orgs (00DAb00000fghij, 00DHu00000abcde)"),
+            "{}",
+            f.message
+        );
+        let loaded = |f: &Finding| {
+            f.evidence
+                .iter()
+                .find(|e| e.label == "Deployment the widget loaded")
+                .map(|e| e.value.clone())
+        };
+        assert!(loaded(&f).unwrap().starts_with("not known"));
+        ev.resources = vec![ResourceEvidence {
+            url: "https://other.my.salesforce-scrt.com/embeddedservice/v1/embedded-service-config?orgId=00DAb00000fghij&esConfigName=Other_Chat&language=en_US".into(),
+            status: Some(200),
+            ..Default::default()
+        }];
+        let f = dup_of(&analyze(&ev)).clone();
+        assert_eq!(
+            loaded(&f).unwrap(),
+            "Other_Chat of org 00DAb00000fghij (its configuration request)"
+        );
+        assert!(f
+            .fix
+            .iter()
+            .any(|x| x.contains("Other_Chat of org 00DAb00000fghij is the one the widget loaded")));
+        // Plain site: no Experience Cloud advice.
+        assert!(
+            !f.fix.iter().any(|x| x.contains("Experience Cloud")),
+            "{:?}",
+            f.fix
+        );
+    }
+
+    /// The text says only what the page shows: "runs initEmbeddedMessaging" only when it is run,
+    /// the <head> failure only when a copy is in <head>.
+    #[test]
+    fn duplicate_text_follows_the_page() {
+        let tag = |index: u32, in_head: bool| {
+            ScriptEvidence {
+            index,
+            src: None,
+            inline: Some("var s=document.createElement('script');s.src='https://acme.my.site.com/ESWWeb1712345678901/assets/js/bootstrap.min.js';s.onload=function(){window.embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://acme.my.site.com/ESWWeb1712345678901',{scrt2URL:'https://acme.my.salesforce-scrt.com'})};document.head.appendChild(s);".into()),
+            in_head,
+            onload: None,
+        }
+        };
+        let with_loaders = |a: bool, b: bool| {
+            let mut ev = page_of(vec![tag(0, a), tag(1, b)]);
+            ev.resources = vec![];
+            ev
+        };
+        let f = dup_of(&analyze(&with_loaders(false, false))).clone();
+        assert!(
+            !f.message.contains("Each copy runs initEmbeddedMessaging"),
+            "{}",
+            f.message
+        );
+        assert!(!f.message.contains("<head>"), "{}", f.message);
+        let f = dup_of(&analyze(&with_loaders(true, false))).clone();
+        assert!(f.message.contains("One copy is in <head>"), "{}", f.message);
+        let snippet = page_of(vec![
+            init_script(0, "Web_Chat"),
+            loader_script(1, true),
+            init_script(2, "Web_Chat"),
+            loader_script(3, false),
+        ]);
+        let f = dup_of(&analyze(&snippet)).clone();
+        assert!(
+            f.message.contains("Each copy runs initEmbeddedMessaging"),
+            "{}",
+            f.message
+        );
+        assert!(f.message.contains("One copy is in <head>"), "{}", f.message);
+    }
+
     const V1: &str = "https://acme.my.site.com/ESWWeb1712345678901/assets/js/bootstrap.min.js";
-    const V2: &str = "https://acme.my.site.com/ESWAgent1712345678901/assets/js/init.js";
+    const V2: &str = "https://service.force.com/embeddedservice/agentforcemessaging/1.0/init.js";
     const WRAPPER: &str = "function initEmbeddedMessaging(){try{embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://acme.my.site.com/ESWWeb1712345678901',{scrt2URL:'https://acme.my.salesforce-scrt.com'})}catch(e){}}";
     const LEGACY: &str = "var initESW=function(g){embedded_svc.init('https://acme.my.salesforce.com','https://acme.my.site.com/help',g,'00DHu00000abcde','Legacy_Snapin',{baseLiveAgentURL:'https://d.la1-c2-ia2.salesforceliveagent.com/chat'})};initESW('https://service.force.com');";
     const MENU: &str = "var initESW=function(g){embedded_svc.menu.init('https://acme.my.salesforce.com','https://d.la1-c2-ia2.salesforceliveagent.com/chat',g,'00DHu00000abcde','Channel_Menu',{pageName:'Menu_Settings'})};initESW(null);";
@@ -1287,7 +1506,7 @@ mod tests {
         assert!(dup(&r)
             .unwrap()
             .title
-            .contains("v1) and the Enhanced Chat v2"));
+            .contains("v1) and the Agentforce Messaging"));
     }
 
     fn frame(

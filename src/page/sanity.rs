@@ -4,7 +4,7 @@
 //! with a changed letter, or a scrt2 URL from another sandbox are accepted and then fail
 //! quietly. Each problem becomes one line of evidence in a `page/invalid-snippet` finding.
 
-use super::snippet::InitCall;
+use super::snippet::{Family, InitCall};
 use crate::finding::{Evidence, Finding, Severity};
 use crate::salesforce::{
     check_org_id, is_ldh_label, is_valid_api_name, parse_my_domain_host, HostRole, MyDomainHost,
@@ -74,6 +74,9 @@ pub fn check_call(call: &InitCall) -> Vec<Problem> {
     let mut out = Vec::new();
     if !call.family.is_messaging() {
         return out;
+    }
+    if call.family == Family::EnhancedV2 {
+        return check_agentforce(call);
     }
     if let Some(org) = &call.org_id {
         let why = match check_org_id(org) {
@@ -171,6 +174,89 @@ pub fn check_call(call: &InitCall) -> Vec<Problem> {
     out
 }
 
+/// Agentforce Messaging's values (facts §1): its init refuses to start without siteUrl, agentId
+/// and domainUrl ("Invalid init() configuration specified. siteUrl, agentId & domainUrl are
+/// mandatory."); domainUrl is the org's My Domain (…my.salesforce.com); agentId is an agent's
+/// record id (prefix 0Xx).
+fn check_agentforce(call: &InitCall) -> Vec<Problem> {
+    let mut out = Vec::new();
+    if call.dynamic_args.iter().any(|a| a.starts_with("(not the")) {
+        out.push(Problem {
+            field: "agentforce_messaging.init",
+            value: "(not an object)".to_string(),
+            why: "Agentforce Messaging's init takes one object: {siteUrl, agentApiConfiguration: {agentId, domainUrl}, uiConfiguration}. Other forms do not start it.".to_string(),
+        });
+        return out;
+    }
+    for key in &call.missing {
+        out.push(Problem {
+            field: match key.as_str() {
+                "siteUrl" => "siteUrl",
+                "agentId" => "agentId",
+                _ => "domainUrl",
+            },
+            value: "(missing)".to_string(),
+            why: "Agentforce Messaging refuses to start without it (\"siteUrl, agentId & domainUrl are mandatory\").".to_string(),
+        });
+    }
+    if let Some(url) = &call.site_url {
+        if !url.starts_with("https://") {
+            out.push(Problem {
+                field: "siteUrl",
+                value: url.clone(),
+                why: "The site URL must be a full https:// address; without it the chat window is loaded from a path on this website.".to_string(),
+            });
+        } else if let UrlHost::Hostile(why) = read_url_host(url) {
+            out.push(Problem {
+                field: "siteUrl",
+                value: url.clone(),
+                why,
+            });
+        }
+    }
+    if let Some(url) = &call.domain_url {
+        let why = if !url.starts_with("https://") {
+            Some("The domainUrl must be the org's My Domain as a full https:// address (https://<My Domain>.my.salesforce.com).".to_string())
+        } else {
+            match read_url_host(url) {
+                UrlHost::Hostile(why) => Some(why),
+                UrlHost::Salesforce(h) if h.role == HostRole::Api => None,
+                UrlHost::Salesforce(h) => Some(format!(
+                    "This is a Salesforce {} host; the domainUrl is the org's My Domain (…my.salesforce.com).",
+                    role_name(h.role)
+                )),
+                UrlHost::Custom => Some("This is not a My Domain host (…my.salesforce.com): the domainUrl is the org's My Domain.".to_string()),
+            }
+        };
+        if let Some(why) = why {
+            out.push(Problem {
+                field: "domainUrl",
+                value: url.clone(),
+                why,
+            });
+        }
+    }
+    if let Some(id) = &call.agent_id {
+        let shape =
+            (id.len() == 15 || id.len() == 18) && id.chars().all(|c| c.is_ascii_alphanumeric());
+        if !shape || !id.starts_with("0Xx") {
+            out.push(Problem {
+                field: "agentId",
+                value: id.clone(),
+                why: if shape {
+                    format!(
+                        "An Agentforce agent's id starts with 0Xx; this one starts with {}.",
+                        id.get(..3).unwrap_or(id)
+                    )
+                } else {
+                    "A record id has 15 or 18 letters and digits.".to_string()
+                },
+            });
+        }
+    }
+    out
+}
+
 fn role_name(role: HostRole) -> &'static str {
     match role {
         HostRole::Api => "API",
@@ -187,17 +273,26 @@ pub fn finding_for(call: &InitCall, location: &str) -> Option<Finding> {
     if problems.is_empty() {
         return None;
     }
-    let what = call
-        .deployment
-        .as_deref()
-        .unwrap_or("(name set at run time)");
+    let agent;
+    let what = match (&call.deployment, &call.agent_id, call.family) {
+        (Some(d), _, _) => d.as_str(),
+        (None, Some(a), Family::EnhancedV2) => {
+            agent = format!("agent {a}");
+            agent.as_str()
+        }
+        (None, None, Family::EnhancedV2) => "Agentforce Messaging",
+        _ => "(name computed at run time)",
+    };
     let mut f = Finding::new(
         "page/invalid-snippet",
         Severity::Error,
         format!("The chat snippet for {what} has values that cannot work"),
         format!(
-            "The init call of deployment {what} ({location}) has {} value{} the loader accepts but \
-             that make it fail: the widget never finishes loading. Each is listed with the reason.",
+            "The init call of {}{what} ({location}) has {} value{} that cannot work: the \
+             loader accepts them, but the requests it builds from them go to the wrong place or are \
+             refused. Each is listed with the reason. The widget's stage (its own finding) says how \
+             far it got on this page.",
+            if call.deployment.is_some() { "deployment " } else { "" },
             problems.len(),
             if problems.len() == 1 { "" } else { "s" }
         ),
@@ -319,5 +414,55 @@ mod tests {
     fn legacy_calls_are_not_judged_by_miaw_rules() {
         let call = find_init_calls("embedded_svc.init('https://a.my.salesforce.com','https://a.my.site.com/h','https://service.force.com','00DHu00000abcde','Chat_Team',{})").pop().unwrap();
         assert!(check_call(&call).is_empty());
+    }
+
+    /// Agentforce Messaging: mandatory values, the My Domain host, the agent id prefix.
+    #[test]
+    fn agentforce_values() {
+        let call = |site: &str, agent: &str, domain: &str| {
+            format!("agentforce_messaging.init({{siteUrl: '{site}', agentApiConfiguration: {{agentId: '{agent}', domainUrl: '{domain}'}}}})")
+        };
+        let site = "https://acme.my.site.com/ESWAgent1712345678901";
+        assert_eq!(
+            fields(&call(
+                site,
+                "0XxHu000000abcd",
+                "https://acme.my.salesforce.com"
+            )),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            fields(&call(
+                site,
+                "00DHu00000abcde",
+                "https://acme.my.salesforce.com"
+            )),
+            vec!["agentId"]
+        );
+        assert_eq!(
+            fields(&call(site, "0XxHu000000abcd", "https://acme.my.site.com")),
+            vec!["domainUrl"]
+        );
+        assert_eq!(
+            fields(&call(site, "0XxHu000000abcd", "acme.my.salesforce.com")),
+            vec!["domainUrl"]
+        );
+        assert_eq!(
+            fields(&call(
+                "acme.my.site.com/ESW",
+                "0XxHu000000abcd",
+                "https://www.example.com"
+            )),
+            vec!["siteUrl", "domainUrl"]
+        );
+        assert_eq!(
+            fields(&format!("agentforce_messaging.init({{siteUrl: '{site}'}})")),
+            vec!["agentId", "domainUrl"]
+        );
+        // The positional form (no source) is not read as org id and name.
+        assert_eq!(
+            fields("agentforce_messaging.init('00DHu00000abcde', 'Agent', 'https://acme.my.site.com/ESW', {scrt2URL: 'https://acme.my.salesforce-scrt.com'})"),
+            vec!["agentforce_messaging.init"]
+        );
     }
 }

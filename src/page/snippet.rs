@@ -5,7 +5,8 @@
 //! the previous token, and then looks for calls of the known init functions:
 //!
 //! - `embeddedservice_bootstrap.init(orgId, deploymentName, siteUrl, { scrt2URL })` (MIAW v1)
-//! - `agentforce_messaging.init(…)` (Enhanced Chat v2, same argument order)
+//! - `agentforce_messaging.init({siteUrl, agentApiConfiguration: {agentId, domainUrl}, …})`
+//!   (Agentforce Messaging, one object argument)
 //! - `embedded_svc.init(baseCoreURL, communityURL, gslbBaseURL, orgId, eswConfigDevName, {…})`
 //!   (legacy Embedded Service Chat)
 //! - `embedded_svc.menu.init(baseCoreURL, baseLiveAgentURL, gslbBaseURL, orgId, menuDevName, {…})`
@@ -26,7 +27,9 @@ use serde::{Deserialize, Serialize};
 pub enum Family {
     /// Messaging for Web v1: `embeddedservice_bootstrap` + `bootstrap.min.js`.
     MiawV1,
-    /// Enhanced Chat v2: `agentforce_messaging` + `init.js`.
+    /// Agentforce Messaging (Enhanced Chat v2): `agentforce_messaging.init({siteUrl,
+    /// agentApiConfiguration: {agentId, domainUrl}})` + `…/embeddedservice/agentforcemessaging/
+    /// <version>/init.js`. (The serialized name stays `enhanced-v2`.)
     EnhancedV2,
     /// Legacy Embedded Service Chat (Snap-ins): `embedded_svc` + `esw.min.js`.
     LegacyChat,
@@ -42,7 +45,7 @@ impl Family {
     pub fn label(self) -> &'static str {
         match self {
             Family::MiawV1 => "Messaging for Web (v1 bootstrap)",
-            Family::EnhancedV2 => "Enhanced Chat v2",
+            Family::EnhancedV2 => "Agentforce Messaging",
             Family::LegacyChat => "legacy Embedded Service Chat",
             Family::LegacyMenu => "legacy Channel Menu",
             Family::ExperienceComponent => "Experience Cloud Embedded Messaging component",
@@ -77,6 +80,16 @@ pub struct InitCall {
     pub scrt2_url: Option<String>,
     /// Source text of arguments that were not plain literals, in order, for evidence.
     pub dynamic_args: Vec<String>,
+    /// Agentforce Messaging: `agentApiConfiguration.agentId` (an agent, not a deployment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
+    /// Agentforce Messaging: `agentApiConfiguration.domainUrl` (the org's My Domain).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain_url: Option<String>,
+    /// Agentforce Messaging: the mandatory keys the call's object does not have at all (not
+    /// counting values computed at run time).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -306,7 +319,7 @@ fn read_escape(s: &str) -> (Option<char>, usize) {
 #[derive(Debug)]
 enum Arg {
     Str(String),
-    Object(Vec<(String, Option<String>)>),
+    Object(Vec<(String, Result<String, String>)>),
     Code(String),
 }
 
@@ -368,19 +381,25 @@ pub fn read_script(src: &str) -> ScriptRead {
     }
     let toks = tokenize(src);
     let mut lines = Lines::new(src);
+    let aliases = Aliases::of(&toks);
     let mut i = 0;
     while i < toks.len() {
-        // `x.embedded_svc.init` where x is not window is someone else's object.
+        // `x.embedded_svc.init` where x is not window (or a name for it) is someone else's object.
         let qualified_elsewhere = i >= 2
             && is_punct(toks.get(i - 1), '.')
-            && !is_ident(toks.get(i - 2), &["window", "self"]);
+            && !matches!(toks.get(i - 2), Some(Token { tok: Tok::Ident(w), .. }) if aliases.is_window(w));
         if let Tok::Ident(w) = toks[i].tok {
             if w == WRAPPER_FUNCTION && wrapper_run_at(&toks, i) {
                 out.wrapper_runs.push(lines.at(toks[i].start));
             }
-            // `<object> . init (`, or `embedded_svc . menu . init (`, with an optional
-            // `window.` prefix before the object.
-            let fam = family_of(w).filter(|_| !qualified_elsewhere);
+            // `<object> . init (`, `<object> ['init'] (`, or `embedded_svc . menu . init (`, with
+            // an optional `window.` (or alias) prefix before the object; the object may also be
+            // a variable holding it (`var b = w.embeddedservice_bootstrap; b.init(…)`).
+            let fam = family_of(w).filter(|_| !qualified_elsewhere).or_else(|| {
+                aliases
+                    .object(w)
+                    .filter(|_| !is_punct(i.checked_sub(1).and_then(|p| toks.get(p)), '.'))
+            });
             let menu = fam == Some(Family::LegacyChat)
                 && is_punct(toks.get(i + 1), '.')
                 && is_ident(toks.get(i + 2), &["menu"]);
@@ -389,11 +408,22 @@ pub fn read_script(src: &str) -> ScriptRead {
             } else {
                 (fam, i)
             };
-            let is_call = is_punct(toks.get(at + 1), '.')
+            let dotted = is_punct(toks.get(at + 1), '.')
                 && is_ident(toks.get(at + 2), &["init"])
                 && is_punct(toks.get(at + 3), '(');
-            if let (Some(family), true) = (fam, is_call) {
-                let (args, next) = read_args(src, &toks, at + 4);
+            let bracketed = is_punct(toks.get(at + 1), '[')
+                && matches!(toks.get(at + 2), Some(Token { tok: Tok::Str(k), .. }) if decode(k) == "init")
+                && is_punct(toks.get(at + 3), ']')
+                && is_punct(toks.get(at + 4), '(');
+            let args_at = if dotted {
+                Some(at + 4)
+            } else if bracketed {
+                Some(at + 5)
+            } else {
+                None
+            };
+            if let (Some(family), Some(args_at)) = (fam, args_at) {
+                let (args, next) = read_args(src, &toks, args_at);
                 let line = lines.at(toks[i].start);
                 out.calls
                     .push(build_call(family, toks[i].start, line, args));
@@ -404,6 +434,119 @@ pub fn read_script(src: &str) -> ScriptRead {
         i += 1;
     }
     out
+}
+
+/// The names a script gives to `window` and to the chat objects, read from its own text:
+/// `var w = window`, a wrapper `(function (w, d) {…})(window, document)` (a parameter in the
+/// position where some call passes `window`), and `var b = w.embeddedservice_bootstrap`.
+/// Tag managers and site builders write their snippets this way.
+#[derive(Default)]
+struct Aliases<'a> {
+    window: Vec<&'a str>,
+    objects: Vec<(&'a str, Family)>,
+}
+
+impl<'a> Aliases<'a> {
+    fn is_window(&self, w: &str) -> bool {
+        matches!(w, "window" | "self" | "globalThis") || self.window.contains(&w)
+    }
+
+    fn object(&self, w: &str) -> Option<Family> {
+        self.objects.iter().find(|(n, _)| *n == w).map(|(_, f)| *f)
+    }
+
+    fn of(toks: &[Token<'a>]) -> Self {
+        let mut a = Aliases::default();
+        let ident = |i: usize| match toks.get(i) {
+            Some(Token {
+                tok: Tok::Ident(w), ..
+            }) => Some(*w),
+            _ => None,
+        };
+        // Positions (in an argument list) where a call passes `window`.
+        let mut window_args: Vec<usize> = Vec::new();
+        // Parameter lists of functions: (name, position).
+        let mut params: Vec<(&'a str, usize)> = Vec::new();
+        for i in 0..toks.len() {
+            if ident(i) == Some("window") {
+                let prev = i.checked_sub(1).and_then(|p| toks.get(p));
+                let next = toks.get(i + 1);
+                // `X = window` (not `X = window.foo`).
+                if is_punct(prev, '=') && !is_punct(next, '.') && !is_punct(next, '[') {
+                    if let Some(x) = i.checked_sub(2).and_then(ident) {
+                        a.window.push(x);
+                    }
+                }
+                // `(…, window, …)` as a call argument: count its position.
+                if (is_punct(prev, '(') || is_punct(prev, ','))
+                    && (is_punct(next, ',') || is_punct(next, ')'))
+                {
+                    let mut pos = 0;
+                    let mut j = i;
+                    while j > 0 && !is_punct(toks.get(j - 1), '(') {
+                        if is_punct(toks.get(j - 1), ',') {
+                            pos += 1;
+                        }
+                        j -= 1;
+                        if i - j > 64 {
+                            break;
+                        }
+                    }
+                    window_args.push(pos);
+                }
+            }
+            if ident(i) == Some("function") {
+                let mut j = i + 1;
+                if ident(j).is_some() {
+                    j += 1;
+                }
+                if is_punct(toks.get(j), '(') {
+                    let mut pos = 0;
+                    j += 1;
+                    while let Some(p) = ident(j) {
+                        params.push((p, pos));
+                        pos += 1;
+                        if !is_punct(toks.get(j + 1), ',') {
+                            break;
+                        }
+                        j += 2;
+                    }
+                }
+            }
+        }
+        for (p, pos) in params {
+            if window_args.contains(&pos) && p != "window" && !a.window.contains(&p) {
+                a.window.push(p);
+            }
+        }
+        // `X = [window.]embeddedservice_bootstrap` (the object itself, not a property of it).
+        for i in 0..toks.len() {
+            let Some(fam) = ident(i).and_then(family_of) else {
+                continue;
+            };
+            let next = toks.get(i + 1);
+            if is_punct(next, '.') || is_punct(next, '[') {
+                continue;
+            }
+            let mut first = i;
+            if is_punct(i.checked_sub(1).and_then(|p| toks.get(p)), '.') {
+                match i.checked_sub(2).and_then(ident) {
+                    Some(w) if a.is_window(w) => first = i - 2,
+                    _ => continue,
+                }
+            }
+            if is_punct(first.checked_sub(1).and_then(|p| toks.get(p)), '=')
+                && !is_punct(first.checked_sub(2).and_then(|p| toks.get(p)), '=')
+            {
+                if let Some(x) = first.checked_sub(2).and_then(ident) {
+                    if family_of(x).is_none() {
+                        a.objects.push((x, fam));
+                    }
+                }
+            }
+        }
+        a
+    }
 }
 
 /// Whether the `initEmbeddedMessaging` token at `i` runs the wrapper (rather than defining it,
@@ -487,7 +630,14 @@ fn build_call(family: Family, offset: usize, line: u32, args: Vec<Arg>) -> InitC
         site_url: None,
         scrt2_url: None,
         dynamic_args: Vec::new(),
+        agent_id: None,
+        domain_url: None,
+        missing: Vec::new(),
     };
+    if family == Family::EnhancedV2 {
+        read_agentforce(&mut call, args);
+        return call;
+    }
     // Positions of org id / deployment / site URL / options per family.
     let (org, dep, site, opts) = match family {
         Family::MiawV1 | Family::EnhancedV2 | Family::ExperienceComponent => (0, 1, 2, 3),
@@ -507,7 +657,11 @@ fn build_call(family: Family, offset: usize, line: u32, args: Vec<Arg>) -> InitC
                         _ => "scrt2URL",
                     };
                     if k == key {
-                        call.scrt2_url = v;
+                        match v {
+                            Ok(v) => call.scrt2_url = Some(v),
+                            // Computed at run time: kept as written, never dropped.
+                            Err(code) => call.dynamic_args.push(format!("{k}: {code}")),
+                        }
                     }
                 }
             }
@@ -516,6 +670,48 @@ fn build_call(family: Family, offset: usize, line: u32, args: Vec<Arg>) -> InitC
         }
     }
     call
+}
+
+/// Agentforce Messaging's one argument: `{siteUrl, agentApiConfiguration: {agentId, domainUrl},
+/// uiConfiguration}` (the form public pages and Salesforce's own init.js use). Any other form
+/// (no source shows a positional one) is kept as written, never read as org id or name.
+fn read_agentforce(call: &mut InitCall, args: Vec<Arg>) {
+    let mut args = args.into_iter();
+    let Some(Arg::Object(pairs)) = args.next() else {
+        call.dynamic_args
+            .push("(not the {siteUrl, agentApiConfiguration} object form)".into());
+        return;
+    };
+    let mut found = Vec::new();
+    for (k, v) in pairs {
+        let slot = match k.as_str() {
+            "siteUrl" => &mut call.site_url,
+            "agentApiConfiguration.agentId" => &mut call.agent_id,
+            "agentApiConfiguration.domainUrl" => &mut call.domain_url,
+            _ => continue,
+        };
+        found.push(k.clone());
+        match v {
+            Ok(v) => *slot = Some(v),
+            Err(code) => call.dynamic_args.push(format!("{k}: {code}")),
+        }
+    }
+    // The whole nested object computed elsewhere: its keys cannot be known.
+    let nested_dynamic = call
+        .dynamic_args
+        .iter()
+        .any(|a| a.starts_with("agentApiConfiguration:"));
+    for key in [
+        "siteUrl",
+        "agentApiConfiguration.agentId",
+        "agentApiConfiguration.domainUrl",
+    ] {
+        let known = found.iter().any(|f| f == key) || nested_dynamic && key.starts_with("agentApi");
+        if !known {
+            call.missing
+                .push(key.rsplit('.').next().unwrap_or(key).to_string());
+        }
+    }
 }
 
 /// Reads call arguments from token `i` (just after `(`). Returns them and the index after `)`.
@@ -548,7 +744,7 @@ fn read_one_arg(src: &str, toks: &[Token<'_>], start: usize) -> (Arg, usize) {
             tok: Tok::Str(s), ..
         }] => Arg::Str(decode(s)),
         [first, .., last] if first.tok == Tok::Punct('{') && last.tok == Tok::Punct('}') => {
-            Arg::Object(read_object(&slice[1..slice.len() - 1]))
+            Arg::Object(read_object(src, &slice[1..slice.len() - 1]))
         }
         [] => Arg::Code(String::new()),
         _ => {
@@ -578,9 +774,18 @@ fn expr_end(toks: &[Token<'_>], mut i: usize) -> usize {
     i
 }
 
-/// Reads `key: value` pairs at depth 0 of an object literal body; values that are not string
-/// literals are `None`.
-fn read_object(body: &[Token<'_>]) -> Vec<(String, Option<String>)> {
+/// Reads `key: value` pairs at depth 0 of an object literal body; a value that is not a string
+/// literal is `Err` with its source text (at most 200 characters).
+fn read_object(src: &str, body: &[Token<'_>]) -> Vec<(String, Result<String, String>)> {
+    read_pairs(src, body, true)
+}
+
+/// [`read_object`] without looking into nested objects.
+fn read_flat(src: &str, body: &[Token<'_>]) -> Vec<(String, Result<String, String>)> {
+    read_pairs(src, body, false)
+}
+
+fn read_pairs(src: &str, body: &[Token<'_>], nest: bool) -> Vec<(String, Result<String, String>)> {
     let mut pairs = Vec::new();
     let mut i = 0;
     while i < body.len() {
@@ -591,12 +796,27 @@ fn read_object(body: &[Token<'_>]) -> Vec<(String, Option<String>)> {
         };
         let end = expr_end(body, i);
         if let Some(key) = key {
-            if body.get(i + 1).map(|t| &t.tok) == Some(&Tok::Punct(':')) {
-                let value = match &body[i + 2..end] {
+            let value_toks = body.get(i + 2..end).unwrap_or(&[]);
+            let nested = matches!(value_toks, [first, .., last] if first.tok == Tok::Punct('{') && last.tok == Tok::Punct('}'));
+            if nest && nested && body.get(i + 1).map(|t| &t.tok) == Some(&Tok::Punct(':')) {
+                // One level of nesting (`agentApiConfiguration: {agentId, domainUrl}`), as
+                // `parent.key`.
+                let inner = &value_toks[1..value_toks.len() - 1];
+                for (k, v) in read_flat(src, inner) {
+                    pairs.push((format!("{key}.{k}"), v));
+                }
+            } else if body.get(i + 1).map(|t| &t.tok) == Some(&Tok::Punct(':')) {
+                let value = match body.get(i + 2..end).unwrap_or(&[]) {
                     [Token {
                         tok: Tok::Str(s), ..
-                    }] => Some(decode(s)),
-                    _ => None,
+                    }] => Ok(decode(s)),
+                    [] => Err(String::new()),
+                    [first, .., last] | [first @ last] => Err(src
+                        .get(first.start..last.end)
+                        .unwrap_or("")
+                        .chars()
+                        .take(200)
+                        .collect()),
                 };
                 pairs.push((key, value));
             }
@@ -696,12 +916,8 @@ mod tests {
             (
                 r#"/* embeddedservice_bootstrap.init('00DOLD0000abcde','Old','https://old.my.site.com/ESW',{}) */
                    agentforce_messaging.init(`00DHu00000abcde`, `Agent_Chat`, `https://acme.my.site.com/ESWAgent1712345678901`, {scrt2URL: `https://acme.my.salesforce-scrt.com`});"#,
-                [
-                    Some(ORG),
-                    Some("Agent_Chat"),
-                    Some("https://acme.my.site.com/ESWAgent1712345678901"),
-                    Some("https://acme.my.salesforce-scrt.com"),
-                ],
+                // The positional v2 form has no source: nothing is read from it as an org id.
+                [None, None, None, None],
             ),
             (
                 r#"var re = /embeddedservice_bootstrap.init('x'/; embeddedservice_bootstrap.init(ORG_ID, 'Web_Chat', site + '/ESW', opts);"#,
@@ -833,6 +1049,83 @@ mod tests {
         for (src, want) in rows {
             assert_eq!(read_script(src).wrapper_runs, *want, "{src}");
         }
+    }
+
+    /// Tag managers and site builders: the loader created in code, init inside its onload or
+    /// load listener, the bootstrap reached through a name for window or a variable.
+    #[test]
+    fn reads_init_calls_written_by_tag_managers() {
+        let site = "https://acme.my.site.com/ESWWebChat1712345678901";
+        let forms = [
+            // `w` is window through a wrapper's parameter.
+            format!("(function(w, d){{ var s = d.createElement('script'); s.src = '{site}/assets/js/bootstrap.min.js'; s.onload = function(){{ w.embeddedservice_bootstrap.settings.language = 'en_US'; w.embeddedservice_bootstrap.init('{ORG}', 'Web_Chat', '{site}', {{scrt2URL: 'https://acme.my.salesforce-scrt.com'}}); }}; d.head.appendChild(s); }})(window, document);"),
+            // `var w = window`, addEventListener('load', …).
+            format!("var w = window; var s = document.createElement('script'); s.addEventListener('load', function () {{ w.embeddedservice_bootstrap.init('{ORG}', 'Web_Chat', '{site}', {{ scrt2URL: 'https://acme.my.salesforce-scrt.com' }}); }});"),
+            // A variable holding the bootstrap object.
+            format!("var eb = window.embeddedservice_bootstrap; eb.settings.language = 'en_US'; eb.init('{ORG}', 'Web_Chat', '{site}', {{ scrt2URL: 'https://acme.my.salesforce-scrt.com' }});"),
+            // Bracket access.
+            format!("embeddedservice_bootstrap['init']('{ORG}', 'Web_Chat', '{site}', {{ scrt2URL: 'https://acme.my.salesforce-scrt.com' }});"),
+        ];
+        for src in &forms {
+            let c = one(src);
+            assert_eq!(c.family, Family::MiawV1, "{src}");
+            assert_eq!(c.org_id.as_deref(), Some(ORG), "{src}");
+            assert_eq!(c.deployment.as_deref(), Some("Web_Chat"));
+            assert_eq!(c.site_url.as_deref(), Some(site));
+            assert_eq!(
+                c.scrt2_url.as_deref(),
+                Some("https://acme.my.salesforce-scrt.com")
+            );
+        }
+        // Someone else's object is still not the chat.
+        assert!(find_init_calls(&format!(
+            "var w = other; w.embeddedservice_bootstrap.init('{ORG}', 'X', 'y', {{}});"
+        ))
+        .is_empty());
+        assert!(find_init_calls(&format!(
+            "foo.embeddedservice_bootstrap['init']('{ORG}', 'X', 'y', {{}});"
+        ))
+        .is_empty());
+    }
+
+    /// Agentforce Messaging's object form, as public pages write it.
+    #[test]
+    fn reads_agentforce_messaging_object_form() {
+        let src = "agentforce_messaging.init({ siteUrl: 'https://acme.my.site.com/ESWAgent1712345678901', agentApiConfiguration: { agentId: '0XxHu000000abcdKAA', domainUrl: 'https://acme.my.salesforce.com' }, uiConfiguration: { theme: 'light' } });";
+        let c = one(src);
+        assert_eq!(c.family, Family::EnhancedV2);
+        assert_eq!(
+            c.site_url.as_deref(),
+            Some("https://acme.my.site.com/ESWAgent1712345678901")
+        );
+        assert_eq!(c.agent_id.as_deref(), Some("0XxHu000000abcdKAA"));
+        assert_eq!(
+            c.domain_url.as_deref(),
+            Some("https://acme.my.salesforce.com")
+        );
+        assert_eq!(c.org_id, None);
+        assert!(c.missing.is_empty());
+        // A missing mandatory key is named; a computed one is kept as written.
+        let c = one("window.agentforce_messaging.init({siteUrl: cfg.site, agentApiConfiguration: {agentId: '0XxHu000000abcd'}});");
+        assert_eq!(c.missing, vec!["domainUrl".to_string()]);
+        assert_eq!(c.dynamic_args, vec!["siteUrl: cfg.site".to_string()]);
+    }
+
+    /// A value the page computes is kept with its source text, not dropped.
+    #[test]
+    fn computed_values_are_kept_as_written() {
+        let c = one(&format!(
+            "embeddedservice_bootstrap.init('{ORG}', cfg.name, 'https://acme.my.site.com/ESW', {{ scrt2URL: cfg.scrt2 + '' }});"
+        ));
+        assert_eq!(c.deployment, None);
+        assert_eq!(c.scrt2_url, None);
+        assert_eq!(
+            c.dynamic_args,
+            vec![
+                "cfg.name".to_string(),
+                "scrt2URL: cfg.scrt2 + ''".to_string()
+            ]
+        );
     }
 }
 

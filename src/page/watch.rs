@@ -1773,6 +1773,44 @@ mod tests {
         }
     }
 
+    /// Watch mode in Chromium: the loader's XHRs refused by CSP leave no-status entries (like a
+    /// CORS-withheld answer); the recorded violations decide CSP, in a young page too, whether
+    /// the widget reported its start-up error or not.
+    #[test]
+    fn recorded_csp_violations_turn_no_status_config_requests_into_csp() {
+        let entries = || {
+            let mut v = startup(100.0, None);
+            for e in v.iter_mut() {
+                if e.url.contains("businesshours") {
+                    e.status = None;
+                }
+            }
+            v
+        };
+        let w = WatchEvidence {
+            csp: vec![scrt_violation(300.0)],
+            ..record()
+        };
+        for age in [3_000.0, 30_000.0] {
+            let ev = watched(page(entries(), DomEvidence::default(), age), w.clone());
+            let codes: Vec<String> = analyze(&ev).findings.into_iter().map(|f| f.code).collect();
+            assert!(
+                codes.contains(&"page/csp-blocked".to_string()),
+                "{age}: {codes:?}"
+            );
+            assert!(
+                !codes.contains(&"page/cors-blocked".to_string()),
+                "{age}: {codes:?}"
+            );
+        }
+        // The same requests without any recorded violation: CORS.
+        let ev = watched(page(entries(), DomEvidence::default(), 30_000.0), record());
+        assert!(analyze(&ev)
+            .findings
+            .iter()
+            .any(|f| f.code == "page/cors-blocked"));
+    }
+
     #[test]
     fn watch_mode_observes_csp_where_the_browser_keeps_no_reports() {
         // Firefox: no readable reports. Unwatched the block is inferred.

@@ -206,13 +206,17 @@ fn collect_dom(doc: &Document, window: &Window) -> DomEvidence {
         chat_frames: frame_sources(doc),
         site_context_frames: count(doc, "#embeddedMessagingSiteContextFrame"),
         experience_components: count(doc, EXPERIENCE_COMPONENT_TAG),
+        agentforce_containers: count(doc, "#agentforce-messaging"),
+        agentforce_frames: count(doc, "#agentforce-messaging-frame"),
     }
 }
 
 /// The widget's own frames (chat window, site context, file preview, legacy storage): not
 /// part of the customer's page.
 fn is_widget_frame(id: &str) -> bool {
-    id.starts_with("embeddedMessaging") || id == "esw_storage_iframe"
+    id.starts_with("embeddedMessaging")
+        || id == "esw_storage_iframe"
+        || id == "agentforce-messaging-frame"
 }
 
 /// The page's frames in document order, nested frames after their parent. A same-origin

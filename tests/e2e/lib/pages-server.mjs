@@ -1,6 +1,7 @@
 // Serves the page fixtures of tests/pages on 127.0.0.1 for the E2E tests.
 //   /<case>/                               → tests/pages/<case>/page.html (+ headers.json)
 //   /<any path>/assets/js/bootstrap.min.js → an empty stand-in loader (no network needed)
+//   /embeddedservice/agentforcemessaging/<version>/init.js → the same, for Agentforce Messaging
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,7 +22,8 @@ export function listCases() {
 export async function startPagesServer() {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
-    if (url.pathname.endsWith('/assets/js/bootstrap.min.js')) {
+    if (url.pathname.endsWith('/assets/js/bootstrap.min.js')
+      || /\/embeddedservice\/agentforcemessaging\/[^/]+\/init\.js$/.test(url.pathname)) {
       res.writeHead(200, { 'content-type': 'text/javascript' });
       res.end('/* test stand-in for the loader: defines nothing */\n');
       return;
