@@ -1176,7 +1176,15 @@ pub fn next_requests(exchanges: &[ApiExchange], input: &PlanInput) -> Vec<ApiReq
             }
         }
     }
-    subs.retain(|s| !a.requested.contains(&s.reference) && reference::is_valid(&s.reference));
+    // Once each: two rows naming the same record (two flows with one active version, a rule
+    // listed twice) must not put one referenceId twice in a composite, which the platform
+    // refuses whole.
+    let mut once = BTreeSet::new();
+    subs.retain(|s| {
+        !a.requested.contains(&s.reference)
+            && reference::is_valid(&s.reference)
+            && once.insert(s.reference.clone())
+    });
     batch(subs, a.rounds + 1)
 }
 

@@ -489,3 +489,33 @@ fn class_names_skip_keywords_system_types_and_unsafe_text() {
 fn query_encoding() {
     assert_eq!(encode_query("a b='c'"), "a+b%3D%27c%27");
 }
+
+#[test]
+fn rows_naming_one_record_twice_are_fetched_once() {
+    // Found by fuzz/fuzz_targets/org_answers.rs: two flows with the same active version (and
+    // a rule listed twice) put one referenceId twice in the round-2 composite.
+    let input = PlanInput::default();
+    let flow = json!({"Id": "300000000000001AAA", "ApiName": "A", "ActiveVersionId": "301000000000001AAA"});
+    let rule = json!({"Id": "03d000000000001AAA", "ValidationName": "R", "Active": true});
+    let ex = round_one(
+        &input,
+        &[
+            (
+                "flows",
+                200,
+                json!({"done": true, "records": [flow.clone(), flow]}),
+            ),
+            (
+                "rules",
+                200,
+                json!({"done": true, "records": [rule.clone(), rule]}),
+            ),
+        ],
+    );
+    let next = next_requests(&ex, &input);
+    assert_within_platform_rules(&next);
+    let refs: Vec<String> = subs_of(&next).into_iter().map(|(r, _)| r).collect();
+    for want in ["flow_301000000000001AAA", "rule_03d000000000001AAA"] {
+        assert_eq!(refs.iter().filter(|r| *r == want).count(), 1, "{refs:?}");
+    }
+}

@@ -26,8 +26,19 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    /// An absolute Setup link on the org's Lightning host.
+    /// An absolute Setup link on the org's Lightning host. Paths carry names and ids from the
+    /// org's answers: one that is not plain URL text (spaces, non-ASCII, `<`, `>`, `"`, `\`,
+    /// a backquote) gives the Setup home, never a link that breaks or is refused as foreign.
     pub fn setup(&self, path: &str) -> String {
+        let plain = path.starts_with('/')
+            && path
+                .bytes()
+                .all(|c| c.is_ascii_graphic() && !matches!(c, b'<' | b'>' | b'"' | b'\\' | b'`'));
+        let path = if plain {
+            path
+        } else {
+            "/lightning/setup/SetupOneHome/home"
+        };
         format!("https://{}{}", self.org.lightning_host(), path)
     }
 
@@ -206,7 +217,16 @@ fn platform_fills(model: &InsertedRecord, field: &str) -> bool {
 }
 
 fn object_setup_path(object: &str, page: &str) -> String {
+    if !path_safe(object) {
+        return "/lightning/setup/ObjectManager/home".into();
+    }
     format!("/lightning/setup/ObjectManager/{object}/{page}/view")
+}
+
+/// A name or id from an org answer that may go into a Setup path as is: letters, digits and
+/// `_` (API names, namespaced ones included, and record ids).
+fn path_safe(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 255 && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -401,9 +421,11 @@ pub fn validation_rules(ctx: &Ctx, out: &mut Vec<Finding>) -> CheckResult {
             text(r, "LastModifiedDate").unwrap_or_else(|| "?".into()),
             path_text(r, "LastModifiedBy.Name").unwrap_or_else(|| "?".into())
         );
-        let link = ctx.setup(&format!(
-            "/lightning/setup/ObjectManager/{object}/ValidationRules/{id}/view"
-        ));
+        let link = ctx.setup(&if reference::is_record_id(&id) && path_safe(&object) {
+            format!("/lightning/setup/ObjectManager/{object}/ValidationRules/{id}/view")
+        } else {
+            object_setup_path(&object, "ValidationRules")
+        });
         if let Err(f) = detail {
             // Without the formula: list it for review.
             problems += 1;
@@ -581,9 +603,11 @@ pub fn flows(ctx: &Ctx, out: &mut Vec<Finding>) -> CheckResult {
             not_on_create += 1;
             continue;
         }
-        let link = ctx.setup(&format!(
-            "/builder_platform_interaction/flowBuilder.app?flowId={version}"
-        ));
+        let link = ctx.setup(&if reference::is_record_id(&version) {
+            format!("/builder_platform_interaction/flowBuilder.app?flowId={version}")
+        } else {
+            "/lightning/setup/Flows/home".to_string()
+        });
         let changed = format!(
             "{} by {}",
             text(fl, "LastModifiedDate").unwrap_or_else(|| "?".into()),

@@ -602,3 +602,40 @@ fn a_failed_deployment_fetch_is_said_not_skipped() {
     assert_eq!(f.code, "org/check-failed");
     assert!(f.message.contains("NOT_FOUND"), "{f:#?}");
 }
+
+#[test]
+fn rule_and_flow_ids_from_the_org_never_make_a_foreign_link() {
+    // Found by the org-answers driver (tests/org_answers_random.rs): an active rule whose Id
+    // is not a record id (here non-ASCII) went into its Setup link as is, and the link was no
+    // longer allowed.
+    let rules = records(json!([
+        {"Id": "ééé", "ValidationName": "R1", "Active": true, "ErrorMessage": "m",
+         "EntityDefinition": {"QualifiedApiName": "MessagingSession"}},
+        {"Id": "03d000000000001AAA", "ValidationName": "R2", "Active": true, "ErrorMessage": "m",
+         "EntityDefinition": {"QualifiedApiName": "Messaging Session <x>"}}
+    ]));
+    let flows = records(json!([{"Id": "300000000000001AAA", "ApiName": "Guard",
+        "ActiveVersionId": "301 \"x\"", "TriggerType": "RecordBeforeSave",
+        "RecordTriggerType": "Create",
+        "TriggerObjectOrEvent": {"QualifiedApiName": "MessagingSession"}}]));
+    let r = run(
+        &org(
+            &[("rules", 200, rules), ("flows", 200, flows)],
+            &[],
+            limits(200, storage_ok()),
+        ),
+        None,
+    );
+    let links: Vec<&str> = r
+        .findings
+        .iter()
+        .filter_map(|f| f.link.as_ref().map(|l| l.url.as_str()))
+        .collect();
+    assert!(links.len() >= 2, "{:#?}", r.findings);
+    for l in links {
+        assert!(crate::salesforce::is_allowed_link(l), "{l}");
+    }
+    let d = crate::report::diagnose_all(None, Some(&r), &[]);
+    let md = crate::report::markdown(&d, "t");
+    assert!(crate::report::stray_links(&d, &md).is_empty());
+}
