@@ -24,6 +24,7 @@ pub mod page;
 pub mod report;
 pub mod salesforce;
 pub mod source;
+pub mod url_host;
 
 /// Version of the core, shown in the popup footer and stamped into every report so a support
 /// case says which build produced it.

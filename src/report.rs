@@ -380,37 +380,108 @@ pub fn export(
     }
 }
 
+/// True for characters that change how text reads without being seen: bidi controls
+/// (U+202A–U+202E, U+2066–U+2069, U+200E/F, U+061C), zero-width and joiner characters
+/// (U+200B–U+200D, U+2060–U+2064, U+FEFF), invisible fillers and tag characters. A page can
+/// use them to make a host or a rule name read as something else.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF9}'..='\u{FFFB}'
+        | '\u{E0000}'..='\u{E007F}')
+}
+
+/// How an invisible character is shown: `⟨U+202E⟩` (the popup's dom.js writes the same form).
+pub fn visible_form(c: char) -> String {
+    format!("\u{27E8}U+{:04X}\u{27E9}", c as u32)
+}
+
 /// Escapes text from a page or an org so it stays text in Markdown when placed inside a line:
-/// no links, images, HTML, emphasis, code spans or table breaks can be smuggled into a support
-/// case. Only characters that can form markup are escaped, so dates, URLs and ids stay readable.
+/// no links, autolinks, images, HTML, emphasis, code spans or table breaks can be smuggled into
+/// a support case. Only what can form markup is changed, so dates, ids and names stay readable:
+/// - markup characters get a backslash;
+/// - `://`, `www.` and `@` become `[:]//`, `www[.]` and `[@]`, because GitHub-style renderers
+///   turn bare `https://…`, `www.…` and `name@host` into links (a backslash does not stop that);
+/// - invisible and bidi characters are shown as `⟨U+202E⟩`; line breaks become spaces; other
+///   control characters are dropped.
 pub fn md_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    // Controls are dropped first, so that `:\u{1}//` or `www\u{0}.` cannot turn into an
+    // address after the scan below.
+    let cleaned: String = s
+        .chars()
+        .filter_map(|c| match c {
+            '\n' | '\r' | '\u{2028}' | '\u{2029}' | '\u{85}' => Some(' '),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect();
+    let mut out = String::with_capacity(cleaned.len() + 8);
+    let mut rest = cleaned.as_str();
+    while let Some(c) = rest.chars().next() {
+        let len = c.len_utf8();
+        if rest.starts_with("://") {
+            out.push_str("\\[:\\]//");
+            rest = &rest[3..];
+            continue;
+        }
+        if rest.len() >= 4 && rest.as_bytes()[..4].eq_ignore_ascii_case(b"www.") {
+            out.push_str(&rest[..3]);
+            out.push_str("\\[.\\]");
+            rest = &rest[4..];
+            continue;
+        }
         match c {
             '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' => {
                 out.push('\\');
                 out.push(c);
             }
-            '\n' | '\r' => out.push(' '),
-            c if c.is_control() => {}
+            '@' => out.push_str("\\[@\\]"),
+            c if is_invisible(c) => out.push_str(&visible_form(c)),
             c => out.push(c),
         }
+        rest = &rest[len..];
     }
     out
 }
 
-/// [`md_escape`] for text that starts a line: also escapes a leading block marker (heading,
-/// list, quote, numbered item) so the text cannot become one.
+/// [`md_escape`] for text that starts a line: leading indentation is dropped (up to three
+/// spaces still let a heading, list or quote start; four make a code block) and a leading
+/// block marker (heading, list, quote, numbered item, setext underline) is escaped so the text
+/// cannot become one.
 pub fn md_escape_block(s: &str) -> String {
-    let starts_block = s.starts_with(['#', '-', '+', '=']) || {
+    let s = s.trim_start_matches(|c: char| c.is_whitespace() || c.is_control() || is_invisible(c));
+    let starts_block = s.starts_with(['#', '-', '+', '=', '>', '*']) || {
         let digits = s.bytes().take_while(u8::is_ascii_digit).count();
         digits > 0 && matches!(s.as_bytes().get(digits), Some(b'.') | Some(b')'))
     };
     let escaped = md_escape(s);
-    if starts_block {
+    if starts_block && !escaped.starts_with('\\') {
         format!("\\{escaped}")
     } else {
         escaped
+    }
+}
+
+/// A path inside the org's Setup (`/lightning/setup/…`), named as such, never a link.
+fn is_setup_path(url: &str) -> bool {
+    url.starts_with('/') && !url.starts_with("//")
+}
+
+/// A finding's link for Markdown. Checked at this last step against the Salesforce host
+/// families ([`crate::salesforce::is_allowed_link`]): only then an autolink `<https://…>`; a
+/// Setup path stays a path; anything else is inert text saying it is not linked.
+fn md_link(label: &str, url: &str) -> String {
+    if crate::salesforce::is_allowed_link(url) {
+        format!("{}: <{url}>", md_escape(label))
+    } else if is_setup_path(url) {
+        format!("In Setup: {} ({})", md_escape(label), md_escape(url))
+    } else {
+        format!(
+            "{} ({}; not linked: not a Salesforce address)",
+            md_escape(label),
+            md_escape(url)
+        )
     }
 }
 
@@ -484,14 +555,63 @@ pub fn markdown(d: &Diagnosis, generated_at: &str) -> String {
             out.push('\n');
         }
         if let Some(link) = &f.link {
-            out.push_str(&format!(
-                "Where: {} ({})\n\n",
-                md_escape(&link.label),
-                md_escape(&link.url)
-            ));
+            out.push_str(&format!("Where: {}\n\n", md_link(&link.label, &link.url)));
         }
         out.push_str(&format!("Code: `{}`\n\n", f.code.replace('`', "")));
     }
+    out
+}
+
+/// Every address a GitHub-style renderer would make a link of: `<…>` autolinks and bare
+/// `scheme://`, `www.` and `name@host` text (escapes aside).
+pub fn linkable_addresses(md: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in md.lines() {
+        let mut rest = line;
+        while let Some(i) = rest.find('<') {
+            if rest[..i].ends_with('\\') {
+                rest = &rest[i + 1..];
+                continue;
+            }
+            let end = rest[i..].find('>').map(|e| i + e).unwrap_or(rest.len());
+            out.push(rest[i + 1..end].to_string());
+            rest = &rest[end.min(rest.len())..];
+            rest = rest.get(1..).unwrap_or("");
+        }
+        let lower = line
+            .to_ascii_lowercase()
+            .replace("\\[@\\]", " ")
+            .replace("\\[:\\]", " ")
+            .replace("\\[.\\]", " ");
+        let plain: String = lower
+            .split('<')
+            .map(|p| p.split_once('>').map(|(_, b)| b).unwrap_or(p))
+            .collect();
+        for pat in ["://", "www.", "@"] {
+            if plain.contains(pat) {
+                out.push(format!("bare {pat} in: {line}"));
+            }
+        }
+    }
+    out
+}
+
+/// Every link a diagnosis would show that is not allowed: finding links outside the Salesforce
+/// host families (Setup paths aside) and Markdown addresses a renderer would link. Empty when
+/// all is well; tests and the fuzz targets check it whatever the page and cookies were.
+pub fn stray_links(d: &Diagnosis, md: &str) -> Vec<String> {
+    let mut out: Vec<String> = d
+        .findings
+        .iter()
+        .filter_map(|f| f.link.as_ref())
+        .filter(|l| !crate::salesforce::is_allowed_link(&l.url) && !is_setup_path(&l.url))
+        .map(|l| format!("finding link {}", l.url))
+        .collect();
+    out.extend(
+        linkable_addresses(md)
+            .into_iter()
+            .filter(|u| !crate::salesforce::is_allowed_link(u)),
+    );
     out
 }
 
@@ -553,6 +673,109 @@ mod export_tests {
         assert_eq!(md_escape("v1.2-beta (x)"), "v1.2-beta (x)");
         assert_eq!(md_escape("a_b*c`d|e~f\\g"), "a\\_b\\*c\\`d\\|e\\~f\\\\g");
         assert_eq!(md_escape("bell\u{7}ok"), "bellok");
+    }
+
+    #[test]
+    fn bare_addresses_do_not_autolink() {
+        let e = md_escape("see https://evil.com, HTTP://x.y, ftp://z, www.evil.com and WWW.Evil.com or bob@evil.com");
+        assert_eq!(
+            e,
+            "see https\\[:\\]//evil.com, HTTP\\[:\\]//x.y, ftp\\[:\\]//z, www\\[.\\]evil.com and WWW\\[.\\]Evil.com or bob\\[@\\]evil.com"
+        );
+        assert!(
+            !e.to_ascii_lowercase().contains("://") && !e.to_ascii_lowercase().contains("www.")
+        );
+        // Found by fuzzing: a control character between the pieces was dropped after the scan.
+        let e = md_escape("https:\u{1}//evil.com ww\u{0}w.evil.com h\u{7f}ttp:/\u{1b}/x");
+        assert!(
+            !e.contains("://") && !e.to_ascii_lowercase().contains("www."),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn invisible_and_bidi_characters_are_shown() {
+        for c in [
+            '\u{202E}',
+            '\u{200B}',
+            '\u{2066}',
+            '\u{2069}',
+            '\u{200E}',
+            '\u{200F}',
+            '\u{FEFF}',
+            '\u{2060}',
+            '\u{E0041}',
+        ] {
+            let e = md_escape(&format!("a{c}b"));
+            assert_eq!(e, format!("a\u{27E8}U+{:04X}\u{27E9}b", c as u32));
+        }
+        assert_eq!(
+            md_escape("Rule\u{202E}lla\u{202C}"),
+            "Rule\u{27E8}U+202E\u{27E9}lla\u{27E8}U+202C\u{27E9}"
+        );
+        assert_eq!(md_escape("a\u{2028}b\u{85}c"), "a b c");
+        // Ordinary non-ASCII text stays as it is.
+        assert_eq!(
+            md_escape("Chat für Kunden — 客服"),
+            "Chat für Kunden — 客服"
+        );
+    }
+
+    #[test]
+    fn indented_block_markers_are_escaped() {
+        for (input, want) in [
+            ("   # Heading", "\\# Heading"),
+            (" - item", "\\- item"),
+            ("  + item", "\\+ item"),
+            ("   > quote", "\\> quote"),
+            ("  1. item", "\\1. item"),
+            ("  2) item", "\\2) item"),
+            ("\t# tab", "\\# tab"),
+            ("    code block", "code block"),
+            ("\u{200B}# hidden", "\\# hidden"),
+            ("  * star", "\\* star"),
+            ("  plain", "plain"),
+        ] {
+            assert_eq!(md_escape_block(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn links_are_checked_at_the_last_step() {
+        let mut d = hostile_diagnosis();
+        let evil = "https://acme.x@evil%2ecom\\.my.salesforce.com/";
+        d.findings[0].link = Some(crate::finding::Link {
+            label: "Log in to the org".into(),
+            url: evil.into(),
+        });
+        let mut ok = d.findings[0].clone();
+        ok.link = Some(crate::finding::Link {
+            label: "Setup › Flows".into(),
+            url: "https://acme.lightning.force.com/lightning/setup/Flows/home".into(),
+        });
+        let mut rel = d.findings[0].clone();
+        rel.link = Some(crate::finding::Link {
+            label: "CORS (Setup)".into(),
+            url: "/lightning/setup/CorsWhitelistEntries/home".into(),
+        });
+        d.findings.push(ok);
+        d.findings.push(rel);
+        let md = markdown(&d, "2026-11-25T10:00:00Z");
+        assert!(md.contains("Where: Setup › Flows: <https://acme.lightning.force.com/lightning/setup/Flows/home>"), "{md}");
+        assert!(
+            md.contains(
+                "Where: In Setup: CORS (Setup) (/lightning/setup/CorsWhitelistEntries/home)"
+            ),
+            "{md}"
+        );
+        assert!(md.contains("not linked: not a Salesforce address"), "{md}");
+        assert!(!md.contains("<https://acme.x"), "{md}");
+        assert_eq!(
+            linkable_addresses(&md),
+            vec!["https://acme.lightning.force.com/lightning/setup/Flows/home".to_string()],
+            "{md}"
+        );
+        assert!(md.contains("- Page: https\\[:\\]//shop.example/"), "{md}");
     }
 
     #[test]

@@ -132,9 +132,28 @@ impl MyDomainHost {
     }
 }
 
-/// Parses a host name of a My Domain family. `None` for other hosts (custom domains included).
+/// True for one DNS label as Salesforce host names use them: 1–63 letters, digits and hyphens,
+/// not starting or ending with a hyphen.
+pub fn is_ldh_label(label: &str) -> bool {
+    let b = label.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+        && b[0] != b'-'
+        && b[b.len() - 1] != b'-'
+}
+
+/// The host lower-cased without one trailing dot, when every label is a sound LDH label.
+fn clean_host(host: &str) -> Option<String> {
+    let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
+    (host.len() <= 253 && host.split('.').all(is_ldh_label)).then_some(host)
+}
+
+/// Parses a host name of a My Domain family. `None` for other hosts (custom domains included)
+/// and for any host with a label that is not a plain LDH label: every label is checked, not
+/// only the first, so `w.=.my.site.com` is no Salesforce host.
 pub fn parse_my_domain_host(host: &str) -> Option<MyDomainHost> {
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let host = clean_host(host)?;
     let suffixes: [(&str, HostRole); 5] = [
         (".my.salesforce.com", HostRole::Api),
         (".lightning.force.com", HostRole::Lightning),
@@ -152,14 +171,20 @@ pub fn parse_my_domain_host(host: &str) -> Option<MyDomainHost> {
     }
     let kind_label = labels.first().copied();
     let (stem, kind) = match (first.split_once("--"), kind_label) {
-        (Some((stem, sbx)), Some("sandbox")) => (stem, OrgKind::Sandbox(sbx.to_string())),
+        (Some((stem, sbx)), Some("sandbox")) => {
+            // Sandbox names are letters and digits only.
+            if sbx.is_empty() || !sbx.bytes().all(|c| c.is_ascii_alphanumeric()) {
+                return None;
+            }
+            (stem, OrgKind::Sandbox(sbx.to_string()))
+        }
         (None, None) => (first, OrgKind::Production),
         (None, Some("develop")) => (first, OrgKind::Developer),
         (Some((stem, _)), Some(other)) => (stem, OrgKind::Other(other.to_string())),
         (None, Some(other)) => (first, OrgKind::Other(other.to_string())),
         (Some(_), None) => return None,
     };
-    if stem.is_empty() || !stem.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-') {
+    if !is_ldh_label(stem) {
         return None;
     }
     Some(MyDomainHost {
@@ -167,6 +192,66 @@ pub fn parse_my_domain_host(host: &str) -> Option<MyDomainHost> {
         kind,
         role,
     })
+}
+
+/// Host families whose sessions the org checks do not use, said in the session findings:
+/// the extension has no host permission there (manifest.json lists only the commercial My
+/// Domain hosts), and their Lightning/Setup families are not known to the core. Legacy instance
+/// hosts redirect to My Domain since enhanced domains; Microsoft Defender for Cloud Apps' proxy
+/// hides the session cookie.
+pub const UNSUPPORTED_SESSION_HOSTS: &str = "Government Cloud Plus (*.salesforce.mil, *.crmforce.mil), Salesforce on Alibaba Cloud in China (*.sfcrmapps.cn, *.sfcrmproducts.cn), legacy instance hosts (such as na1.salesforce.com), *.cloudforce.com, and *.force.com.mcas.ms (Microsoft Defender for Cloud Apps hides the session cookie)";
+
+/// True for a host whose `sid` can call the API and that the org checks may send it to: the
+/// commercial My Domain API host (`<name>.my.salesforce.com`, sandbox and Developer Edition
+/// forms included), every label checked. The same rule as `isApiHost` in
+/// extension/popup/hosts.js (org.js, background/capture.js); tests/fixtures/salesforce-hosts.json
+/// is the one table both are tested against.
+pub fn is_api_host(host: &str) -> bool {
+    parse_my_domain_host(host.strip_prefix('.').unwrap_or(host))
+        .is_some_and(|d| d.role == HostRole::Api)
+}
+
+/// Salesforce's generic login hosts and the documentation hosts links may point to.
+const FIXED_LINK_HOSTS: [&str; 4] = [
+    "login.salesforce.com",
+    "test.salesforce.com",
+    "help.salesforce.com",
+    "developer.salesforce.com",
+];
+
+/// True for a host a link shown to the admin may point to: a My Domain host of any role
+/// (API/My Domain login, Lightning, Setup, site, scrt2), the generic login hosts and
+/// Salesforce's documentation.
+pub fn is_link_host(host: &str) -> bool {
+    let Some(h) = clean_host(host) else {
+        return false;
+    };
+    FIXED_LINK_HOSTS.contains(&h.as_str()) || parse_my_domain_host(&h).is_some()
+}
+
+/// The last check before a URL becomes a clickable link (popup) or an autolink (Markdown):
+/// `https:`, no user name, no port, a host in [`is_link_host`] as the browser would read it
+/// (see [`crate::url_host`]), and nothing that could end the link early or hide in it
+/// (spaces, controls, `<`, `>`, `"`, `\`, non-ASCII).
+pub fn is_allowed_link(url: &str) -> bool {
+    if !url.starts_with("https://")
+        || url["https://".len()..].starts_with('/')
+        || url
+            .chars()
+            .any(|c| !c.is_ascii_graphic() || matches!(c, '<' | '>' | '"' | '\\' | '`'))
+    {
+        return false;
+    }
+    match crate::url_host::parse_url(url) {
+        Ok(p) => {
+            p.scheme == "https"
+                && !p.userinfo
+                && p.port.is_none()
+                && !p.host_rewritten
+                && p.domain().is_some_and(is_link_host)
+        }
+        Err(_) => false,
+    }
 }
 
 /// True for a valid API name: starts with a letter, letters/digits/underscores, no double or
@@ -279,6 +364,20 @@ mod tests {
             ("my.site.com", None),
             ("a.b.c.my.site.com", None),
             ("acme--uat.my.site.com", None),
+            // Every label is checked, not only the first.
+            ("w.=.my.site.com", None),
+            ("acme.x@evil.my.site.com", None),
+            ("evil%2ecom.my.site.com", None),
+            ("-acme.my.site.com", None),
+            ("acme-.my.site.com", None),
+            ("acme--.sandbox.my.site.com", None),
+            ("acme--u-t.sandbox.my.site.com", None),
+            ("acme\u{3002}x.my.site.com", None),
+            ("acme..my.site.com", None),
+            (
+                "ACME.my.site.com.",
+                Some(("acme", OrgKind::Production, HostRole::Site)),
+            ),
         ];
         for (host, want) in rows {
             let got = parse_my_domain_host(host).map(|h| (h.stem.clone(), h.kind.clone(), h.role));
@@ -310,6 +409,36 @@ mod tests {
             de.host_for(HostRole::Api),
             "x-dev-ed.develop.my.salesforce.com"
         );
+    }
+
+    /// The shared table extension/popup/org.js is tested against too (tests/static).
+    #[test]
+    fn api_host_families_match_the_shared_table() {
+        let table: serde_json::Value =
+            serde_json::from_str(include_str!("../tests/fixtures/salesforce-hosts.json")).unwrap();
+        let mut n = 0;
+        for (key, want) in [("api", true), ("notApi", false)] {
+            for h in table[key].as_array().unwrap() {
+                let h = h.as_str().unwrap();
+                assert_eq!(is_api_host(h), want, "{h}");
+                n += 1;
+            }
+        }
+        assert!(n > 20, "the table is missing rows");
+    }
+
+    #[test]
+    fn links_only_to_salesforce_families() {
+        let table: serde_json::Value =
+            serde_json::from_str(include_str!("../tests/fixtures/salesforce-hosts.json")).unwrap();
+        for (key, want) in [("link", true), ("notLink", false)] {
+            let rows = table[key].as_array().unwrap();
+            assert!(rows.len() > 10, "the table is missing rows");
+            for u in rows {
+                let u = u.as_str().unwrap();
+                assert_eq!(is_allowed_link(u), want, "{u}");
+            }
+        }
     }
 
     #[test]

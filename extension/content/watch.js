@@ -10,11 +10,19 @@
 //   - the loader's console messages, forwarded by watch-main.js from the page's world,
 //   - script and stylesheet elements whose load failed (`error` events): a cross-origin
 //     loader's 404 shows no status in resource timing.
-// The record stays in this isolated world (globalThis.__mdWatch), where only this extension's
-// content scripts can read it; the page scan (content.js) hands it to the Rust core. Nothing is
-// sent anywhere or kept after the page closes. Everything recorded is page-controlled text.
+// The record stays in this isolated world, where only this extension's content scripts can
+// read it; the page scan (content.js) hands it to the Rust core. Nothing is sent anywhere or
+// kept after the page closes. Everything recorded is page-controlled text.
+//
+// Where the record is kept matters: a string-named global such as `globalThis.__mdWatch` can
+// be faked by the page without any script, because the page's own elements (`<form id=…>`,
+// `<img name=…>`, `<embed name=…>`) appear as named properties of the window in an isolated
+// world too (DOM clobbering), which would make an unwatched site look watched. So the record is
+// a closure variable, reachable only through a non-enumerable, read-only property keyed by a
+// Symbol: element ids and names are strings, so no element can stand in for it.
 (() => {
-  if (globalThis.__mdWatch) return;
+  const WATCH = Symbol.for('messaging-doctor.watch');
+  if (Object.getOwnPropertyDescriptor(globalThis, WATCH)) return;
   const CAP = { resources: 5000, csp: 200, events: 500, console: 50, loadErrors: 100, text: 300 };
   const w = {
     version: 1,
@@ -27,7 +35,6 @@
     console: [],
     loadErrors: [],
   };
-  globalThis.__mdWatch = w;
   const text = (v) => (typeof v === 'string' ? v.slice(0, CAP.text) : '');
 
   const keep = (e) => {
@@ -47,10 +54,19 @@
   } catch (e) {
     observer = null;
   }
-  // The scan calls this first: entries the observer has queued but not yet delivered.
-  globalThis.__mdWatchFlush = () => {
-    if (observer) observer.takeRecords().forEach(keep);
-  };
+  // What content.js reads: `take` delivers entries the observer has queued but not yet
+  // delivered, then returns the record.
+  Object.defineProperty(globalThis, WATCH, {
+    value: Object.freeze({
+      take() {
+        if (observer) observer.takeRecords().forEach(keep);
+        return w;
+      },
+    }),
+    enumerable: false,
+    writable: false,
+    configurable: false,
+  });
 
   document.addEventListener('securitypolicyviolation', (e) => {
     if (w.csp.length >= CAP.csp) {

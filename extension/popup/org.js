@@ -9,10 +9,16 @@
 // The background's live capture (extension/background/capture.js) uses `tokenFor` and `send`
 // from here, under the same rules: it reads the cookie itself, right before each step.
 
+import { isApiHost } from './hosts.js';
+
 const api = globalThis.browser ?? globalThis.chrome;
 
-/** Salesforce API host families whose `sid` can call the API (the core re-checks). */
-export const API_HOST = /^[a-z0-9-]+(--[a-z0-9-]+)?(\.(sandbox|develop|[a-z0-9-]+))?\.my\.salesforce\.com$/i;
+/**
+ * Salesforce API host families whose `sid` can call the API (the core re-checks): hosts.js,
+ * the same rules as src/salesforce.rs, tested against one shared table. Kept as an object with
+ * `test` so its callers (here and background/capture.js) read it as before.
+ */
+export const API_HOST = Object.freeze({ test: isApiHost });
 
 /** The cookie store of a tab (Firefox containers, Chromium incognito). */
 export async function cookieStoreFor(tab) {

@@ -2,7 +2,8 @@
 // (popup wasm) and render the ranked diagnosis as text. Also runs, unchanged, as a full tab
 // (popup.html?tab=<id>) so the admin can keep it open while reproducing.
 import init, * as core from './pkg/md_popup.js';
-import { h, replace } from './dom.js';
+import { h, replace, setText } from './dom.js';
+import { isAllowedLink } from './hosts.js';
 import { cookieStoreFor, listSessions, runOrgChecks } from './org.js';
 import { offerCapture } from './capture.js';
 import { offerWatch } from './watch.js';
@@ -60,10 +61,14 @@ function renderFinding(f) {
     ]))
     : null;
   const fix = f.fix.length ? h('ol', { class: 'md-fix', 'aria-label': 'How to fix' }, f.fix.map((s) => h('li', {}, s))) : null;
+  // A link only to a Salesforce address (checked again in dom.js); a Setup path is named; any
+  // other address is shown as plain text, never made clickable.
   const link = f.link
-    ? (/^https:/.test(f.link.url)
+    ? (isAllowedLink(f.link.url)
       ? h('a', { href: f.link.url, target: '_blank', rel: 'noopener noreferrer' }, f.link.label)
-      : h('span', { class: 'md-code' }, `In Setup: ${f.link.label}`))
+      : (f.link.url.startsWith('/') && !f.link.url.startsWith('//')
+        ? h('span', { class: 'md-code' }, `In Setup: ${f.link.label}`)
+        : h('span', { class: 'md-code', 'data-testid': 'unlinked' }, `${f.link.label}: ${f.link.url} (not linked: not a Salesforce address)`)))
     : null;
   return h('li', { class: 'md-finding', 'data-code': f.code, 'data-severity': f.severity, 'data-testid': 'finding' },
     h('h3', {}, h('span', { class: 'md-badge' }, f.severity.toUpperCase()), f.title),
@@ -88,7 +93,7 @@ function render() {
   const diagnosis = diagnose(state.page, state.org, state.session);
   const headline = $('headline');
   headline.hidden = false;
-  headline.textContent = diagnosis.headline;
+  setText(headline, diagnosis.headline);
   replace($('findings'), diagnosis.findings.map(renderFinding));
   replace($('checks'), renderChecks(diagnosis.checks ?? []));
   const parts = [`Core ${diagnosis.coreVersion}.`];
@@ -170,7 +175,7 @@ async function checkOrg(tab, storeId) {
     }
     if (d.kind === 'use') {
       const { orgId } = d;
-      $('org-target').textContent = `Org: ${orgId} at ${d.host} (${d.why})`;
+      setText($('org-target'), `Org: ${orgId} at ${d.host} (${d.why})`);
       const exchanges = await runOrgChecks(core, d, storeId, state.page, (label) => setProgress(`${label}…`));
       setProgress('Judging the answers…');
       state.org = orgAnalyze({ apiHost: d.host, orgId }, state.page, exchanges);
@@ -203,7 +208,7 @@ async function main() {
     document.body.dataset.state = 'done';
     return;
   }
-  $('target').textContent = tab.url ? `Page: ${tab.url}` : `Tab ${tab.id}`;
+  setText($('target'), tab.url ? `Page: ${tab.url}` : `Tab ${tab.id}`);
   document.body.dataset.tabId = String(tab.id);
   const openInTab = $('open-in-tab');
   if (!new URLSearchParams(location.search).has('tab')) {

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::finding::{Evidence, Finding, Severity};
 use crate::page::PageReport;
-use crate::salesforce::{parse_my_domain_host, HostRole};
+use crate::salesforce::{parse_my_domain_host, HostRole, UNSUPPORTED_SESSION_HOSTS};
+use crate::url_host::parse_url;
 
 /// A `sid` cookie seen in the tab's cookie store. `org_id` is the 15-character prefix of the
 /// cookie value (`00D…!…`); the token itself never reaches the core.
@@ -45,23 +46,15 @@ pub struct SessionChoice {
     pub findings: Vec<Finding>,
 }
 
-/// True for a host whose `sid` can call the API: the My Domain API host family, legacy
-/// instance hosts (`na123.salesforce.com`) and the other API families.
-pub fn is_api_host(host: &str) -> bool {
-    let h = host.trim_start_matches('.').to_ascii_lowercase();
-    if let Some(d) = parse_my_domain_host(&h) {
-        return d.role == HostRole::Api;
-    }
-    (h.ends_with(".salesforce.com")
-        && !h.contains(".my.salesforce-")
-        && !h.ends_with(".vf.force.com"))
-        || h.ends_with(".cloudforce.com")
-        || h.ends_with(".salesforce.mil")
-        || h.ends_with(".sfcrmapps.cn")
-}
+pub use crate::salesforce::is_api_host;
 
-fn id15(id: &str) -> Option<&str> {
-    id.get(..15)
+/// The 15-character form of an org id from untrusted text (a snippet, a cookie): only when its
+/// first 15 characters are ASCII letters and digits starting with `00D`. Checked before any
+/// slicing, so a multi-byte character can never split.
+fn org15(id: &str) -> Option<String> {
+    let b = id.as_bytes();
+    (b.len() >= 15 && b[..15].iter().all(u8::is_ascii_alphanumeric) && b.starts_with(b"00D"))
+        .then(|| id[..15].to_string())
 }
 
 /// The API host that belongs to a Salesforce UI or site host (lightning, setup, site, scrt2).
@@ -69,10 +62,24 @@ fn api_host_for(host: &str) -> Option<String> {
     parse_my_domain_host(host).map(|d| d.host_for(HostRole::Api))
 }
 
+/// The host a browser would go to for `url` (WHATWG rules, see [`crate::url_host`]), only when
+/// it is written plainly: no user name, no percent escapes or look-alike dots, not an IP
+/// address. Anything else derives no host at all, so page text can never steer a link.
 fn host_of(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let host = rest.split(['/', '?', '#', ':']).next()?;
-    Some(host.to_ascii_lowercase())
+    let p = parse_url(url).ok()?;
+    if p.userinfo || p.host_rewritten || p.port.is_some() {
+        return None;
+    }
+    p.domain().map(|d| d.trim_end_matches('.').to_string())
+}
+
+/// Which sessions are used and which are not, said wherever the org checks find none.
+fn with_host_support(f: Finding) -> Finding {
+    f.with_evidence(Evidence::new(
+        "Sessions used",
+        "My Domain API hosts (<name>.my.salesforce.com, sandbox and Developer Edition forms included)",
+    ))
+    .with_evidence(Evidence::new("Not supported", UNSUPPORTED_SESSION_HOSTS))
 }
 
 /// Decides which org to check. `tab_url` is the inspected tab's address; `chosen` is a host
@@ -86,14 +93,14 @@ pub fn choose_session(
     let mut usable: Vec<SessionCandidate> = Vec::new();
     for c in candidates {
         let host = c.host.trim_start_matches('.').to_ascii_lowercase();
-        if !is_api_host(&host) || c.org_id.len() < 15 || !c.org_id.starts_with("00D") {
+        let Some(org_id) = org15(&c.org_id) else {
+            continue;
+        };
+        if !is_api_host(&host) {
             continue;
         }
         if !usable.iter().any(|u| u.host == host) {
-            usable.push(SessionCandidate {
-                host,
-                org_id: c.org_id[..15].to_string(),
-            });
+            usable.push(SessionCandidate { host, org_id });
         }
     }
     let logged_in = |f: Finding| -> Finding {
@@ -140,7 +147,7 @@ pub fn choose_session(
     let mut wanted: Vec<(String, Option<String>)> = Vec::new(); // (org id 15, api host from site URL)
     if let Some(p) = page {
         for c in &p.init_calls {
-            let Some(org) = c.call.org_id.as_deref().and_then(id15) else {
+            let Some(org) = c.call.org_id.as_deref().and_then(org15) else {
                 continue;
             };
             let api = c
@@ -149,8 +156,8 @@ pub fn choose_session(
                 .as_deref()
                 .and_then(host_of)
                 .and_then(|h| api_host_for(&h));
-            if !wanted.iter().any(|(o, _)| o == org) {
-                wanted.push((org.to_string(), api));
+            if !wanted.iter().any(|(o, _)| *o == org) {
+                wanted.push((org, api));
             }
         }
     }
@@ -195,7 +202,7 @@ pub fn choose_session(
                 };
                 SessionChoice {
                     decision: SessionDecision::None,
-                    findings: vec![logged_in(
+                    findings: vec![with_host_support(logged_in(
                         Finding::new(
                             "org/not-logged-in",
                             Severity::Warning,
@@ -206,7 +213,7 @@ pub fn choose_session(
                         .with_fix(format!("Log in at {login} in this browser."))
                         .with_fix("Come back to this tab and click Run in Messaging Doctor.")
                         .with_link("Log in to the org", login),
-                    )],
+                    ))],
                 }
             }
             _ => SessionChoice {
@@ -222,14 +229,14 @@ pub fn choose_session(
     match usable.len() {
         0 => SessionChoice {
             decision: SessionDecision::None,
-            findings: vec![Finding::new(
+            findings: vec![with_host_support(Finding::new(
                 "org/no-session",
                 Severity::Info,
                 "Log in to Salesforce to run the org checks",
                 "Messaging Doctor found no Salesforce session in this browser, so only the page was checked. The org checks read the org with your own session: log in to the org's Setup in this browser, then click Run.",
             )
             .with_fix("Log in to your org (https://<your My Domain>.my.salesforce.com) in this browser profile.")
-            .with_fix("Click Run again in Messaging Doctor.")],
+            .with_fix("Click Run again in Messaging Doctor."))],
         },
         1 => use_it(
             &usable[0],
@@ -271,7 +278,9 @@ mod tests {
             scripts: vec![ScriptEvidence {
                 index: 1,
                 inline: Some(format!(
-                    "embeddedservice_bootstrap.init('{org}','Web_Chat','{site}',{{scrt2URL:'https://acme.my.salesforce-scrt.com'}})"
+                    "embeddedservice_bootstrap.init('{org}','Web_Chat','{}',{{scrt2URL:'https://acme.my.salesforce-scrt.com'}})",
+                    // The value reaches the page as written: a backslash in it is escaped in JS.
+                    site.replace('\\', "\\\\")
                 )),
                 ..Default::default()
             }],
@@ -390,23 +399,100 @@ mod tests {
     }
 
     #[test]
-    fn api_host_families() {
-        for h in [
-            "acme.my.salesforce.com",
-            "acme--uat.sandbox.my.salesforce.com",
-            "na123.salesforce.com",
-            "x.cloudforce.com",
+    fn untrusted_org_ids_are_never_sliced_mid_character() {
+        // A multi-byte character across byte 15, in a cookie and in a snippet: no panic, no use.
+        let odd = "00DHu00000abcd\u{e9}";
+        let ch = choose_session(
+            &[cand("acme.my.salesforce.com", odd)],
+            None,
+            "https://x.test/",
+            None,
+        );
+        assert_eq!(ch.findings[0].code, "org/no-session");
+        let page = page_with(odd, "https://acme.my.site.com/ESW");
+        let ch = choose_session(
+            &[cand("acme.my.salesforce.com", ACME)],
+            Some(&page),
+            "https://x.test/",
+            None,
+        );
+        assert!(matches!(ch.decision, SessionDecision::Use { .. }), "{ch:?}");
+        assert_eq!(org15("00D8c000001Hlt1EAA").as_deref(), Some(ACME));
+        assert_eq!(org15("00D8c000001Hlt"), None);
+        assert_eq!(org15("005Hu00000abcde"), None);
+    }
+
+    /// Each hostile form of a snippet's site URL: the page scan calls the snippet invalid, and
+    /// the "log in" finding points at the generic login host, never at a host read from it.
+    #[test]
+    fn hostile_site_urls_derive_no_host() {
+        for site in [
+            "https://acme.x@evil%2ecom\\.my.site.com/ESW",
+            "https://acme.x@16909060\\.my.site.com/ESW",
+            "https://evil\u{3002}com\\.my.site.com/ESW",
+            "https://evil\u{FF0E}com\\.my.site.com/ESW",
+            "://w.=.my.site.com",
+            "https://w.=.my.site.com/ESW",
         ] {
-            assert!(is_api_host(h), "{h}");
+            let page = page_with(ACME, site);
+            assert!(
+                page.findings
+                    .iter()
+                    .any(|f| f.code == "page/invalid-snippet"),
+                "{site}: {:?}",
+                page.findings.iter().map(|f| &f.code).collect::<Vec<_>>()
+            );
+            let ch = choose_session(
+                &[cand("globex.my.salesforce.com", GLOBEX)],
+                Some(&page),
+                "https://x.test/",
+                None,
+            );
+            let f = &ch.findings[0];
+            assert_eq!(f.code, "org/not-logged-in");
+            assert_eq!(
+                f.link.as_ref().unwrap().url,
+                "https://login.salesforce.com/",
+                "{site}"
+            );
+            let all = format!("{} {} {:?}", f.title, f.message, f.fix);
+            assert!(
+                !all.contains("evil") && !all.contains("16909060") && !all.contains('='),
+                "{site}: {all}"
+            );
         }
-        for h in [
-            "acme.lightning.force.com",
-            "acme.my.site.com",
-            "acme.my.salesforce-setup.com",
-            "evil.example",
-            "salesforce.com.evil.example",
+    }
+
+    #[test]
+    fn session_findings_say_which_hosts_are_not_supported() {
+        // A Government Cloud or China session is not used (no host permission there), and the
+        // finding says so rather than only "no session".
+        for host in [
+            "agency.my.salesforce.mil",
+            "acme.my.sfcrmapps.cn",
+            "na1.salesforce.com",
         ] {
-            assert!(!is_api_host(h), "{h}");
+            let ch = choose_session(&[cand(host, ACME)], None, "https://x.test/", None);
+            assert_eq!(ch.findings[0].code, "org/no-session", "{host}");
+            let not = ch.findings[0]
+                .evidence
+                .iter()
+                .find(|e| e.label == "Not supported")
+                .expect("the unsupported families are named");
+            for named in [
+                "salesforce.mil",
+                "sfcrmapps.cn",
+                "na1.salesforce.com",
+                "cloudforce",
+            ] {
+                assert!(not.value.contains(named), "{named}: {}", not.value);
+            }
         }
+        let page = page_with(ACME, "https://acme.my.site.com/ESW");
+        let ch = choose_session(&[], Some(&page), "https://x.test/", None);
+        assert!(ch.findings[0]
+            .evidence
+            .iter()
+            .any(|e| e.label == "Not supported"));
     }
 }

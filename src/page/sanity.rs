@@ -7,8 +7,10 @@
 use super::snippet::InitCall;
 use crate::finding::{Evidence, Finding, Severity};
 use crate::salesforce::{
-    check_org_id, is_valid_api_name, parse_my_domain_host, HostRole, OrgIdProblem,
+    check_org_id, is_ldh_label, is_valid_api_name, parse_my_domain_host, HostRole, MyDomainHost,
+    OrgIdProblem,
 };
+use crate::url_host::{parse_url, Host};
 
 /// One thing wrong with one init call, in plain words.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,8 +20,53 @@ pub struct Problem {
     pub why: String,
 }
 
-fn host_of(url: &str) -> Option<String> {
-    super::split_url(url).map(|(h, _)| h)
+/// What a URL from a snippet really points at, read as a browser reads it (see
+/// [`crate::url_host`]).
+enum UrlHost {
+    /// A plainly written host of a My Domain family.
+    Salesforce(MyDomainHost),
+    /// A plainly written host outside the families (a custom site domain): not judged, and
+    /// never used to make a link or an API host.
+    Custom,
+    /// Not a plainly written host name: why, in words. The snippet is invalid.
+    Hostile(String),
+}
+
+fn read_url_host(url: &str) -> UrlHost {
+    let p = match parse_url(url) {
+        Ok(p) => p,
+        Err(e) => return UrlHost::Hostile(format!("The address is not well formed: {e}.")),
+    };
+    let goes_to = match &p.host {
+        Host::Domain(d) => d.clone(),
+        Host::Ipv4(a) => format!("{}.{}.{}.{}", a[0], a[1], a[2], a[3]),
+        Host::Ipv6 => "an IPv6 address".to_string(),
+    };
+    if p.userinfo {
+        return UrlHost::Hostile(format!(
+            "The address has a user name before '@', so a browser would go to {goes_to}, not to a Salesforce host."
+        ));
+    }
+    let Host::Domain(d) = &p.host else {
+        return UrlHost::Hostile(format!(
+            "A browser reads this address's host as the IP address {goes_to}, not a Salesforce host."
+        ));
+    };
+    if p.host_rewritten {
+        return UrlHost::Hostile(format!(
+            "The host is disguised (percent escapes, look-alike dots or a backslash): a browser would go to {goes_to}."
+        ));
+    }
+    let bare = d.strip_suffix('.').unwrap_or(d);
+    if let Some(bad) = bare.split('.').find(|l| !is_ldh_label(l)) {
+        return UrlHost::Hostile(format!(
+            "The host {goes_to} has the label '{bad}': host names have only letters, digits and inner hyphens between dots."
+        ));
+    }
+    match parse_my_domain_host(bare) {
+        Some(h) => UrlHost::Salesforce(h),
+        None => UrlHost::Custom,
+    }
 }
 
 /// Every problem in one MIAW/Enhanced Chat init call. Values set at run time are not judged.
@@ -55,7 +102,7 @@ pub fn check_call(call: &InitCall) -> Vec<Problem> {
             });
         }
     }
-    let site = call.site_url.as_deref().map(|u| (u, parse_url_host(u)));
+    let site = call.site_url.as_deref().map(|u| (u, read_url_host(u)));
     if let Some((url, parsed)) = &site {
         if !url.starts_with("https://") {
             out.push(Problem {
@@ -67,7 +114,13 @@ pub fn check_call(call: &InitCall) -> Vec<Problem> {
                     "The site URL has no https:// in front, so the loader requests a path on this website instead of the Salesforce site and gets nothing back.".to_string()
                 },
             });
-        } else if let Some(Some(h)) = parsed.as_ref().map(|p| p.as_ref()) {
+        } else if let UrlHost::Hostile(why) = parsed {
+            out.push(Problem {
+                field: "Site URL",
+                value: url.to_string(),
+                why: why.clone(),
+            });
+        } else if let UrlHost::Salesforce(h) = parsed {
             if h.role != HostRole::Site {
                 out.push(Problem {
                     field: "Site URL",
@@ -80,7 +133,7 @@ pub fn check_call(call: &InitCall) -> Vec<Problem> {
             }
         }
     }
-    let scrt = call.scrt2_url.as_deref().map(|u| (u, parse_url_host(u)));
+    let scrt = call.scrt2_url.as_deref().map(|u| (u, read_url_host(u)));
     match &scrt {
         None if call.dynamic_args.is_empty() => out.push(Problem {
             field: "scrt2URL",
@@ -92,14 +145,21 @@ pub fn check_call(call: &InitCall) -> Vec<Problem> {
             value: url.to_string(),
             why: "The scrt2URL must be a full https:// address (https://<My Domain>.my.salesforce-scrt.com).".to_string(),
         }),
-        Some((url, Some(Some(h)))) if h.role != HostRole::Scrt2 => out.push(Problem {
+        Some((url, UrlHost::Hostile(why))) => out.push(Problem {
+            field: "scrt2URL",
+            value: url.to_string(),
+            why: why.clone(),
+        }),
+        Some((url, UrlHost::Salesforce(h))) if h.role != HostRole::Scrt2 => out.push(Problem {
             field: "scrt2URL",
             value: url.to_string(),
             why: format!("This is a Salesforce {} host; the scrt2URL is the …my.salesforce-scrt.com host.", role_name(h.role)),
         }),
         _ => {}
     }
-    if let (Some((s_url, Some(Some(s)))), Some((c_url, Some(Some(c))))) = (&site, &scrt) {
+    if let (Some((s_url, UrlHost::Salesforce(s))), Some((c_url, UrlHost::Salesforce(c)))) =
+        (&site, &scrt)
+    {
         if s.org_key() != c.org_key() && s.role == HostRole::Site && c.role == HostRole::Scrt2 {
             out.push(Problem {
                 field: "Site URL and scrt2URL",
@@ -109,12 +169,6 @@ pub fn check_call(call: &InitCall) -> Vec<Problem> {
         }
     }
     out
-}
-
-/// `Some(None)` for a parsable URL whose host is not a My Domain host (custom domain);
-/// `None` for a string that is not a URL.
-fn parse_url_host(url: &str) -> Option<Option<crate::salesforce::MyDomainHost>> {
-    host_of(url).map(|h| parse_my_domain_host(&h))
 }
 
 fn role_name(role: HostRole) -> &'static str {
@@ -198,6 +252,14 @@ mod tests {
             ("embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://acme.my.site.com/ESW',{scrt2URL:'https://globex.my.salesforce-scrt.com'})", &["Site URL and scrt2URL"]),
             // Custom site domain: not judged (it may be set up with settings.customDomain).
             ("embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://help.acme.com/ESW',{scrt2URL:'https://acme.my.salesforce-scrt.com'})", &[]),
+            // Hostile hosts: what a browser opens is not the Salesforce host the text shows.
+            ("embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://acme.x@evil%2ecom\\\\.my.site.com/ESW',{scrt2URL:'https://acme.my.salesforce-scrt.com'})", &["Site URL"]),
+            ("embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://acme.x@16909060\\\\.my.site.com/ESW',{scrt2URL:'https://acme.my.salesforce-scrt.com'})", &["Site URL"]),
+            ("embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://evil\u{3002}com\\\\.my.site.com/ESW',{scrt2URL:'https://acme.my.salesforce-scrt.com'})", &["Site URL"]),
+            ("embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://w.=.my.site.com/ESW',{scrt2URL:'https://acme.my.salesforce-scrt.com'})", &["Site URL"]),
+            ("embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','://w.=.my.site.com',{scrt2URL:'https://acme.my.salesforce-scrt.com'})", &["Site URL"]),
+            ("embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://acme.my.site.com/ESW',{scrt2URL:'https://x@evil.com\\\\.my.salesforce-scrt.com'})", &["scrt2URL"]),
+            ("embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://acme.my.site.com/ESW',{scrt2URL:'https://ACME.my.salesforce-scrt.com'})", &[]),
             // Values computed at run time are not judged.
             ("embeddedservice_bootstrap.init(ORG, DEP, SITE, OPTS)", &[]),
         ];
@@ -212,6 +274,26 @@ mod tests {
         assert!(p[0].1.contains("no https://"), "{}", p[0].1);
         let p = problems("embeddedservice_bootstrap.init('00DHu00000abcdeMAB','Web_Chat','https://acme.my.site.com/ESW',{scrt2URL:'https://acme.my.salesforce-scrt.com'})");
         assert!(p[0].1.contains("expected MAA"), "{}", p[0].1);
+    }
+
+    #[test]
+    fn hostile_hosts_are_named_in_the_reason() {
+        let p = problems("embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://acme.x@evil%2ecom\\\\.my.site.com/ESW',{scrt2URL:'https://acme.my.salesforce-scrt.com'})");
+        assert!(
+            p[0].1.contains("user name") && p[0].1.contains("evil.com"),
+            "{}",
+            p[0].1
+        );
+        let p = problems("embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://16909060\\\\.my.site.com/ESW',{scrt2URL:'https://acme.my.salesforce-scrt.com'})");
+        assert!(p[0].1.contains("1.2.3.4"), "{}", p[0].1);
+        let p = problems("embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://evil\u{FF0E}com/.my.site.com/ESW',{scrt2URL:'https://acme.my.salesforce-scrt.com'})");
+        assert!(
+            p[0].1.contains("disguised") && p[0].1.contains("evil.com"),
+            "{}",
+            p[0].1
+        );
+        let p = problems("embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://w.=.my.site.com/ESW',{scrt2URL:'https://acme.my.salesforce-scrt.com'})");
+        assert!(p[0].1.contains("'='"), "{}", p[0].1);
     }
 
     #[test]

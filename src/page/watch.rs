@@ -46,7 +46,7 @@ pub const EVENTS_LISTED: usize = 20;
 /// Most loader console lines of one kind listed in a finding.
 const CONSOLE_LISTED: usize = 5;
 
-/// What the watch-mode recorder saw (`globalThis.__mdWatch`, version 1). Every field is
+/// What the watch-mode recorder saw (content/watch.js's record, version 1). Every field is
 /// optional and unknown fields are ignored; lists are capped as they are read and a value of
 /// the wrong type reads as absent, so a damaged record degrades instead of failing.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

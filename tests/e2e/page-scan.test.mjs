@@ -13,6 +13,28 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { listCases, startPagesServer } from './lib/pages-server.mjs';
 import { openDriver, BROWSERS } from './lib/driver.mjs';
+import { isAllowedLink } from '../../extension/popup/hosts.js';
+
+// In the popup: every link it shows, as written and as the browser resolved it.
+const LINKS = () => [...document.querySelectorAll('a[href]')].map((a) => ({ href: a.getAttribute('href'), resolved: a.href, text: a.textContent }));
+
+/**
+ * Addresses a GitHub-style renderer would make links of in the Markdown export: `<https://…>`
+ * autolinks, and any bare `scheme://` or `www.` left in the text (the core writes the addresses in page text
+ * as `[:]//` and `www[.]`).
+ */
+function markdownLinks(md) {
+  const out = [];
+  for (const line of md.split('\n')) {
+    let rest = line;
+    for (const m of line.matchAll(/(?<!\\)<([^<>]*)>/g)) {
+      out.push(m[1]);
+      rest = rest.replace(m[0], ' ');
+    }
+    if (/:\/\/|www\./i.test(rest)) out.push(`bare address in: ${line}`);
+  }
+  return out;
+}
 
 const cases = listCases();
 assert.ok(cases.length >= 3, 'page fixtures are missing');
@@ -53,6 +75,9 @@ for (const browserName of BROWSERS) {
           assert.equal(scan.kind, 'md/page-scan');
           assert.equal(scan.ok, true, scan.error);
           assert.equal(scan.engine, 'wasm2js');
+          // The pages server is never a watched site: whatever the page names its elements
+          // (clobbered-watch), there is no watch record.
+          assert.equal(scan.watched, false, 'an unwatched page was read as watched');
           assert.match(scan.coreVersion, /^\d+\.\d+\.\d+$/);
           assert.equal(scan.report.url, `${server.origin}/${c.name}/`);
           assert.equal(scan.report.loaders.length, expected.loaders, 'loaders');
@@ -87,8 +112,30 @@ for (const browserName of BROWSERS) {
           }
           assert.match(shown.footer, /Page read by core \d+\.\d+\.\d+ \(wasm2js\) in [\d.]+ ms\./);
 
+          // Every link the popup shows goes to a Salesforce address (hosts.js, the same table as
+          // the core); a hostile page's disguised hosts (expected.noLinkTo) are in none of them.
+          const links = await popup.evaluate(LINKS);
+          for (const l of links) {
+            assert.ok(isAllowedLink(l.href), `the popup links to ${l.href}`);
+            assert.ok(isAllowedLink(l.resolved), `the popup's link resolves to ${l.resolved}`);
+            for (const bad of expected.noLinkTo ?? []) assert.ok(!l.resolved.includes(bad), `link to ${l.resolved}`);
+          }
+
+          // Invisible characters from the page are shown (⟨U+202E⟩), never applied.
+          if (expected.shows || expected.hides) {
+            const text = await popup.evaluate(() => document.body.textContent);
+            for (const s of expected.shows ?? []) assert.ok(text.includes(s), `the popup does not show ${s}`);
+            for (const s of expected.hides ?? []) assert.ok(!text.includes(s), `the popup shows a raw U+${s.codePointAt(0).toString(16)}`);
+          }
+
           // The two export buttons (Markdown for a support case, versioned JSON).
           const exported = await popup.clickExports();
+          for (const s of expected.shows ?? []) assert.ok(exported.markdown.includes(s), `the Markdown lacks ${s}`);
+          for (const s of expected.hides ?? []) assert.ok(!exported.markdown.includes(s), `the Markdown has a raw U+${s.codePointAt(0).toString(16)}`);
+          for (const target of markdownLinks(exported.markdown)) {
+            assert.ok(isAllowedLink(target), `the Markdown export links to ${target}`);
+            for (const bad of expected.noLinkTo ?? []) assert.ok(!target.includes(bad), `Markdown link to ${target}`);
+          }
           assert.ok(exported.markdown, 'Copy as Markdown wrote nothing');
           assert.ok(exported.markdown.startsWith('## Messaging Doctor report'));
           for (const code of expected.findings) assert.ok(exported.markdown.includes(`\`${code}\``), code);

@@ -36,9 +36,9 @@ const RECORD = async () => {
   const [res] = await api.scripting.executeScript({
     target: { tabId: Number(document.body.dataset.tabId) },
     func: () => {
-      const w = globalThis.__mdWatch;
-      if (!w) return null;
-      globalThis.__mdWatchFlush();
+      const hook = globalThis[Symbol.for('messaging-doctor.watch')];
+      if (!hook) return null;
+      const w = hook.take();
       return {
         resources: w.resources.length, csp: w.csp, events: w.events.map((e) => e.name), console: w.console.map((c) => c.text),
         loadErrors: w.loadErrors.map((e) => ({ url: e.url, tag: e.tag })),

@@ -444,7 +444,7 @@ fn collect_resources(window: &Window) -> Vec<ResourceEvidence> {
     out
 }
 
-/// Reads watch mode's record (`globalThis.__mdWatch`, made by the extension's own recorder in
+/// Reads watch mode's record (kept behind `Symbol.for('messaging-doctor.watch')` by the extension's own recorder in
 /// this isolated world; its contents are page-controlled text). `null`/`undefined`: watch mode
 /// is off. Anything else that is not a plain object is reported as unreadable, never a failed
 /// scan.
@@ -558,7 +558,7 @@ fn js_list<T>(o: &JsValue, k: &str, max: usize, read: impl Fn(&JsValue) -> T) ->
 }
 
 /// Scans the current page and returns the `PageReport` as a plain JS object. `watch` is watch
-/// mode's record of the page (`globalThis.__mdWatch ?? null`).
+/// mode's record of the page, or null (content/entry.js `watchRecord`).
 #[wasm_bindgen]
 pub fn scan(watch: JsValue) -> Result<JsValue, JsError> {
     let doc = gloo::utils::document();

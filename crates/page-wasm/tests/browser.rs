@@ -206,7 +206,7 @@ fn findings_of(report: &JsValue) -> Vec<(String, String)> {
 
 #[wasm_bindgen_test]
 fn scan_reads_watch_mode_record() {
-    // The record in the shape watch mode's recorder keeps (globalThis.__mdWatch), with a field
+    // The record in the shape watch mode's recorder keeps (content/watch.js), with a field
     // of the wrong type and one the core does not know: both are ignored, not fatal.
     let watch = js_sys::JSON::parse(
         r#"{"version":1,"startedMs":3.2,"futureField":{"x":1},
