@@ -23,6 +23,8 @@ export const READ_POPUP = () => {
   if ((!headline || headline.hidden) && !error) return null;
   return {
     headline: headline && !headline.hidden ? headline.textContent : '',
+    widgetState: document.querySelector('[data-testid=widget-state]')?.textContent ?? '',
+    orgState: document.querySelector('[data-testid=org-state]')?.textContent ?? '',
     codes: [...document.querySelectorAll('[data-testid=finding]')].map((li) => li.dataset.code),
     footer: document.getElementById('footer').textContent,
     orgTarget: document.getElementById('org-target').textContent,
@@ -35,7 +37,7 @@ export const READ_POPUP = () => {
 export const READ_FINDINGS = () => [...document.querySelectorAll('[data-testid=finding]')].map((li) => ({
   code: li.dataset.code,
   severity: li.dataset.severity,
-  title: li.querySelector('h3').lastChild.textContent,
+  title: li.querySelector('.md-title').textContent,
   message: li.querySelector('p').textContent,
   evidence: [...li.querySelectorAll('dt')].map((dt) => `${dt.textContent}: ${dt.nextElementSibling.textContent}`),
   fix: [...li.querySelectorAll('.md-fix li')].map((x) => x.textContent),
@@ -195,6 +197,22 @@ async function chromiumDriver({ headless, simulatorPort, grantSites }) {
         async screenshot(file) {
           await popup.setViewport({ width: 480, height: 800 });
           await popup.screenshot({ path: file, fullPage: false });
+        },
+        /** The first screen at `width` × `height` and the whole report, as two PNGs. */
+        async shots({ width, height, first, full }) {
+          await popup.setViewport({ width, height });
+          await popup.screenshot({ path: first, fullPage: false });
+          // A popup page tiles its viewport in a fullPage capture: size the viewport instead.
+          const whole = await popup.evaluate(() => document.documentElement.scrollHeight);
+          await popup.setViewport({ width, height: whole });
+          await popup.screenshot({ path: full, fullPage: false });
+          await popup.setViewport({ width, height });
+        },
+        setViewport: (width, height) => popup.setViewport({ width, height }),
+        /** Trusted key presses on an element: 'Enter' or 'Space'. */
+        async press(selector, key) {
+          await popup.focus(selector);
+          await popup.keyboard.press(key);
         },
         close: () => popup.close().catch(() => {}),
       };
