@@ -5,7 +5,7 @@
 //      built extension, and do what the customer did: open the chat, send a message — it is
 //      "Not sent";
 //   3. click the extension's icon as the admin would, print what the popup shows, and save
-//      screenshots of it (build/demo/popup-<browser>-first.png: the first 480×600 screen;
+//      screenshots of it (build/demo/popup-<browser>-first.png: the first 520×600 screen;
 //      popup-<browser>-full.png: the whole report), in each browser named (default: both).
 //
 //   node scripts/demo.mjs [--scenario NAME] [--page PATH] [--browser chromium,firefox] [--headless]
@@ -119,7 +119,7 @@ async function runOne(browserName) {
     await popup.screenshot(shot);
     const first = path.join(outDir, `popup-${browserName}-first.png`);
     const full = path.join(outDir, `popup-${browserName}-full.png`);
-    await popup.shots({ width: 480, height: 600, first, full });
+    await popup.shots({ width: 520, height: 600, first, full });
     say(`\nScreenshots of the popup: ${[shot, first, full].map((f) => path.relative(process.cwd(), f)).join(', ')}`);
     if (sim) {
       // The simulator's own record of the insert (its ground truth, not the extension's finding).

@@ -82,6 +82,30 @@ function renderStep(step) {
 }
 
 /**
+ * The fix steps. When they are long (rule rewrites list several alternative formulas), the
+ * first shows and the rest wait behind a button, so the first screen keeps the first step.
+ */
+function renderFix(fix) {
+  if (!fix.length) return null;
+  const items = fix.map(renderStep);
+  const long = fix.length > 1 && fix.join('').length > 320;
+  if (!long) return h('ol', { class: 'md-fix', 'aria-label': 'How to fix' }, items);
+  const rest = items.slice(1);
+  for (const li of rest) li.hidden = true;
+  const id = `md-fix-${rowId += 1}`;
+  const list = h('ol', { class: 'md-fix', id, 'aria-label': 'How to fix' }, items);
+  const more = h('button', { type: 'button', class: 'md-button md-button-small md-more', 'aria-expanded': 'false', 'aria-controls': id, 'data-testid': 'more-steps' },
+    `${rest.length} more step${rest.length === 1 ? '' : 's'}`);
+  more.addEventListener('click', () => {
+    const opening = rest[0].hidden;
+    for (const li of rest) li.hidden = !opening;
+    more.setAttribute('aria-expanded', String(opening));
+    more.textContent = opening ? 'Fewer steps' : `${rest.length} more step${rest.length === 1 ? '' : 's'}`;
+  });
+  return [list, more];
+}
+
+/**
  * Where the fix is made: a link only to a Salesforce address (checked again in dom.js); a Setup
  * path becomes "Open in Setup" once the org's Lightning host is known, else it is named.
  */
@@ -89,13 +113,14 @@ function renderWhere(link, setupHost) {
   if (!link) return null;
   if (isAllowedLink(link.url)) {
     const setup = link.url.includes('/lightning/setup/');
-    return h('a', { href: link.url, target: '_blank', rel: 'noopener noreferrer', class: 'md-where-link', 'data-testid': setup ? 'open-in-setup' : 'link' },
-      setup ? `Open in Setup: ${link.label}` : link.label);
+    // "Open in Setup" names the page on hover: the row's title already says what is there.
+    return h('a', { href: link.url, target: '_blank', rel: 'noopener noreferrer', class: 'md-where-link', 'data-testid': setup ? 'open-in-setup' : 'link', title: setup ? link.label : null },
+      setup ? 'Open in Setup' : link.label);
   }
   if (link.url.startsWith('/') && !link.url.startsWith('//')) {
     const url = setupHost ? `https://${setupHost}${link.url}` : null;
     if (url && isAllowedLink(url)) {
-      return h('a', { href: url, target: '_blank', rel: 'noopener noreferrer', class: 'md-where-link', 'data-testid': 'open-in-setup' }, `Open in Setup: ${link.label}`);
+      return h('a', { href: url, target: '_blank', rel: 'noopener noreferrer', class: 'md-where-link', 'data-testid': 'open-in-setup', title: link.label }, 'Open in Setup');
     }
     return h('span', { class: 'md-code' }, `In Setup: ${link.label}`);
   }
@@ -103,6 +128,22 @@ function renderWhere(link, setupHost) {
 }
 
 let rowId = 0;
+
+/**
+ * Runs `fn` on a click and on Enter or Space. The keys are handled here (and their default
+ * prevented, so the button's own activation does not run it twice) because a browser only turns
+ * them into a click while its window has focus, and a disclosure must open from the keyboard
+ * whatever the window does.
+ */
+function onActivate(button, fn) {
+  button.addEventListener('click', fn);
+  button.addEventListener('keydown', (e) => {
+    if ((e.key === 'Enter' || e.key === ' ') && !e.repeat && !e.altKey && !e.ctrlKey && !e.metaKey) {
+      e.preventDefault();
+      fn();
+    }
+  });
+}
 
 /**
  * One finding as a compact row. `open`: shown expanded; `seen`: evidence lines already shown
@@ -114,13 +155,15 @@ export function renderFinding(f, { open = false, seen = new Map(), setupHost = n
   const toggle = h('button', { type: 'button', class: 'md-toggle', 'aria-expanded': String(open), 'aria-controls': detailId },
     h('span', { class: 'md-badge' }, f.severity.toUpperCase()),
     h('span', { class: 'md-title' }, f.title));
+  const fix = renderFix(f.fix);
+  const more = Array.isArray(fix) ? fix[1] : null;
   const detail = h('div', { class: 'md-detail', id: detailId },
     h('p', {}, f.message),
     f.whyRanked ? h('p', { class: 'md-why', 'data-testid': 'why-ranked' }, f.whyRanked) : null,
-    f.fix.length ? h('ol', { class: 'md-fix', 'aria-label': 'How to fix' }, f.fix.map(renderStep)) : null,
-    renderWhere(f.link, setupHost),
-    renderEvidence(f, seen),
-    h('div', { class: 'md-code' }, f.code));
+    Array.isArray(fix) ? fix[0] : fix,
+    // One line of actions under the steps: more steps, where to make the fix.
+    h('div', { class: 'md-acts' }, more, renderWhere(f.link, setupHost), h('span', { class: 'md-code' }, f.code)),
+    renderEvidence(f, seen));
   detail.hidden = !open;
   const li = h('li', { class: 'md-finding', 'data-code': f.code, 'data-severity': f.severity, 'data-testid': 'finding' },
     h('h3', {}, toggle),
@@ -128,7 +171,7 @@ export function renderFinding(f, { open = false, seen = new Map(), setupHost = n
     detail);
   if (open) li.dataset.open = '';
   if (cause) li.dataset.cause = '';
-  toggle.addEventListener('click', () => {
+  onActivate(toggle, () => {
     const opening = detail.hidden;
     detail.hidden = !opening;
     toggle.setAttribute('aria-expanded', String(opening));
@@ -163,7 +206,7 @@ export function disclosure(label, body) {
   body.id = id;
   body.hidden = true;
   const b = h('button', { type: 'button', class: 'md-group-toggle', 'aria-expanded': 'false', 'aria-controls': id, 'data-testid': 'checked-toggle' }, label);
-  b.addEventListener('click', () => {
+  onActivate(b, () => {
     body.hidden = !body.hidden;
     b.setAttribute('aria-expanded', String(!body.hidden));
   });

@@ -5,7 +5,7 @@
 // messages not sent next to a duplicate snippet (the typical report), and a duplicate that still
 // started. Also: rows open with Enter and Space (trusted key presses), the first 600 px show the
 // header, the cause's title and its first fix step, nothing scrolls sideways at 480 px, and the
-// collapsed typical report stays under 1,000 px. Screenshots of each state go to
+// collapsed typical report stays under 1,000 px at the popup's 520 px. Screenshots of each state go to
 // $MD_SHOTS_DIR (default /tmp/glance-shots).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +17,7 @@ import { DEMO_SITE as SITE, DEMO_ORG_ID as ORG_ID, CHAT_SETTLED } from './lib/de
 import { loginAdmin, customerChats, waitForAll, describeFindings } from './lib/org.mjs';
 
 const SHOTS = process.env.MD_SHOTS_DIR ?? '/tmp/glance-shots';
-const WIDTH = 480;
+const WIDTH = 520;
 const FIRST_SCREEN = 600;
 
 // In the popup: the header and the rows as data, with positions in CSS pixels from the top of
@@ -52,6 +52,8 @@ const READ_HEADER = () => {
       inMainList: li.parentElement.id === 'findings',
     })),
     height: document.documentElement.scrollHeight,
+    blocks: [...document.querySelectorAll('header, main > *, #findings > li, footer')].filter((el) => !el.hidden)
+      .map((el) => `${el.id || el.dataset.code || el.tagName.toLowerCase()}=${Math.round(el.getBoundingClientRect().height)}`).join(' '),
     scrollWidth: document.documentElement.scrollWidth,
     clientWidth: document.documentElement.clientWidth,
   };
@@ -77,25 +79,31 @@ for (const browserName of BROWSERS) {
       if (login) await loginAdmin(driver, 'acme');
     };
 
-    /** Opens the popup on `page`, waits until done, reads the header at 480×600, saves shots. */
-    const look = async (page, shot) => {
+    /**
+     * Opens the popup on `page`, waits until done, reads the header at 480×600, runs `during`
+     * (more checks on the open popup), then saves the first screen and the whole report.
+     */
+    const look = async (page, shot, during = async () => {}) => {
       const popup = await driver.openPopupFor(page);
       try {
         const all = await waitForAll(popup, { timeoutMs: 45000 });
         assert.equal(all.error, null, all.error ?? '');
         await popup.setViewport(WIDTH, FIRST_SCREEN);
         const header = await popup.evaluate(READ_HEADER);
+        await during(popup, header, all);
         fs.mkdirSync(SHOTS, { recursive: true });
+        // Everything collapsed again but the cause, as the admin first sees it.
+        await popup.evaluate(() => document.querySelectorAll('.md-toggle[aria-expanded="true"], [data-testid=checked-toggle][aria-expanded="true"]')
+          .forEach((b) => { if (!b.closest('[data-cause]')) b.click(); }));
         await popup.shots({
           width: WIDTH,
           height: FIRST_SCREEN,
           first: path.join(SHOTS, `${shot}-${browserName}-first.png`),
           full: path.join(SHOTS, `${shot}-${browserName}-full.png`),
         });
-        return { header, all, popup };
-      } catch (e) {
+        return { header, all };
+      } finally {
         await popup.close();
-        throw e;
       }
     };
 
@@ -143,8 +151,7 @@ for (const browserName of BROWSERS) {
       try {
         const settled = await page.waitFor(CHAT_SETTLED);
         assert.ok(settled.includes('onEmbeddedMessagingReady'), settled.join());
-        const { header: h, all, popup } = await look(page, 'healthy');
-        await popup.close();
+        const { header: h, all } = await look(page, 'healthy');
         consistent(h, all);
         assert.equal(h.widget, 'ready', h.widgetText);
         assert.equal(h.org, 'checked', h.orgText);
@@ -162,8 +169,7 @@ for (const browserName of BROWSERS) {
       const page = await driver.openPage(`${SITE}/`);
       try {
         await page.waitFor(CHAT_SETTLED);
-        const { header: h, all, popup } = await look(page, 'not-logged-in');
-        await popup.close();
+        const { header: h, all } = await look(page, 'not-logged-in');
         consistent(h, all);
         assert.equal(h.widget, 'ready', h.widgetText);
         assert.equal(h.org, 'notLoggedIn', h.orgText);
@@ -181,8 +187,7 @@ for (const browserName of BROWSERS) {
       const page = await driver.openPage(`${SITE}/invalid/`);
       try {
         await new Promise((r) => setTimeout(r, 3000));
-        const { header: h, all, popup } = await look(page, 'stalled');
-        await popup.close();
+        const { header: h, all } = await look(page, 'stalled');
         consistent(h, all);
         assert.equal(h.widget, 'stalled', h.widgetText);
         assert.equal(h.org, 'checked', h.orgText);
@@ -201,34 +206,36 @@ for (const browserName of BROWSERS) {
         const c = await customerChats(page, ORG_ID);
         assert.equal(c.started, true, `the conversation did not start (${c.settled})`);
         assert.equal(c.status, 'Not sent');
-        const { header: h, all, popup } = await look(page, 'org-cause');
-        try {
-          consistent(h, all);
-          assert.equal(h.widget, 'stalled', h.widgetText);
-          assert.match(h.widgetText, /sending messages/);
-          assert.equal(h.org, 'checked', h.orgText);
-          assert.equal(h.cause?.code, 'org/validation-rule-blocks', describeFindings(all));
-          assert.ok(h.cause.firstFix, 'the cause has no fix step');
-          const dup = h.rows.find((r) => r.code === 'page/duplicate-snippet');
-          assert.ok(dup && dup.severity === 'warning', 'the duplicate that still started is a warning row');
-          // The typical report (one cause + one duplicate), collapsed but for the cause.
-          console.log(`# ${browserName}: collapsed height of the typical report at ${WIDTH} px: ${h.height} px`);
-          assert.ok(h.height < 1000, `the collapsed report is ${h.height} px tall`);
-
-          // Keyboard: Enter opens a row, Space closes it again.
+        let height = null;
+        // Keyboard, on the open popup: Enter opens a row, Space closes it again; the group of
+        // passed checks opens with Enter too.
+        const keyboard = async (popup, h) => {
           const i = h.rows.filter((r) => r.inMainList).findIndex((r) => r.code === 'page/duplicate-snippet');
+          assert.ok(i >= 0, 'no duplicate row');
           const sel = `#findings > li:nth-child(${i + 1}) .md-toggle`;
           assert.deepEqual(await popup.evaluate(ROW_STATE, i), { expanded: 'false', hidden: true });
+          await popup.evaluate(() => { window.__keys = []; document.addEventListener('keydown', (e) => window.__keys.push(`${e.key}@${e.target.className}`), true); });
           await popup.press(sel, 'Enter');
-          assert.deepEqual(await popup.evaluate(ROW_STATE, i), { expanded: 'true', hidden: false });
+          const dbg = await popup.evaluate(() => JSON.stringify({ keys: window.__keys, active: document.activeElement?.className, focus: document.hasFocus() }));
+          assert.deepEqual(await popup.evaluate(ROW_STATE, i), { expanded: 'true', hidden: false }, dbg);
           await popup.press(sel, 'Space');
           assert.deepEqual(await popup.evaluate(ROW_STATE, i), { expanded: 'false', hidden: true });
-          // The group of passed checks opens by keyboard too.
           await popup.press('[data-testid=checked-toggle]', 'Enter');
           assert.equal(await popup.evaluate(() => document.querySelector('[data-testid=checked-toggle]').getAttribute('aria-expanded')), 'true');
-        } finally {
-          await popup.close();
-        }
+        };
+        const { header: h, all } = await look(page, 'org-cause', keyboard);
+        consistent(h, all);
+        assert.equal(h.widget, 'stalled', h.widgetText);
+        assert.match(h.widgetText, /sending messages/);
+        assert.equal(h.org, 'checked', h.orgText);
+        assert.equal(h.cause?.code, 'org/validation-rule-blocks', describeFindings(all));
+        assert.ok(h.cause.firstFix, 'the cause has no fix step');
+        const dup = h.rows.find((r) => r.code === 'page/duplicate-snippet');
+        assert.ok(dup && dup.severity === 'warning', 'the duplicate that still started is a warning row');
+        // The typical report (one cause + one duplicate), collapsed but for the cause.
+        height = h.height;
+        console.log(`# ${browserName}: collapsed height of the typical report at ${WIDTH} px: ${height} px (${h.blocks})`);
+        assert.ok(height < 1000, `the collapsed report is ${height} px tall`);
       } finally {
         await page.close();
       }
@@ -240,8 +247,7 @@ for (const browserName of BROWSERS) {
       try {
         const settled = await page.waitFor(CHAT_SETTLED);
         assert.ok(settled.includes('onEmbeddedMessagingReady'), settled.join());
-        const { header: h, all, popup } = await look(page, 'duplicate-started');
-        await popup.close();
+        const { header: h, all } = await look(page, 'duplicate-started');
         consistent(h, all);
         assert.equal(h.widget, 'ready', h.widgetText);
         const dup = h.rows.find((r) => r.code === 'page/duplicate-snippet');

@@ -198,15 +198,24 @@ async function chromiumDriver({ headless, simulatorPort, grantSites }) {
           await popup.setViewport({ width: 480, height: 800 });
           await popup.screenshot({ path: file, fullPage: false });
         },
-        /** The first screen at `width` × `height` and the whole report, as two PNGs. */
+        /**
+         * The first screen at `width` × `height` and the whole report, as two PNGs. A toolbar
+         * popup is at most 600 px tall and tiles a full-page capture, so the whole report is
+         * taken from the same popup document opened as a tab (popup.html?tab=<id>, as "Open in
+         * a tab" does; it runs again) at the same width. Call it last: the new tab takes focus.
+         */
         async shots({ width, height, first, full }) {
           await popup.setViewport({ width, height });
           await popup.screenshot({ path: first, fullPage: false });
-          // A popup page tiles its viewport in a fullPage capture: size the viewport instead.
-          const whole = await popup.evaluate(() => document.documentElement.scrollHeight);
-          await popup.setViewport({ width, height: whole });
-          await popup.screenshot({ path: full, fullPage: false });
-          await popup.setViewport({ width, height });
+          const tabId = await popup.evaluate(() => document.body.dataset.tabId);
+          const tab = await c.openPage(`${popup.url().split('?')[0]}?tab=${tabId}`);
+          try {
+            await tab.setViewport({ width, height });
+            await tab.waitForFunction(() => document.body.dataset.state === 'done', { timeout: 45000 });
+            await tab.screenshot({ path: full, fullPage: true });
+          } finally {
+            await tab.close().catch(() => {});
+          }
         },
         setViewport: (width, height) => popup.setViewport({ width, height }),
         /** Trusted key presses on an element: 'Enter' or 'Space'. */

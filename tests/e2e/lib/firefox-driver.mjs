@@ -64,7 +64,7 @@ export async function firefoxDriver(extensionDir, { headless = true, simulatorPo
         /** Resizes the popup's viewport (the window around the extension tab). */
         setViewport: inTab(popupHandle, (width, height) => session.setViewport(width, height)),
         /** Trusted key presses on an element: 'Enter' or 'Space'. */
-        press: inTab(popupHandle, (selector, key) => session.sendKeys(selector, key === 'Enter' ? '\uE007' : ' ')),
+        press: inTab(popupHandle, (selector, key) => session.pressKey(selector, key === 'Enter' ? '\uE007' : ' ')),
         close: () => session.closeTab(popupHandle).catch(() => {}),
       };
     },

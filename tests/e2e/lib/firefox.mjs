@@ -541,11 +541,13 @@ export class FirefoxSession {
     await this._content('POST', '/window/rect', { width: width + (ow - iw), height: height + (oh - ih) });
   }
 
-  /** Types `keys` into the first element matching `selector` (WebDriver Element Send Keys: trusted input). */
-  async sendKeys(selector, keys) {
-    const el = await this._content('POST', '/element', { using: 'css selector', value: selector });
-    const id = el['element-6066-11e4-a52e-4f735466cecf'];
-    await this._content('POST', `/element/${id}/value`, { text: keys });
+  /** Focuses the first element matching `selector` and presses `key` there (WebDriver key actions: trusted input). */
+  async pressKey(selector, key) {
+    await this.execute((sel) => document.querySelector(sel).focus(), selector);
+    await this._content('POST', '/actions', {
+      actions: [{ type: 'key', id: 'keyboard', actions: [{ type: 'keyDown', value: key }, { type: 'keyUp', value: key }] }],
+    });
+    await this._content('DELETE', '/actions');
   }
 
   /** Clicks the first element matching `selector` in the current tab with WebDriver's Element Click (trusted input). */
