@@ -222,6 +222,16 @@ for (const browserName of BROWSERS) {
           assert.deepEqual(await popup.evaluate(ROW_STATE, i), { expanded: 'false', hidden: true });
           await popup.press('[data-testid=checked-toggle]', 'Enter');
           assert.equal(await popup.evaluate(() => document.querySelector('[data-testid=checked-toggle]').getAttribute('aria-expanded')), 'true');
+          await popup.press('[data-testid=checked-toggle]', 'Enter');
+          if (popup.raw) {
+            // The dark scheme (Chromium can emulate it): a picture, and the tokens switched.
+            await popup.raw.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
+            fs.mkdirSync(SHOTS, { recursive: true });
+            await popup.raw.screenshot({ path: path.join(SHOTS, `org-cause-${browserName}-dark-first.png`) });
+            const bg = await popup.evaluate(() => getComputedStyle(document.body).backgroundColor);
+            assert.equal(bg, 'rgb(24, 24, 24)', 'the dark background token');
+            await popup.raw.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);
+          }
         };
         const { header: h, all } = await look(page, 'org-cause', keyboard);
         consistent(h, all);

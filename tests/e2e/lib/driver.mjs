@@ -34,14 +34,22 @@ export const READ_POPUP = () => {
 };
 
 // Runs in the popup document: every finding as plain text, for the demo's terminal output.
-export const READ_FINDINGS = () => [...document.querySelectorAll('[data-testid=finding]')].map((li) => ({
-  code: li.dataset.code,
-  severity: li.dataset.severity,
-  title: li.querySelector('.md-title').textContent,
-  message: li.querySelector('p').textContent,
-  evidence: [...li.querySelectorAll('dt')].map((dt) => `${dt.textContent}: ${dt.nextElementSibling.textContent}`),
-  fix: [...li.querySelectorAll('.md-fix li')].map((x) => x.textContent),
-}));
+// (Text without the rows' copy buttons.)
+export const READ_FINDINGS = () => {
+  const text = (el) => {
+    const c = el.cloneNode(true);
+    for (const b of c.querySelectorAll('button')) b.remove();
+    return c.textContent;
+  };
+  return [...document.querySelectorAll('[data-testid=finding]')].map((li) => ({
+    code: li.dataset.code,
+    severity: li.dataset.severity,
+    title: li.querySelector('.md-title').textContent,
+    message: li.querySelector('p').textContent,
+    evidence: [...li.querySelectorAll('dt')].map((dt) => `${dt.textContent}: ${text(dt.nextElementSibling)}`),
+    fix: [...li.querySelectorAll('.md-fix li')].map(text),
+  }));
+};
 
 // Runs in the popup document: clicks "Copy as Markdown" and "Export JSON" and returns what
 // they produced. The test intercepts the two sinks (clipboard, blob URL) in the page first;
