@@ -151,9 +151,7 @@ async function checkOrg(tab, storeId) {
     }
     if (d.kind === 'use') {
       const { orgId } = d;
-      // Why this session was chosen stays on hover: the status header already names the org.
-      setText($('org-target'), `Org: ${orgId} at ${d.host}`);
-      $('org-target').title = d.why;
+      setText($('org-target'), `Org: ${orgId} at ${d.host} (${d.why})`);
       const exchanges = await runOrgChecks(core, d, storeId, state.page, (label) => setProgress(`${label}…`));
       setProgress('Judging the answers…');
       state.org = orgAnalyze({ apiHost: d.host, orgId }, state.page, exchanges);
