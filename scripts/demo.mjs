@@ -4,10 +4,11 @@
 //   2. open the customer's page (default: the snippet pasted twice) in a browser with the
 //      built extension, and do what the customer did: open the chat, send a message — it is
 //      "Not sent";
-//   3. click the extension's icon as the admin would, print what the popup shows, and save a
-//      screenshot of it.
+//   3. click the extension's icon as the admin would, print what the popup shows, and save
+//      screenshots of it (build/demo/popup-<browser>-first.png: the first 520×600 screen;
+//      popup-<browser>-full.png: the whole report), in each browser named (default: both).
 //
-//   node scripts/demo.mjs [--scenario NAME] [--page PATH] [--browser chromium|firefox] [--headless]
+//   node scripts/demo.mjs [--scenario NAME] [--page PATH] [--browser chromium,firefox] [--headless]
 //   node scripts/demo.mjs --fixture NAME      a local page from tests/pages instead (no simulator)
 //   --watch   after the first look, click "Watch this site and reload" (e.g. --page /busy/)
 //
@@ -28,7 +29,7 @@ const { values } = parseArgs({
     scenario: { type: 'string', default: 'validation-rule' },
     page: { type: 'string', default: '/twice/' },
     fixture: { type: 'string' },
-    browser: { type: 'string', default: 'chromium' },
+    browser: { type: 'string', default: 'chromium,firefox' },
     headless: { type: 'boolean', default: false },
     watch: { type: 'boolean', default: false },
   },
@@ -42,98 +43,109 @@ if (values.fixture && !listCases().some((c) => c.name === values.fixture)) {
   console.error(`No fixture "${values.fixture}". Fixtures: ${listCases().map((c) => c.name).join(', ')}`);
   process.exit(2);
 }
-const keepOpen = !values.headless && Boolean(process.env.DISPLAY) && Boolean(process.stdin.isTTY) && !process.env.CI;
+const browsers = values.browser.split(',').filter(Boolean);
+// The browser stays open for clicking around only when one browser was named.
+const keepOpen = browsers.length === 1 && !values.headless && Boolean(process.env.DISPLAY) && Boolean(process.stdin.isTTY) && !process.env.CI;
 const outDir = path.resolve(import.meta.dirname, '../build/demo');
 fs.mkdirSync(outDir, { recursive: true });
 const say = (s = '') => console.log(s);
 
-let sim = null;
-let server = null;
-let driver = null;
 let exitCode = 0;
-try {
-  let url;
-  if (values.fixture) {
-    server = await startPagesServer();
-    url = `${server.origin}/${values.fixture}/`;
-    driver = await openDriver(values.browser, { headless: !keepOpen });
-  } else {
-    sim = await startSimulator({ orgs: [`acme=${values.scenario}:${ORG_ID}`] });
-    url = `${DEMO_SITE}${values.page}`;
-    // --watch: the site permission the admin would allow in the browser's prompt (driver.mjs).
-    driver = await openDriver(values.browser, {
-      headless: !keepOpen, simulatorPort: sim.port, grantSites: values.watch ? [`${DEMO_SITE}/*`] : [],
-    });
-    say(`Org simulator (a local stand-in, not Salesforce): scenario "${values.scenario}", port ${sim.port}`);
-  }
-  if (sim) {
-    // The admin is logged into the org's Setup in this browser (the org checks use that session).
-    const setup = await driver.openPage('https://acme.my.salesforce.com/__sim/login');
-    say(`The admin is logged into Setup: ${await setup.evaluate(() => document.title)} (${await setup.evaluate(() => location.host)})`);
-  }
-  say(`Customer page: ${url}  (${values.browser}, extension from build/extension)`);
-  const page = await driver.openPage(url);
-
-  if (sim) {
-    // What the customer did: wait for the chat button, open the chat, send a message.
-    const started = await page.waitFor(CHAT_SETTLED, { timeoutMs: 15000 }).catch(() => null);
-    if (started && started.includes('onEmbeddedMessagingReady')) {
-      const r = await page.evaluate(START_AND_SEND, ORG_ID);
-      say(r.started
-        ? `The customer opens the chat and sends "Hello, my order is late": ${r.status}` +
-          (r.failed ? ` (${r.failed} message in FAILED_MESSAGES)` : '')
-        : 'The customer clicks the chat button, but the conversation does not start.');
+async function runOne(browserName) {
+  let sim = null;
+  let server = null;
+  let driver = null;
+  try {
+    let url;
+    if (values.fixture) {
+      server = await startPagesServer();
+      url = `${server.origin}/${values.fixture}/`;
+      driver = await openDriver(browserName, { headless: !keepOpen });
     } else {
-      say(`The chat widget did not start on this page (${started ? started.join(', ') : 'no widget event within 15 s'}).`);
+      sim = await startSimulator({ orgs: [`acme=${values.scenario}:${ORG_ID}`] });
+      url = `${DEMO_SITE}${values.page}`;
+      // --watch: the site permission the admin would allow in the browser's prompt (driver.mjs).
+      driver = await openDriver(browserName, {
+        headless: !keepOpen, simulatorPort: sim.port, grantSites: values.watch ? [`${DEMO_SITE}/*`] : [],
+      });
+      say(`Org simulator (a local stand-in, not Salesforce): scenario "${values.scenario}", port ${sim.port}`);
     }
-  }
+    if (sim) {
+      // The admin is logged into the org's Setup in this browser (the org checks use that session).
+      const setup = await driver.openPage('https://acme.my.salesforce.com/__sim/login');
+      say(`The admin is logged into Setup: ${await setup.evaluate(() => document.title)} (${await setup.evaluate(() => location.host)})`);
+    }
+    say(`Customer page: ${url}  (${browserName}, extension from build/extension)`);
+    const page = await driver.openPage(url);
 
-  say('The admin clicks the Messaging Doctor icon…');
-  const popup = await driver.openPopupFor(page);
-  let shown = await popup.waitForResult();
-  if (values.watch && !shown.error) {
-    say(`First look: ${shown.headline}`);
-    say('The admin clicks "Watch this site and reload" (the browser asks to allow the site; allowed)…');
-    shown = await watchAndReload(popup);
-  }
-  const details = await popup.readFindings();
-  say('');
-  if (shown.error) {
-    say(`The popup shows an error: ${shown.error}`);
+    if (sim) {
+      // What the customer did: wait for the chat button, open the chat, send a message.
+      const started = await page.waitFor(CHAT_SETTLED, { timeoutMs: 15000 }).catch(() => null);
+      if (started && started.includes('onEmbeddedMessagingReady')) {
+        const r = await page.evaluate(START_AND_SEND, ORG_ID);
+        say(r.started
+          ? `The customer opens the chat and sends "Hello, my order is late": ${r.status}` +
+            (r.failed ? ` (${r.failed} message in FAILED_MESSAGES)` : '')
+          : 'The customer clicks the chat button, but the conversation does not start.');
+      } else {
+        say(`The chat widget did not start on this page (${started ? started.join(', ') : 'no widget event within 15 s'}).`);
+      }
+    }
+
+    say('The admin clicks the Messaging Doctor icon…');
+    const popup = await driver.openPopupFor(page);
+    let shown = await popup.waitForResult();
+    if (values.watch && !shown.error) {
+      say(`First look: ${shown.headline}`);
+      say('The admin clicks "Watch this site and reload" (the browser asks to allow the site; allowed)…');
+      shown = await watchAndReload(popup);
+    }
+    const details = await popup.readFindings();
+    say('');
+    if (shown.error) {
+      say(`The popup shows an error: ${shown.error}`);
+      exitCode = 1;
+    } else {
+      say(`Headline: ${shown.headline}`);
+      details.forEach((f, i) => {
+        say(`\n${i + 1}. [${f.severity.toUpperCase()}] ${f.title}  (${f.code})`);
+        say(`   ${f.message}`);
+        for (const e of f.evidence) say(`   - ${e}`);
+        f.fix.forEach((s, n) => say(`   fix ${n + 1}: ${s}`));
+      });
+      say(`\n${shown.footer}`);
+    }
+    const shot = path.join(outDir, `popup-${browserName}.png`);
+    await popup.screenshot(shot);
+    const first = path.join(outDir, `popup-${browserName}-first.png`);
+    const full = path.join(outDir, `popup-${browserName}-full.png`);
+    await popup.shots({ width: 520, height: 600, first, full });
+    say(`\nScreenshots of the popup: ${[shot, first, full].map((f) => path.relative(process.cwd(), f)).join(', ')}`);
+    if (sim) {
+      // The simulator's own record of the insert (its ground truth, not the extension's finding).
+      const outcomes = await widgetInsertOutcomes(sim);
+      const failed = outcomes.find((o) => !o.ok);
+      say(failed
+        ? `\nSimulator: the ${failed.object} insert failed at "${failed.stage}": ` +
+          `${failed.errors?.[0]?.statusCode ?? ''} ${failed.errors?.[0]?.message ?? failed.cause ?? ''}`.replace(/\s*\n+\s*/g, ' | ').trim()
+        : `\nSimulator: ${outcomes.length ? 'the MessagingSession insert succeeded' : 'no insert was attempted'}.`);
+    }
+    if (keepOpen) {
+      say('The browser stays open; press Ctrl-C to end the demo.');
+      await new Promise((resolve) => process.once('SIGINT', resolve));
+    }
+  } catch (e) {
+    console.error(`Demo failed: ${e.stack ?? e}`);
+    if (sim) console.error(`Simulator log:\n${sim.log}`);
     exitCode = 1;
-  } else {
-    say(`Headline: ${shown.headline}`);
-    details.forEach((f, i) => {
-      say(`\n${i + 1}. [${f.severity.toUpperCase()}] ${f.title}  (${f.code})`);
-      say(`   ${f.message}`);
-      for (const e of f.evidence) say(`   - ${e}`);
-      f.fix.forEach((s, n) => say(`   fix ${n + 1}: ${s}`));
-    });
-    say(`\n${shown.footer}`);
+  } finally {
+    await driver?.close().catch(() => {});
+    await server?.close().catch(() => {});
+    await sim?.stop().catch(() => {});
   }
-  const shot = path.join(outDir, `popup-${values.browser}.png`);
-  await popup.screenshot(shot);
-  say(`\nScreenshot of the popup: ${path.relative(process.cwd(), shot)}`);
-  if (sim) {
-    // The simulator's own record of the insert (its ground truth, not the extension's finding).
-    const outcomes = await widgetInsertOutcomes(sim);
-    const failed = outcomes.find((o) => !o.ok);
-    say(failed
-      ? `\nSimulator: the ${failed.object} insert failed at "${failed.stage}": ` +
-        `${failed.errors?.[0]?.statusCode ?? ''} ${failed.errors?.[0]?.message ?? failed.cause ?? ''}`.replace(/\s*\n+\s*/g, ' | ').trim()
-      : `\nSimulator: ${outcomes.length ? 'the MessagingSession insert succeeded' : 'no insert was attempted'}.`);
-  }
-  if (keepOpen) {
-    say('The browser stays open; press Ctrl-C to end the demo.');
-    await new Promise((resolve) => process.once('SIGINT', resolve));
-  }
-} catch (e) {
-  console.error(`Demo failed: ${e.stack ?? e}`);
-  if (sim) console.error(`Simulator log:\n${sim.log}`);
-  exitCode = 1;
-} finally {
-  await driver?.close().catch(() => {});
-  await server?.close().catch(() => {});
-  await sim?.stop().catch(() => {});
+}
+for (const b of browsers) {
+  say(`\n=== ${b} ===`);
+  await runOne(b);
 }
 process.exit(exitCode);

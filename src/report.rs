@@ -6,12 +6,19 @@ use crate::page::lifecycle::Stage;
 use crate::page::PageReport;
 use serde::{Deserialize, Serialize};
 
+mod status;
+pub use status::{widget_status, CauseRef, OrgStatus, Status, WidgetStatus};
+
 /// What the popup renders: a headline and the ranked findings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Diagnosis {
     /// One sentence: the likely cause, or that nothing is wrong and what was checked.
     pub headline: String,
+    /// The status header: widget, org, likely cause (absent in reports that have no page or
+    /// org part, such as the command line's source check).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
     pub findings: Vec<Finding>,
     /// Version of the core that ran in the popup.
     pub core_version: String,
@@ -166,20 +173,22 @@ pub fn diagnose_all(
         all.extend(o.findings.iter().cloned());
     }
     let findings = rank_all(all, page.and_then(|p| p.stage.as_ref()));
-    let top = findings
-        .iter()
-        .find(|f| !ABOUT_THE_READING.contains(&f.code.as_str()))
-        .or(findings.first());
-    let headline = match top {
-        Some(top) if top.severity <= Severity::Warning && ACCESS.contains(&top.code.as_str()) => {
-            format!("Not fully checked: {}", top.title)
-        }
-        Some(top) if top.severity <= Severity::Warning => format!("Likely cause: {}", top.title),
-        Some(top) => top.title.clone(),
-        None => "Nothing was checked yet.".to_string(),
-    };
+    let (status, headline) = status::status(
+        page,
+        org.map(|o| {
+            let ran = o.checks.iter().filter(|c| {
+                matches!(
+                    c.status,
+                    crate::org::CheckStatus::Passed | crate::org::CheckStatus::Problem
+                )
+            });
+            (&o.org, ran.count() as u32)
+        }),
+        &findings,
+    );
     Diagnosis {
         headline,
+        status: Some(status),
         findings,
         core_version: crate::CORE_VERSION.to_string(),
         page_core_version: page.map(|p| p.core_version.clone()),
@@ -314,10 +323,17 @@ mod tests {
         let ok_only = vec![findings[0].clone(), findings[1].clone()];
         let d = diagnose_all(None, None, &ok_only);
         assert_eq!(d.findings[0].code, "page/watch-recorded");
-        assert_eq!(d.headline, "page/widget-ready");
-        // Alone, it is the headline (there is nothing else to say).
+        assert!(
+            !d.headline.contains("page/watch-recorded"),
+            "{}",
+            d.headline
+        );
         let d = diagnose_all(None, None, &ok_only[..1]);
-        assert_eq!(d.headline, "page/watch-recorded");
+        assert!(
+            !d.headline.contains("page/watch-recorded"),
+            "{}",
+            d.headline
+        );
     }
 
     #[test]
@@ -332,7 +348,14 @@ mod tests {
                 "m",
             )],
         );
-        assert_eq!(d.headline, "Not fully checked: Log in to org X");
+        // The headline says what could not be checked, never that it is the cause.
+        assert!(!d.headline.contains("Likely cause"), "{}", d.headline);
+        assert!(
+            d.headline.contains("Org: not logged in to Salesforce"),
+            "{}",
+            d.headline
+        );
+        assert_eq!(d.status.unwrap().org, OrgStatus::NotLoggedIn { org: None });
     }
 
     #[test]
@@ -491,6 +514,22 @@ pub fn markdown(d: &Diagnosis, generated_at: &str) -> String {
     let mut out = String::new();
     out.push_str("## Messaging Doctor report\n\n");
     out.push_str(&format!("**{}**\n\n", md_escape(&d.headline)));
+    // The same status header as the popup, first: widget, org, and the one thing to fix.
+    if let Some(st) = &d.status {
+        out.push_str(&format!("- {}\n", md_escape(&st.widget_text)));
+        out.push_str(&format!("- {}\n", md_escape(&st.org_text)));
+        if let Some(cause) = &st.likely_cause {
+            out.push_str(&format!(
+                "- Likely cause (finding {}): {}\n",
+                cause.index + 1,
+                md_escape(&cause.title)
+            ));
+            if let Some(step) = d.findings.get(cause.index).and_then(|f| f.fix.first()) {
+                out.push_str(&format!("- Fix first: {}\n", md_escape(step)));
+            }
+        }
+        out.push('\n');
+    }
     if let Some(url) = &d.page_url {
         out.push_str(&format!("- Page: {}\n", md_escape(url)));
     }
@@ -631,6 +670,7 @@ mod export_tests {
         .with_fix("Copy the snippet again.");
         Diagnosis {
             headline: "Likely cause: **bold**".into(),
+            status: None,
             findings: vec![f],
             core_version: "0.1.0".into(),
             page_core_version: Some("0.1.0".into()),

@@ -3,7 +3,7 @@
 // (popup.html?tab=<id>) so the admin can keep it open while reproducing.
 import init, * as core from './pkg/md_popup.js';
 import { h, replace, setText } from './dom.js';
-import { isAllowedLink } from './hosts.js';
+import { renderFinding, renderFindings, renderState, shortText } from './render.js';
 import { cookieStoreFor, listSessions, runOrgChecks } from './org.js';
 import { offerCapture } from './capture.js';
 import { offerWatch } from './watch.js';
@@ -53,49 +53,25 @@ async function scanTab(tabId) {
   return result;
 }
 
-function renderFinding(f) {
-  const evidence = f.evidence.length
-    ? h('dl', {}, f.evidence.map((e) => [
-      h('dt', {}, e.label),
-      h('dd', {}, e.value, e.location ? h('span', { class: 'md-where' }, ` — ${e.location}`) : null),
-    ]))
-    : null;
-  const fix = f.fix.length ? h('ol', { class: 'md-fix', 'aria-label': 'How to fix' }, f.fix.map((s) => h('li', {}, s))) : null;
-  // A link only to a Salesforce address (checked again in dom.js); a Setup path is named; any
-  // other address is shown as plain text, never made clickable.
-  const link = f.link
-    ? (isAllowedLink(f.link.url)
-      ? h('a', { href: f.link.url, target: '_blank', rel: 'noopener noreferrer' }, f.link.label)
-      : (f.link.url.startsWith('/') && !f.link.url.startsWith('//')
-        ? h('span', { class: 'md-code' }, `In Setup: ${f.link.label}`)
-        : h('span', { class: 'md-code', 'data-testid': 'unlinked' }, `${f.link.label}: ${f.link.url} (not linked: not a Salesforce address)`)))
-    : null;
-  return h('li', { class: 'md-finding', 'data-code': f.code, 'data-severity': f.severity, 'data-testid': 'finding' },
-    h('h3', {}, h('span', { class: 'md-badge' }, f.severity.toUpperCase()), f.title),
-    h('p', {}, f.message),
-    f.whyRanked ? h('p', { class: 'md-why', 'data-testid': 'why-ranked' }, f.whyRanked) : null,
-    evidence, fix, link,
-    h('div', { class: 'md-code' }, f.code));
-}
-
 /** What the popup knows; the export buttons read it when clicked. */
 const state = { page: null, scan: null, org: null, session: [], chosen: null };
 
 function renderChecks(checks) {
   if (!checks.length) return null;
-  return h('details', { class: 'md-checks', 'data-testid': 'checks' },
-    h('summary', {}, 'What the org checks covered'),
+  return h('div', { class: 'md-checks', 'data-testid': 'checks' },
+    h('h3', {}, 'What the org checks covered'),
     h('ul', {}, checks.map((c) => h('li', { 'data-check': c.id },
-      h('span', { class: `md-check md-check-${c.status}` }, c.status), ` ${c.title}: ${c.summary}`))));
+      h('span', { class: `md-check md-check-${c.status}` }, c.status), ` ${c.title}: ${shortText(c.summary)}`))));
 }
 
 function render() {
   const diagnosis = diagnose(state.page, state.org, state.session);
   const headline = $('headline');
   headline.hidden = false;
+  $('summary').hidden = false;
   setText(headline, diagnosis.headline);
-  replace($('findings'), diagnosis.findings.map(renderFinding));
-  replace($('checks'), renderChecks(diagnosis.checks ?? []));
+  replace($('state'), renderState(diagnosis));
+  renderFindings(diagnosis, $('findings'), $('checks'), renderChecks);
   const parts = [`Core ${diagnosis.coreVersion}.`];
   if (state.scan) {
     parts.push(`Page read by core ${diagnosis.pageCoreVersion ?? '?'} (${state.scan.engine}) in ${state.scan.ms.toFixed(1)} ms.`);
@@ -189,7 +165,7 @@ async function checkOrg(tab, storeId) {
   }
   render();
   // Live capture (capture.js): offered below the findings once an org was checked.
-  offerCapture(state.org ? { host: state.org.org.apiHost, orgId: state.org.org.id, storeId, tab, page: state.page, renderFinding } : null);
+  offerCapture(state.org ? { host: state.org.org.apiHost, orgId: state.org.org.id, storeId, tab, page: state.page, renderFinding: (f) => renderFinding(f, { open: true, setupHost: state.org.org.lightningHost }) } : null);
   doneProgress();
 }
 
@@ -208,8 +184,10 @@ async function main() {
     document.body.dataset.state = 'done';
     return;
   }
-  setText($('target'), tab.url ? `Page: ${tab.url}` : `Tab ${tab.id}`);
+  setText($('target'), tab.url ? `Page: ${shortText(tab.url)}` : `Tab ${tab.id}`);
+  if (tab.url) $('target').title = tab.url;
   document.body.dataset.tabId = String(tab.id);
+  if (new URLSearchParams(location.search).has('tab')) document.body.classList.add('md-in-tab');
   const openInTab = $('open-in-tab');
   if (!new URLSearchParams(location.search).has('tab')) {
     openInTab.hidden = false;

@@ -120,8 +120,10 @@ async function render(box, pattern, ctx, note) {
   const parts = [h('h2', { class: 'md-capture-title' }, 'Watch mode')];
   if (note) parts.push(h('p', { class: 'md-capture-note', 'data-testid': 'watch-note' }, note));
   if (!here) {
-    parts.push(h('p', { class: 'md-capture-help' },
-      `Did the chat stall before you opened Messaging Doctor? Watch mode records the chat's start-up on ${site} ` +
+    // The explanation waits behind its summary: the question is the one line most admins need.
+    parts.push(h('details', { class: 'md-capture-help' },
+      h('summary', {}, 'Did the chat stall before you opened Messaging Doctor?'),
+      `Watch mode records the chat's start-up on ${site} ` +
       'from the page\'s first request: every request, Content-Security-Policy blocks, the widget\'s events and the ' +
       'chat loader\'s console messages. It runs only on this site, only until you stop it, and keeps nothing ' +
       'after the page closes. Your browser will ask you to allow access to this site.'));

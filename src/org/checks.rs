@@ -471,9 +471,15 @@ pub fn validation_rules(ctx: &Ctx, out: &mut Vec<Finding>) -> CheckResult {
         };
         problems += 1;
         let message_text = match &v.verdict {
+            // Said once: the condition that makes the rule true (or, without one, the
+            // judge's summary), then the error the insert fails with.
             RVerdict::Fires => format!(
-                "The active rule {name} on {object} is true for the record the platform inserts when a chat starts, so the insert fails with FIELD_CUSTOM_VALIDATION_EXCEPTION (\"{}\"). {}",
-                clip(&message, 200), v.summary
+                "The active rule {name} on {object} is true for the record the platform inserts when a chat starts ({}), so the insert fails with FIELD_CUSTOM_VALIDATION_EXCEPTION (\"{}\").",
+                match &v.decider {
+                    Some(d) => format!("{} is {}", clip(&d.text, 200), d.value),
+                    None => clip(&v.summary, 300),
+                },
+                clip(&message, 200)
             ),
             RVerdict::MayFire { hinges_on } => format!(
                 "The active rule {name} on {object} fires for the system-created record if {}. {}",

@@ -213,7 +213,7 @@ pub fn choose_session(
                 let stale = usable.iter().find(|c| Some(&c.host) == api.as_ref());
                 let message = match stale {
                     Some(s) => format!(
-                        "The page's snippet belongs to org {org}, but the session at {} is for org {}. The cookie may be left over from before a sandbox refresh or a My Domain change. Log in to {login} again, then click Run.",
+                        "The page's snippet belongs to org {org}, but the session at {} is for org {}. The cookie may be left over from before a sandbox refresh or a My Domain change. Log in to {login} again, then click Run again.",
                         s.host, s.org_id
                     ),
                     None => format!(
@@ -241,7 +241,7 @@ pub fn choose_session(
                         )
                         .with_evidence(Evidence::new("Snippet org id", org.clone()))
                         .with_fix(format!("Log in at {login} in this browser."))
-                        .with_fix("Come back to this tab and click Run in Messaging Doctor.")
+                        .with_fix("Come back to this tab and click Run again in Messaging Doctor.")
                         .with_link("Log in to the org", login),
                     )))],
                 }
@@ -263,7 +263,7 @@ pub fn choose_session(
                 "org/no-session",
                 Severity::Info,
                 "Log in to Salesforce to run the org checks",
-                "Messaging Doctor found no Salesforce session in this browser, so only the page was checked. The org checks read the org with your own session: log in to the org's Setup in this browser, then click Run.",
+                "Messaging Doctor found no Salesforce session in this browser, so only the page was checked. The org checks read the org with your own session: log in to the org's Setup in this browser, then click Run again.",
             )
             .with_fix("Log in to your org (https://<your My Domain>.my.salesforce.com) in this browser profile.")
             .with_fix("Click Run again in Messaging Doctor."))],

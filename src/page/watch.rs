@@ -2265,11 +2265,15 @@ mod tests {
             record(),
         );
         let d = report::diagnose(Some(&analyze(&ev)));
-        // Healthy page: the headline stays about the chat.
-        assert_eq!(d.headline, "Chat code found: 1 loader script, 1 init call");
+        // Healthy page: the headline stays about the chat (the widget works), not the recording.
+        assert_eq!(
+            d.headline,
+            "Nothing is wrong on the page: the widget is ready"
+        );
         let codes: Vec<_> = d.findings.iter().map(|f| f.code.as_str()).collect();
         assert_eq!(codes[0], "page/watch-recorded");
-        // With a problem on the page, the problem is the headline.
+        // With a problem on the page, the problem is the headline: the stall (a symptom, so
+        // not called the cause while nothing explains it).
         let young_error = watched(
             page(vec![loader(100.0)], DomEvidence::default(), 2_000.0),
             WatchEvidence {
@@ -2278,9 +2282,12 @@ mod tests {
             },
         );
         let d = report::diagnose(Some(&analyze(&young_error)));
-        assert_eq!(
-            d.headline,
-            "Likely cause: The widget reported a start-up error and never showed its button"
+        assert_eq!(d.findings[0].code, "page/widget-stalled");
+        assert!(
+            d.headline.starts_with("Widget: stalled at ")
+                && d.headline.contains("no single cause found"),
+            "{}",
+            d.headline
         );
     }
 }

@@ -108,8 +108,10 @@ for (const browserName of BROWSERS) {
           if (shown.codes[0].startsWith('page/')) {
             assert.ok(shown.headline.includes(expected.headline), `headline: ${shown.headline}`);
           } else {
-            // Nothing on the page outranks the missing session: the headline says so.
-            assert.match(shown.headline, /^Not fully checked: Log in /);
+            // Nothing on the page outranks the missing session: the header says the org was not
+            // checked (naming the org when the page does), and calls nothing the cause.
+            assert.ok(!shown.headline.startsWith('Likely cause'), `headline: ${shown.headline}`);
+            assert.match(shown.orgState, /^Org: not logged in to (org 00D\w+|Salesforce) in this browser$/);
           }
           assert.match(shown.footer, /Page read by core \d+\.\d+\.\d+ \(wasm2js\) in [\d.]+ ms\./);
 

@@ -23,6 +23,8 @@ export const READ_POPUP = () => {
   if ((!headline || headline.hidden) && !error) return null;
   return {
     headline: headline && !headline.hidden ? headline.textContent : '',
+    widgetState: document.querySelector('[data-testid=widget-state]')?.textContent ?? '',
+    orgState: document.querySelector('[data-testid=org-state]')?.textContent ?? '',
     codes: [...document.querySelectorAll('[data-testid=finding]')].map((li) => li.dataset.code),
     footer: document.getElementById('footer').textContent,
     orgTarget: document.getElementById('org-target').textContent,
@@ -32,14 +34,22 @@ export const READ_POPUP = () => {
 };
 
 // Runs in the popup document: every finding as plain text, for the demo's terminal output.
-export const READ_FINDINGS = () => [...document.querySelectorAll('[data-testid=finding]')].map((li) => ({
-  code: li.dataset.code,
-  severity: li.dataset.severity,
-  title: li.querySelector('h3').lastChild.textContent,
-  message: li.querySelector('p').textContent,
-  evidence: [...li.querySelectorAll('dt')].map((dt) => `${dt.textContent}: ${dt.nextElementSibling.textContent}`),
-  fix: [...li.querySelectorAll('.md-fix li')].map((x) => x.textContent),
-}));
+// (Text without the rows' copy buttons.)
+export const READ_FINDINGS = () => {
+  const text = (el) => {
+    const c = el.cloneNode(true);
+    for (const b of c.querySelectorAll('button')) b.remove();
+    return c.textContent;
+  };
+  return [...document.querySelectorAll('[data-testid=finding]')].map((li) => ({
+    code: li.dataset.code,
+    severity: li.dataset.severity,
+    title: li.querySelector('.md-title').textContent,
+    message: li.querySelector('p').textContent,
+    evidence: [...li.querySelectorAll('dt')].map((dt) => `${dt.textContent}: ${text(dt.nextElementSibling)}`),
+    fix: [...li.querySelectorAll('.md-fix li')].map(text),
+  }));
+};
 
 // Runs in the popup document: clicks "Copy as Markdown" and "Export JSON" and returns what
 // they produced. The test intercepts the two sinks (clipboard, blob URL) in the page first;
@@ -195,6 +205,31 @@ async function chromiumDriver({ headless, simulatorPort, grantSites }) {
         async screenshot(file) {
           await popup.setViewport({ width: 480, height: 800 });
           await popup.screenshot({ path: file, fullPage: false });
+        },
+        /**
+         * The first screen at `width` × `height` and the whole report, as two PNGs. A toolbar
+         * popup is at most 600 px tall and tiles a full-page capture, so the whole report is
+         * taken from the same popup document opened as a tab (popup.html?tab=<id>, as "Open in
+         * a tab" does; it runs again) at the same width. Call it last: the new tab takes focus.
+         */
+        async shots({ width, height, first, full }) {
+          await popup.setViewport({ width, height });
+          await popup.screenshot({ path: first, fullPage: false });
+          const tabId = await popup.evaluate(() => document.body.dataset.tabId);
+          const tab = await c.openPage(`${popup.url().split('?')[0]}?tab=${tabId}`);
+          try {
+            await tab.setViewport({ width, height });
+            await tab.waitForFunction(() => document.body.dataset.state === 'done', { timeout: 45000 });
+            await tab.screenshot({ path: full, fullPage: true });
+          } finally {
+            await tab.close().catch(() => {});
+          }
+        },
+        setViewport: (width, height) => popup.setViewport({ width, height }),
+        /** Trusted key presses on an element: 'Enter' or 'Space'. */
+        async press(selector, key) {
+          await popup.focus(selector);
+          await popup.keyboard.press(key);
         },
         close: () => popup.close().catch(() => {}),
       };

@@ -55,6 +55,16 @@ export async function firefoxDriver(extensionDir, { headless = true, simulatorPo
         click: inTab(popupHandle, (selector) => session.click(selector)),
         readFindings: run(READ_FINDINGS),
         screenshot: inTab(popupHandle, (file) => session.screenshot(file)),
+        /** The first screen at `width` × `height` and the whole report, as two PNGs. */
+        shots: inTab(popupHandle, async ({ width, height, first, full }) => {
+          await session.setViewport(width, height);
+          await session.screenshot(first);
+          await session.screenshotFull(full);
+        }),
+        /** Resizes the popup's viewport (the window around the extension tab). */
+        setViewport: inTab(popupHandle, (width, height) => session.setViewport(width, height)),
+        /** Trusted key presses on an element: 'Enter' or 'Space'. */
+        press: inTab(popupHandle, (selector, key) => session.pressKey(selector, key === 'Enter' ? '\uE007' : ' ')),
         close: () => session.closeTab(popupHandle).catch(() => {}),
       };
     },

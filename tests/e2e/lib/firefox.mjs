@@ -528,6 +528,28 @@ export class FirefoxSession {
     return file;
   }
 
+  /** Save a PNG of the whole document of the current tab (geckodriver's full-page screenshot). */
+  async screenshotFull(file) {
+    const b64 = await this._content('GET', '/moz/screenshot/full');
+    fs.writeFileSync(file, Buffer.from(b64, 'base64'));
+    return file;
+  }
+
+  /** Resizes the window so the tab's viewport is `width` × `height` CSS pixels. */
+  async setViewport(width, height) {
+    const [ow, oh, iw, ih] = await this.execute(() => [window.outerWidth, window.outerHeight, window.innerWidth, window.innerHeight]);
+    await this._content('POST', '/window/rect', { width: width + (ow - iw), height: height + (oh - ih) });
+  }
+
+  /** Focuses the first element matching `selector` and presses `key` there (WebDriver key actions: trusted input). */
+  async pressKey(selector, key) {
+    await this.execute((sel) => document.querySelector(sel).focus(), selector);
+    await this._content('POST', '/actions', {
+      actions: [{ type: 'key', id: 'keyboard', actions: [{ type: 'keyDown', value: key }, { type: 'keyUp', value: key }] }],
+    });
+    await this._content('DELETE', '/actions');
+  }
+
   /** Clicks the first element matching `selector` in the current tab with WebDriver's Element Click (trusted input). */
   async click(selector) {
     const el = await this._content('POST', '/element', { using: 'css selector', value: selector });

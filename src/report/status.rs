@@ -1,0 +1,719 @@
+//! The status header: the three answers an admin looks for first — does the widget work, was
+//! the org checked, and what to fix first — computed from the ranked findings so the header
+//! can never say something a finding below it contradicts.
+
+use super::{ABOUT_THE_READING, ACCESS, PAGE_SYMPTOMS};
+use crate::finding::{Finding, Severity};
+use crate::org::OrgInfo;
+use crate::page::lifecycle::{Stage, Step};
+use crate::page::PageReport;
+use crate::salesforce::{is_link_host, parse_my_domain_host, HostRole};
+use serde::{Deserialize, Serialize};
+
+/// Where the chat widget is on the page, in the admin's terms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "camelCase")]
+pub enum WidgetStatus {
+    /// The button is there (shown or deliberately hidden).
+    Ready,
+    /// Still within the normal start-up time.
+    Starting,
+    /// Start-up or the conversation stopped at a step.
+    Stalled { at: String },
+    /// Something outside the widget stopped it (CSP, a blocker, CORS, the loader not loading).
+    Blocked { by: String },
+    /// No Messaging for Web code on the page.
+    Absent,
+    /// The page could not be read, or its request history is incomplete.
+    Unknown { why: String },
+}
+
+/// How far the org checks got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "camelCase")]
+pub enum OrgStatus {
+    /// The checks ran; `checks` is how many, `problems` how many org findings need action.
+    Checked {
+        org: String,
+        checks: u32,
+        problems: u32,
+    },
+    /// No session for the org the page names (`org` is its id when the page names one).
+    NotLoggedIn {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        org: Option<String>,
+    },
+    /// The checks ran only in part, or not at all, for the reason given.
+    NotFullyChecked { why: String },
+    /// The org checks have not run (yet).
+    NotChecked,
+}
+
+/// The finding the header names as the likely cause.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CauseRef {
+    pub code: String,
+    /// Position in `Diagnosis::findings`.
+    pub index: usize,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Status {
+    pub widget: WidgetStatus,
+    pub org: OrgStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub likely_cause: Option<CauseRef>,
+    /// The widget answer as one line ("Widget: ready — its button is on the page").
+    pub widget_text: String,
+    /// The org answer as one line.
+    pub org_text: String,
+    /// The org's Lightning host, where "Open in Setup" goes: from the checked org, or derived
+    /// from a plainly written My Domain site URL in the page's snippet. Only a Salesforce host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setup_host: Option<String>,
+}
+
+fn step_label(s: &Step) -> &'static str {
+    s.label()
+}
+
+/// The widget's state from the page report.
+pub fn widget_status(page: Option<&PageReport>) -> WidgetStatus {
+    let Some(page) = page else {
+        return WidgetStatus::Unknown {
+            why: "the page was not read".into(),
+        };
+    };
+    match &page.stage {
+        None if page.loaders.is_empty() && page.init_calls.is_empty() => WidgetStatus::Absent,
+        None => WidgetStatus::Unknown {
+            why: "this chat code is not Messaging for Web, whose start-up is followed".into(),
+        },
+        Some(stage) => match stage {
+            Stage::Healthy | Stage::ButtonHidden => WidgetStatus::Ready,
+            Stage::Starting => WidgetStatus::Starting,
+            Stage::LoaderBlocked => WidgetStatus::Blocked {
+                by: "the loader script not loading".into(),
+            },
+            Stage::StartupRequestsBlocked => WidgetStatus::Blocked {
+                by: "the page's Content-Security-Policy or a blocker".into(),
+            },
+            Stage::StartupAnswersWithheld => WidgetStatus::Blocked {
+                by: "the browser withholding the answers (CORS)".into(),
+            },
+            Stage::InitNeverCalled => WidgetStatus::Stalled {
+                at: "start-up (init never called)".into(),
+            },
+            Stage::StylesFailed => WidgetStatus::Stalled {
+                at: step_label(&Step::Styles).into(),
+            },
+            Stage::ConfigFailed { status } => WidgetStatus::Stalled {
+                at: format!("{} (HTTP {status})", step_label(&Step::Config)),
+            },
+            Stage::StalledBeforeReady { missing } => WidgetStatus::Stalled {
+                at: missing
+                    .first()
+                    .map(|s| step_label(s).to_string())
+                    .unwrap_or_else(|| "start-up".into()),
+            },
+            Stage::StalledAfterClick { step, status } => WidgetStatus::Stalled {
+                at: match status {
+                    Some(s) => format!("{} (HTTP {s})", step_label(step)),
+                    None => step_label(step).to_string(),
+                },
+            },
+            Stage::MessagesNotSent { count } => WidgetStatus::Stalled {
+                at: format!("sending messages ({count} not sent)"),
+            },
+            Stage::TimelineIncomplete => WidgetStatus::Unknown {
+                why: "the page's request history is full".into(),
+            },
+        },
+    }
+}
+
+impl WidgetStatus {
+    /// The page shows a failure: a finding that explains it is a cause even as a warning.
+    fn failing(&self) -> bool {
+        matches!(
+            self,
+            WidgetStatus::Stalled { .. } | WidgetStatus::Blocked { .. }
+        )
+    }
+
+    pub fn text(&self) -> String {
+        match self {
+            WidgetStatus::Ready => "Widget: ready — its button is on the page".into(),
+            WidgetStatus::Starting => "Widget: still starting".into(),
+            WidgetStatus::Stalled { at } => format!("Widget: stalled at {at}"),
+            WidgetStatus::Blocked { by } => format!("Widget: blocked by {by}"),
+            WidgetStatus::Absent => "Widget: not on this page".into(),
+            WidgetStatus::Unknown { why } => format!("Widget: not determined ({why})"),
+        }
+    }
+}
+
+impl OrgStatus {
+    pub fn text(&self) -> String {
+        match self {
+            OrgStatus::Checked {
+                org,
+                checks,
+                problems: 0,
+            } => format!("Org {org}: checked, {checks} checks, no problem found"),
+            OrgStatus::Checked {
+                org,
+                checks,
+                problems,
+            } => format!(
+                "Org {org}: checked, {checks} checks, {problems} problem{}",
+                if *problems == 1 { "" } else { "s" }
+            ),
+            OrgStatus::NotLoggedIn { org: Some(o) } => {
+                format!("Org: not logged in to org {o} in this browser")
+            }
+            OrgStatus::NotLoggedIn { org: None } => {
+                "Org: not logged in to Salesforce in this browser".into()
+            }
+            OrgStatus::NotFullyChecked { why } => format!("Org: not fully checked — {why}"),
+            OrgStatus::NotChecked => "Org: not checked yet".into(),
+        }
+    }
+}
+
+/// The org's state from the org report (when the checks ran) and every finding.
+fn org_status(
+    org: Option<(&OrgInfo, u32)>,
+    findings: &[Finding],
+    page: Option<&PageReport>,
+) -> OrgStatus {
+    let has = |code: &str| findings.iter().find(|f| f.code == code);
+    if has("org/not-logged-in").is_some() {
+        let named = page.and_then(|p| p.init_calls.iter().find_map(|c| c.call.org_id.clone()));
+        return OrgStatus::NotLoggedIn { org: named };
+    }
+    if has("org/no-session").is_some() {
+        return OrgStatus::NotLoggedIn { org: None };
+    }
+    if let Some(f) = findings
+        .iter()
+        .find(|f| f.severity <= Severity::Warning && ACCESS.contains(&f.code.as_str()))
+    {
+        return OrgStatus::NotFullyChecked {
+            why: f.title.clone(),
+        };
+    }
+    match org {
+        Some((info, checks)) => OrgStatus::Checked {
+            org: info.name.clone().unwrap_or_else(|| info.api_host.clone()),
+            checks,
+            problems: findings
+                .iter()
+                .filter(|f| f.code.starts_with("org/") && f.severity <= Severity::Warning)
+                .count() as u32,
+        },
+        None => OrgStatus::NotChecked,
+    }
+}
+
+/// The likely cause: the first ranked finding that is a cause (not a symptom, not an access
+/// problem, not about how the page was read) and that either breaks the chat now (error) or
+/// explains the failure the page shows (a warning while the widget is stalled or blocked). A
+/// warning next to a working widget — a duplicate that still started — is never called the
+/// cause.
+fn likely_cause(findings: &[Finding], widget: &WidgetStatus) -> Option<CauseRef> {
+    findings.iter().enumerate().find_map(|(index, f)| {
+        let code = f.code.as_str();
+        let eligible = !ACCESS.contains(&code)
+            && !ABOUT_THE_READING.contains(&code)
+            && !PAGE_SYMPTOMS.contains(&code)
+            && (f.severity == Severity::Error
+                || (f.severity == Severity::Warning && widget.failing()));
+        eligible.then(|| CauseRef {
+            code: f.code.clone(),
+            index,
+            title: f.title.clone(),
+        })
+    })
+}
+
+/// The host a browser would go to for `url`, only when written plainly (no user name, escapes,
+/// look-alike dots, IP address or port): page text never steers a link.
+fn plain_host(url: &str) -> Option<String> {
+    let p = crate::url_host::parse_url(url).ok()?;
+    if p.userinfo || p.host_rewritten || p.port.is_some() || p.scheme != "https" {
+        return None;
+    }
+    p.domain().map(|d| d.trim_end_matches('.').to_string())
+}
+
+/// Where "Open in Setup" goes: the checked org's Lightning host, else the one in the same My
+/// Domain family as the snippet's site URL (only `*.my.site.com` hosts; custom domains give
+/// none).
+fn setup_host(org: Option<&OrgInfo>, page: Option<&PageReport>) -> Option<String> {
+    let from_org = org
+        .map(|o| o.lightning_host.clone())
+        .filter(|h| !h.is_empty());
+    let from_site = || {
+        page?.init_calls.iter().find_map(|c| {
+            let host = plain_host(c.call.site_url.as_deref()?)?;
+            let d = parse_my_domain_host(&host)?;
+            (d.role == HostRole::Site).then(|| d.host_for(HostRole::Lightning))
+        })
+    };
+    from_org.or_else(from_site).filter(|h| is_link_host(h))
+}
+
+/// The status header and the headline sentence, from the ranked findings.
+pub fn status(
+    page: Option<&PageReport>,
+    org: Option<(&OrgInfo, u32)>,
+    findings: &[Finding],
+) -> (Status, String) {
+    let widget = widget_status(page);
+    let org_state = org_status(org, findings, page);
+    let cause = likely_cause(findings, &widget);
+    let headline = headline(&widget, &org_state, cause.as_ref(), findings);
+    let st = Status {
+        widget_text: widget.text(),
+        org_text: org_state.text(),
+        widget,
+        org: org_state,
+        likely_cause: cause,
+        setup_host: setup_host(org.map(|(o, _)| o), page),
+    };
+    (st, headline)
+}
+
+fn headline(
+    widget: &WidgetStatus,
+    org: &OrgStatus,
+    cause: Option<&CauseRef>,
+    findings: &[Finding],
+) -> String {
+    if let Some(c) = cause {
+        return format!("Likely cause: {}", c.title);
+    }
+    if findings.is_empty() && matches!(widget, WidgetStatus::Unknown { .. }) {
+        return "Nothing was checked yet.".into();
+    }
+    let open: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| {
+            f.severity <= Severity::Warning
+                && !ACCESS.contains(&f.code.as_str())
+                && !ABOUT_THE_READING.contains(&f.code.as_str())
+        })
+        .collect();
+    if widget.failing() {
+        return format!(
+            "{} — no single cause found; the findings below say what was seen",
+            widget.text()
+        );
+    }
+    if let Some(first) = open.first() {
+        return format!(
+            "No cause of failure found; {} to review: {}",
+            if open.len() == 1 {
+                "1 warning".to_string()
+            } else {
+                format!("{} warnings", open.len())
+            },
+            first.title
+        );
+    }
+    match widget {
+        WidgetStatus::Absent => "No Salesforce chat snippet on this page".into(),
+        WidgetStatus::Starting => "The widget is still starting".into(),
+        _ => match org {
+            OrgStatus::Checked { checks, .. } => {
+                format!("Nothing is wrong: the widget is ready and {checks} org checks passed")
+            }
+            OrgStatus::NotChecked if matches!(widget, WidgetStatus::Ready) => {
+                "Nothing is wrong on the page: the widget is ready".into()
+            }
+            _ if matches!(widget, WidgetStatus::Ready) => format!(
+                "Nothing is wrong on the page: the widget is ready. {}",
+                org.text()
+            ),
+            _ => format!("{}. {}", widget.text(), org.text()),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::org::{CheckResult, CheckStatus, OrgReport};
+    use crate::page::{analyze, PageEvidence, ScriptEvidence};
+    use crate::report::diagnose_all;
+
+    const SNIPPET: &str = "embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://acme.my.site.com/ESWWebChat',{scrt2URL:'https://acme.my.salesforce-scrt.com'})";
+
+    /// A page with one snippet, then the stage and findings of the case.
+    fn page(stage: Option<Stage>, findings: Vec<Finding>) -> PageReport {
+        let mut p = analyze(&PageEvidence {
+            url: "https://shop.example/".into(),
+            scripts: vec![ScriptEvidence {
+                index: 1,
+                inline: Some(SNIPPET.into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        });
+        p.stage = stage;
+        p.findings = findings;
+        p
+    }
+
+    fn f(code: &str, s: Severity, title: &str) -> Finding {
+        Finding::new(code, s, title, "m")
+    }
+
+    fn org(findings: Vec<Finding>) -> OrgReport {
+        OrgReport {
+            org: OrgInfo {
+                api_host: "acme.my.salesforce.com".into(),
+                lightning_host: "acme.lightning.force.com".into(),
+                id: Some("00DHu00000abcde".into()),
+                name: Some("Acme".into()),
+                edition: None,
+                sandbox: None,
+            },
+            checks: vec![
+                CheckResult::new("deployment", "Deployment", CheckStatus::Passed, "ok"),
+                CheckResult::new("rules", "Rules", CheckStatus::Problem, "1 rule"),
+                CheckResult::new("storage", "Storage", CheckStatus::Skipped, "n/a"),
+            ],
+            findings,
+            api_calls: 3,
+            rounds: 1,
+            api_ms: 10,
+            refused: Vec::new(),
+            missing_fields: Vec::new(),
+        }
+    }
+
+    fn not_logged_in() -> Finding {
+        f(
+            "org/not-logged-in",
+            Severity::Warning,
+            "Log in to org 00DHu00000abcde",
+        )
+    }
+
+    struct Case {
+        name: &'static str,
+        page: Option<PageReport>,
+        org: Option<OrgReport>,
+        session: Vec<Finding>,
+        widget: WidgetStatus,
+        org_state: OrgStatus,
+        cause: Option<&'static str>,
+        headline_has: &'static str,
+    }
+
+    #[test]
+    fn the_header_answers_widget_org_and_cause_for_each_case() {
+        let cases = vec![
+            Case {
+                name: "healthy page, org checked, nothing wrong",
+                page: Some(page(
+                    Some(Stage::Healthy),
+                    vec![f("page/widget-ready", Severity::Ok, "The chat button is on the page")],
+                )),
+                org: Some(org(vec![f("org/checks-summary", Severity::Ok, "All checks passed")])),
+                session: vec![],
+                widget: WidgetStatus::Ready,
+                org_state: OrgStatus::Checked {
+                    org: "Acme".into(),
+                    checks: 2,
+                    problems: 0,
+                },
+                cause: None,
+                headline_has: "Nothing is wrong: the widget is ready and 2 org checks passed",
+            },
+            Case {
+                name: "healthy page, not logged in",
+                page: Some(page(
+                    Some(Stage::Healthy),
+                    vec![f("page/widget-ready", Severity::Ok, "The chat button is on the page")],
+                )),
+                org: None,
+                session: vec![not_logged_in()],
+                widget: WidgetStatus::Ready,
+                org_state: OrgStatus::NotLoggedIn {
+                    org: Some("00DHu00000abcde".into()),
+                },
+                cause: None,
+                headline_has: "Nothing is wrong on the page: the widget is ready. Org: not logged in to org 00DHu00000abcde",
+            },
+            Case {
+                name: "stalled page, no cause found, not logged in",
+                page: Some(page(
+                    Some(Stage::StalledBeforeReady {
+                        missing: vec![Step::Config],
+                    }),
+                    vec![f("page/widget-stalled", Severity::Error, "The widget stalled")],
+                )),
+                org: None,
+                session: vec![not_logged_in()],
+                widget: WidgetStatus::Stalled {
+                    at: "deployment configuration".into(),
+                },
+                org_state: OrgStatus::NotLoggedIn {
+                    org: Some("00DHu00000abcde".into()),
+                },
+                cause: None,
+                headline_has: "Widget: stalled at deployment configuration — no single cause found",
+            },
+            Case {
+                name: "org cause, messages not sent",
+                page: Some(page(
+                    Some(Stage::MessagesNotSent { count: 1 }),
+                    vec![f("page/message-not-sent", Severity::Error, "Messages were not sent")],
+                )),
+                org: Some(org(vec![f(
+                    "org/validation-rule-blocks",
+                    Severity::Error,
+                    "Validation rule No_Guests blocks every chat",
+                )])),
+                session: vec![],
+                widget: WidgetStatus::Stalled {
+                    at: "sending messages (1 not sent)".into(),
+                },
+                org_state: OrgStatus::Checked {
+                    org: "Acme".into(),
+                    checks: 2,
+                    problems: 1,
+                },
+                cause: Some("org/validation-rule-blocks"),
+                headline_has: "Likely cause: Validation rule No_Guests blocks every chat",
+            },
+            Case {
+                name: "duplicate that still started",
+                page: Some(page(
+                    Some(Stage::Healthy),
+                    vec![f(
+                        "page/duplicate-snippet",
+                        Severity::Warning,
+                        "The chat snippet is on this page more than once",
+                    )],
+                )),
+                org: None,
+                session: vec![not_logged_in()],
+                widget: WidgetStatus::Ready,
+                org_state: OrgStatus::NotLoggedIn {
+                    org: Some("00DHu00000abcde".into()),
+                },
+                cause: None,
+                headline_has: "No cause of failure found; 1 warning to review: The chat snippet is on this page more than once",
+            },
+            Case {
+                name: "duplicate that stopped start-up",
+                page: Some(page(
+                    Some(Stage::StalledBeforeReady {
+                        missing: vec![Step::Availability],
+                    }),
+                    vec![
+                        f("page/widget-stalled", Severity::Error, "The widget stalled"),
+                        f(
+                            "page/duplicate-snippet",
+                            Severity::Error,
+                            "The chat snippet is on this page more than once",
+                        ),
+                    ],
+                )),
+                org: None,
+                session: vec![not_logged_in()],
+                widget: WidgetStatus::Stalled {
+                    at: "agent availability".into(),
+                },
+                org_state: OrgStatus::NotLoggedIn {
+                    org: Some("00DHu00000abcde".into()),
+                },
+                cause: Some("page/duplicate-snippet"),
+                headline_has: "Likely cause: The chat snippet is on this page more than once",
+            },
+            Case {
+                name: "healthy page, an org error that would block every chat",
+                page: Some(page(Some(Stage::Healthy), vec![])),
+                org: Some(org(vec![
+                    f("org/setup-access", Severity::Warning, "Some Setup data could not be read"),
+                    f("org/required-field", Severity::Error, "A required field blocks every chat"),
+                ])),
+                session: vec![],
+                widget: WidgetStatus::Ready,
+                org_state: OrgStatus::NotFullyChecked {
+                    why: "Some Setup data could not be read".into(),
+                },
+                cause: Some("org/required-field"),
+                headline_has: "Likely cause: A required field blocks every chat",
+            },
+            Case {
+                name: "a warning on a blocked page explains it",
+                page: Some(page(
+                    Some(Stage::StartupAnswersWithheld),
+                    vec![f("page/cors-blocked", Severity::Error, "Answers withheld")],
+                )),
+                org: Some(org(vec![f(
+                    "org/cors-origin-missing",
+                    Severity::Warning,
+                    "This site is not in the CORS allowlist",
+                )])),
+                session: vec![],
+                widget: WidgetStatus::Blocked {
+                    by: "the browser withholding the answers (CORS)".into(),
+                },
+                org_state: OrgStatus::Checked {
+                    org: "Acme".into(),
+                    checks: 2,
+                    problems: 1,
+                },
+                cause: Some("org/cors-origin-missing"),
+                headline_has: "Likely cause: This site is not in the CORS allowlist",
+            },
+            Case {
+                name: "no chat on the page, no session",
+                page: Some(analyze(&PageEvidence {
+                    url: "https://x.example/".into(),
+                    ..Default::default()
+                })),
+                org: None,
+                session: vec![f("org/no-session", Severity::Info, "No Salesforce session")],
+                widget: WidgetStatus::Absent,
+                org_state: OrgStatus::NotLoggedIn { org: None },
+                cause: None,
+                headline_has: "No Salesforce chat snippet on this page",
+            },
+        ];
+        for c in cases {
+            let d = diagnose_all(c.page.as_ref(), c.org.as_ref(), &c.session);
+            let st = d.status.clone().expect("a status");
+            assert_eq!(st.widget, c.widget, "{}", c.name);
+            assert_eq!(st.org, c.org_state, "{}", c.name);
+            assert_eq!(st.widget_text, c.widget.text(), "{}", c.name);
+            let cause = st.likely_cause.as_ref().map(|r| r.code.as_str());
+            assert_eq!(cause, c.cause, "{}", c.name);
+            if let Some(r) = &st.likely_cause {
+                // The reference points at the finding it names.
+                assert_eq!(d.findings[r.index].code, r.code, "{}", c.name);
+                assert_eq!(d.findings[r.index].title, r.title, "{}", c.name);
+            } else {
+                assert!(
+                    !d.headline.contains("Likely cause"),
+                    "{}: {}",
+                    c.name,
+                    d.headline
+                );
+            }
+            assert!(
+                d.headline.contains(c.headline_has),
+                "{}: {}",
+                c.name,
+                d.headline
+            );
+        }
+    }
+
+    #[test]
+    fn open_in_setup_goes_only_to_the_org_s_lightning_host() {
+        let with_site = |site: &str| {
+            let mut p = analyze(&PageEvidence {
+                url: "https://shop.example/".into(),
+                scripts: vec![ScriptEvidence {
+                    index: 1,
+                    inline: Some(format!(
+                        "embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','{site}',{{}})"
+                    )),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            });
+            p.stage = Some(Stage::Starting);
+            p
+        };
+        let host = |p: &PageReport, o: Option<&OrgReport>| {
+            diagnose_all(Some(p), o, &[]).status.unwrap().setup_host
+        };
+        // From the snippet's site URL, in the same My Domain family (sandboxes too).
+        assert_eq!(
+            host(&with_site("https://acme.my.site.com/ESW"), None).as_deref(),
+            Some("acme.lightning.force.com")
+        );
+        assert_eq!(
+            host(
+                &with_site("https://acme--uat.sandbox.my.site.com/ESW"),
+                None
+            )
+            .as_deref(),
+            Some("acme--uat.sandbox.lightning.force.com")
+        );
+        // A checked org's own host wins.
+        let mut o = org(vec![]);
+        o.org.lightning_host = "other.lightning.force.com".into();
+        assert_eq!(
+            host(&with_site("https://acme.my.site.com/ESW"), Some(&o)).as_deref(),
+            Some("other.lightning.force.com")
+        );
+        // Custom domains and disguised hosts derive nothing.
+        for site in [
+            "https://chat.acme.com/ESW",
+            "https://evil.com@acme.my.site.com/ESW",
+            "https://acme%2emy.site.com/ESW",
+            "https://acme.my.site.com:8443/ESW",
+            "http://acme.my.site.com/ESW",
+            "https://acme.my.site.com.evil.com/ESW",
+        ] {
+            assert_eq!(host(&with_site(site), None), None, "{site}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod markdown_tests {
+    use crate::finding::{Finding, Severity};
+    use crate::page::lifecycle::Stage;
+    use crate::page::{analyze, PageEvidence};
+    use crate::report::{diagnose_all, markdown};
+
+    #[test]
+    fn markdown_leads_with_the_status_header_and_the_first_fix() {
+        let mut p = analyze(&PageEvidence {
+            url: "https://shop.example/".into(),
+            ..Default::default()
+        });
+        p.stage = Some(Stage::MessagesNotSent { count: 2 });
+        p.findings = vec![Finding::new(
+            "page/message-not-sent",
+            Severity::Error,
+            "Messages were not sent",
+            "m",
+        )];
+        let cause = Finding::new(
+            "org/required-field",
+            Severity::Error,
+            "Field X is required",
+            "m",
+        )
+        .with_fix("Make Field X optional.")
+        .with_fix("Run again.");
+        let d = diagnose_all(Some(&p), None, &[cause]);
+        let md = markdown(&d, "2026-12-06T05:00:00Z");
+        let head: Vec<&str> = md.lines().take(8).collect();
+        assert_eq!(head[2], "**Likely cause: Field X is required**", "{md}");
+        assert_eq!(
+            head[4], "- Widget: stalled at sending messages (2 not sent)",
+            "{md}"
+        );
+        assert_eq!(head[5], "- Org: not checked yet", "{md}");
+        assert_eq!(
+            head[6], "- Likely cause (finding 1): Field X is required",
+            "{md}"
+        );
+        assert_eq!(head[7], "- Fix first: Make Field X optional.", "{md}");
+    }
+}
