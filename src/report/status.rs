@@ -93,7 +93,7 @@ pub fn widget_status(page: Option<&PageReport>) -> WidgetStatus {
             why: "this chat code is not Messaging for Web, whose start-up is followed".into(),
         },
         Some(stage) => match stage {
-            Stage::Healthy | Stage::ButtonHidden => WidgetStatus::Ready,
+            Stage::Healthy | Stage::ButtonHidden | Stage::AgentforceReady => WidgetStatus::Ready,
             Stage::Starting => WidgetStatus::Starting,
             Stage::LoaderBlocked => WidgetStatus::Blocked {
                 by: "the loader script not loading".into(),
@@ -127,6 +127,15 @@ pub fn widget_status(page: Option<&PageReport>) -> WidgetStatus {
             },
             Stage::MessagesNotSent { count } => WidgetStatus::Stalled {
                 at: format!("sending messages ({count} not sent)"),
+            },
+            Stage::RelativeSiteUrl { status, .. } => WidgetStatus::Stalled {
+                at: match status {
+                    Some(s) => format!("loading its files from this website (HTTP {s}): the site URL has no https://"),
+                    None => "loading its files: the site URL has no https://".into(),
+                },
+            },
+            Stage::AgentforceStalled { .. } => WidgetStatus::Stalled {
+                at: "start-up (no Agentforce chat frame)".into(),
             },
             Stage::TimelineIncomplete => WidgetStatus::Unknown {
                 why: "the page's request history is full".into(),
@@ -617,6 +626,38 @@ mod tests {
                 d.headline
             );
         }
+    }
+
+    #[test]
+    fn a_relative_site_url_and_agentforce_stages_have_a_widget_state() {
+        let with_stage = |stage: Stage| {
+            let mut p = analyze(&PageEvidence {
+                url: "https://shop.example/".into(),
+                ..Default::default()
+            });
+            p.stage = Some(stage);
+            super::widget_status(Some(&p))
+        };
+        match with_stage(Stage::RelativeSiteUrl {
+            site_url: "acme.my.site.com/ESW".into(),
+            requested: Some(
+                "https://shop.example/acme.my.site.com/ESW/assets/js/bootstrap.min.js".into(),
+            ),
+            status: Some(404),
+        }) {
+            super::WidgetStatus::Stalled { at } => {
+                assert!(at.contains("HTTP 404") && at.contains("https://"), "{at}")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            with_stage(Stage::AgentforceReady),
+            super::WidgetStatus::Ready
+        ));
+        assert!(matches!(
+            with_stage(Stage::AgentforceStalled { container: true }),
+            super::WidgetStatus::Stalled { .. }
+        ));
     }
 
     #[test]
