@@ -721,29 +721,14 @@ pub fn triggers(ctx: &Ctx, out: &mut Vec<Finding>) -> CheckResult {
         let object = text(t, "TableEnumOrId").unwrap_or_else(|| "MessagingSession".into());
         let v = analyze_trigger(&src, &classes, &ctx.record(&object));
         let name = &src.name;
-        let (code, severity, title, message) = match &v.verdict {
-            TVerdict::Blocks { reason } => (
-                "org/trigger-blocks",
-                Severity::Error,
-                format!("Apex trigger {name} stops every new chat"),
-                format!("The trigger {name} on {object} stops the insert the platform makes when a chat starts: {reason}. {}", v.summary),
-            ),
-            TVerdict::MayBlock { conditions } => (
-                "org/trigger-may-block",
-                Severity::Warning,
-                format!("Apex trigger {name} may stop new chats"),
-                format!("The trigger {name} on {object} stops the insert if {}. {}", conditions.join("; or if "), v.summary),
-            ),
-            TVerdict::CannotSee { what } => (
-                "org/trigger-hidden",
-                Severity::Info,
-                format!("Apex trigger {name}: code that cannot be read"),
-                format!("The trigger {name} on {object} runs on insert, but Messaging Doctor cannot read {}. If the other checks find nothing, capture a debug log of a failing chat to see whether it throws.", what.join(", ")),
-            ),
-            TVerdict::Unlikely | TVerdict::NotOnInsert { .. } => {
-                harmless.push(format!("{name} ({})", clip(&v.summary, 140)));
-                continue;
-            }
+        let Some((code, severity, title, message)) = trigger_verdict_text(
+            name,
+            &object,
+            &v,
+            "If the other checks find nothing, capture a debug log of a failing chat to see whether it throws.",
+        ) else {
+            harmless.push(format!("{name} ({})", clip(&v.summary, 140)));
+            continue;
         };
         if severity <= Severity::Warning {
             problems += 1;
@@ -1432,4 +1417,36 @@ pub fn recent_sessions(ctx: &Ctx, out: &mut Vec<Finding>) -> CheckResult {
         CheckStatus::Passed,
         format!("{} recent session(s) read", rows.len()),
     )
+}
+
+/// A trigger's verdict as the finding's code, severity, title and message (`None`: harmless),
+/// shared by the org checks and the source check so both say the same thing.
+/// `unread_hint` ends the message when part of the code cannot be read.
+pub fn trigger_verdict_text(
+    name: &str,
+    object: &str,
+    v: &crate::analysis::apex::TriggerVerdict,
+    unread_hint: &str,
+) -> Option<(&'static str, Severity, String, String)> {
+    Some(match &v.verdict {
+        TVerdict::Blocks { reason } => (
+            "org/trigger-blocks",
+            Severity::Error,
+            format!("Apex trigger {name} stops every new chat"),
+            format!("The trigger {name} on {object} stops the insert the platform makes when a chat starts: {reason}. {}", v.summary),
+        ),
+        TVerdict::MayBlock { conditions } => (
+            "org/trigger-may-block",
+            Severity::Warning,
+            format!("Apex trigger {name} may stop new chats"),
+            format!("The trigger {name} on {object} stops the insert if {}. {}", conditions.join("; or if "), v.summary),
+        ),
+        TVerdict::CannotSee { what } => (
+            "org/trigger-hidden",
+            Severity::Info,
+            format!("Apex trigger {name}: code that cannot be read"),
+            format!("The trigger {name} on {object} runs on insert, but Messaging Doctor cannot read {}. {unread_hint}", what.join(", ")),
+        ),
+        TVerdict::Unlikely | TVerdict::NotOnInsert { .. } => return None,
+    })
 }

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::{Located, SourceFinding, SourceInput};
 use crate::analysis::apex::parser::Parser;
-use crate::analysis::apex::{analyze_trigger, ClassSource, Outcome, TriggerSource, Verdict as TV};
+use crate::analysis::apex::{analyze_trigger, ClassSource, Outcome, TriggerSource};
 use crate::analysis::formula::{judge_rule, Verdict as RV};
 use crate::analysis::record::InsertedRecord;
 use crate::finding::{Evidence, Finding, Severity};
@@ -425,29 +425,14 @@ pub fn triggers(
         };
         let v = analyze_trigger(&src, &classes, &record(&object));
         let name = &t.name;
-        let (code, severity, title, message) = match &v.verdict {
-            TV::Blocks { reason } => (
-                "org/trigger-blocks",
-                Severity::Error,
-                format!("Apex trigger {name} stops every new chat"),
-                format!("The trigger {name} on {object} stops the insert the platform makes when a chat starts: {reason}. {}", v.summary),
-            ),
-            TV::MayBlock { conditions } => (
-                "org/trigger-may-block",
-                Severity::Warning,
-                format!("Apex trigger {name} may stop new chats"),
-                format!("The trigger {name} on {object} stops the insert if {}. {}", conditions.join("; or if "), v.summary),
-            ),
-            TV::CannotSee { what } => (
-                "org/trigger-hidden",
-                Severity::Info,
-                format!("Apex trigger {name}: code that cannot be read"),
-                format!("The trigger {name} on {object} runs on insert, but Messaging Doctor cannot read {}. Add the classes it calls to the project (or check them by hand).", what.join(", ")),
-            ),
-            TV::Unlikely | TV::NotOnInsert { .. } => {
-                harmless.push(format!("{name} ({})", clip(&v.summary, 140)));
-                continue;
-            }
+        let Some((code, severity, title, message)) = crate::org::checks::trigger_verdict_text(
+            name,
+            &object,
+            &v,
+            "Add the classes it calls to the project (or check them by hand).",
+        ) else {
+            harmless.push(format!("{name} ({})", clip(&v.summary, 140)));
+            continue;
         };
         if severity <= Severity::Warning {
             problems += 1;
