@@ -448,26 +448,9 @@ pub fn validation_rules(ctx: &Ctx, out: &mut Vec<Finding>) -> CheckResult {
         }
         let record = ctx.record(&object);
         let v = judge_rule(&formula, true, &record);
-        let (code, severity, title) = match &v.verdict {
-            RVerdict::Fires => (
-                "org/validation-rule-blocks",
-                Severity::Error,
-                format!("Validation rule {name} blocks every new chat"),
-            ),
-            RVerdict::MayFire { .. } => (
-                "org/validation-rule-may-block",
-                Severity::Warning,
-                format!("Validation rule {name} may block new chats"),
-            ),
-            RVerdict::Unparsable => (
-                "org/validation-rule-review",
-                Severity::Warning,
-                format!("Review validation rule {name}: its formula could not be read"),
-            ),
-            RVerdict::DoesNotFire => {
-                harmless.push(format!("{name} ({})", clip(&v.summary, 140)));
-                continue;
-            }
+        let Some((code, severity, title)) = rule_verdict_title(&name, &v.verdict) else {
+            harmless.push(format!("{name} ({})", clip(&v.summary, 140)));
+            continue;
         };
         problems += 1;
         let message_text = match &v.verdict {
@@ -1417,6 +1400,30 @@ pub fn recent_sessions(ctx: &Ctx, out: &mut Vec<Finding>) -> CheckResult {
         CheckStatus::Passed,
         format!("{} recent session(s) read", rows.len()),
     )
+}
+
+/// A validation rule's verdict as the finding's code, severity and title (`None`: the rule does
+/// not fire), shared by the org checks and the source check; their messages differ (a live
+/// insert fails, a deployed source would).
+pub fn rule_verdict_title(name: &str, v: &RVerdict) -> Option<(&'static str, Severity, String)> {
+    Some(match v {
+        RVerdict::Fires => (
+            "org/validation-rule-blocks",
+            Severity::Error,
+            format!("Validation rule {name} blocks every new chat"),
+        ),
+        RVerdict::MayFire { .. } => (
+            "org/validation-rule-may-block",
+            Severity::Warning,
+            format!("Validation rule {name} may block new chats"),
+        ),
+        RVerdict::Unparsable => (
+            "org/validation-rule-review",
+            Severity::Warning,
+            format!("Review validation rule {name}: its formula could not be read"),
+        ),
+        RVerdict::DoesNotFire => return None,
+    })
 }
 
 /// A trigger's verdict as the finding's code, severity, title and message (`None`: harmless),

@@ -153,26 +153,11 @@ pub fn validation_rules(
         }
         let (object, name) = (&r.object, &r.name);
         let v = judge_rule(&r.formula, true, &record(object));
-        let (code, severity, title) = match &v.verdict {
-            RV::Fires => (
-                "org/validation-rule-blocks",
-                Severity::Error,
-                format!("Validation rule {name} blocks every new chat"),
-            ),
-            RV::MayFire { .. } => (
-                "org/validation-rule-may-block",
-                Severity::Warning,
-                format!("Validation rule {name} may block new chats"),
-            ),
-            RV::Unparsable => (
-                "org/validation-rule-review",
-                Severity::Warning,
-                format!("Review validation rule {name}: its formula could not be read"),
-            ),
-            RV::DoesNotFire => {
-                harmless.push(format!("{name} ({})", clip(&v.summary, 140)));
-                continue;
-            }
+        let Some((code, severity, title)) =
+            crate::org::checks::rule_verdict_title(name, &v.verdict)
+        else {
+            harmless.push(format!("{name} ({})", clip(&v.summary, 140)));
+            continue;
         };
         problems += 1;
         let message = match &v.verdict {
