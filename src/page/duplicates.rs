@@ -96,14 +96,14 @@ pub fn classify_duplicates(
 /// Whether more than one script or `onload` attribute runs the wrapper. Two runs in one script
 /// are often alternatives (`if (document.readyState === 'complete') initEmbeddedMessaging();
 /// else addEventListener('load', initEmbeddedMessaging)`), so they count once.
-pub(super) fn several_wrapper_sources(runs: &[WrapperRun]) -> bool {
+fn several_wrapper_sources(runs: &[WrapperRun]) -> bool {
     runs.split_first()
         .is_some_and(|(first, rest)| rest.iter().any(|r| r.source != first.source))
 }
 
 /// Whether init calls are in more than one script (two calls in one script may be
 /// alternatives).
-pub(super) fn several_init_sources(inits: &[&LocatedInit]) -> bool {
+fn several_init_sources(inits: &[&LocatedInit]) -> bool {
     let key = |i: &LocatedInit| (i.script_index, i.frame.clone());
     inits
         .split_first()
@@ -111,11 +111,11 @@ pub(super) fn several_init_sources(inits: &[&LocatedInit]) -> bool {
 }
 
 /// Most deployment names in a finding's title.
-pub(super) const NAMES_IN_TITLE: usize = 5;
+const NAMES_IN_TITLE: usize = 5;
 
 /// The deployments the widget asked the messaging service for (its configuration requests):
 /// `(orgId, esConfigName)` as the request names them, in order, without repeats.
-pub(super) fn configured_deployments(resources: &[ResourceEvidence]) -> Vec<(String, String)> {
+fn configured_deployments(resources: &[ResourceEvidence]) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     for r in resources {
         if classify(&r.url) != Some(Step::Config) {
@@ -139,7 +139,7 @@ pub(super) fn configured_deployments(resources: &[ResourceEvidence]) -> Vec<(Str
 }
 
 /// The org an id belongs to: its first 15 characters (the 18-character form adds a checksum).
-pub(super) fn org_key(id: &str) -> &str {
+fn org_key(id: &str) -> &str {
     id.get(..15).unwrap_or(id)
 }
 

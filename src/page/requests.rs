@@ -94,13 +94,13 @@ pub struct TimelineEntry {
 }
 
 impl TimelineEntry {
-    pub(in crate::page) fn failed(&self) -> bool {
+    pub(super) fn failed(&self) -> bool {
         matches!(self.status, Some(s) if s >= 400)
     }
-    pub(in crate::page) fn end_ms(&self) -> Option<f64> {
+    pub(super) fn end_ms(&self) -> Option<f64> {
         Some(self.start_ms? + self.duration_ms.unwrap_or(0.0))
     }
-    pub(in crate::page) fn describe(&self) -> String {
+    pub(super) fn describe(&self) -> String {
         let status = match self.status {
             Some(s) => format!("HTTP {s}"),
             None => "status not visible to the page".to_string(),
@@ -119,6 +119,6 @@ impl TimelineEntry {
 /// Browsers keep this many resource timing entries unless the page raises the limit.
 pub const RESOURCE_BUFFER_DEFAULT: usize = 250;
 
-pub(in crate::page) fn last(t: &[TimelineEntry], step: Step) -> Option<&TimelineEntry> {
+pub(super) fn last(t: &[TimelineEntry], step: Step) -> Option<&TimelineEntry> {
     t.iter().rev().find(|e| e.step == step)
 }

@@ -117,7 +117,7 @@ pub fn assess_in(
 /// A Messaging init call whose site URL has no scheme (`acme.my.site.com/ESW…`): the loader
 /// accepts it and builds its file addresses as paths relative to the page (facts §1, §2). Returns
 /// the site URL and the request the browser shows for it on this website, if any.
-pub(super) fn relative_site_url<'d>(
+fn relative_site_url<'d>(
     doc: WidgetDoc<'d>,
     inits: &[LocatedInit],
 ) -> Option<(String, Option<&'d ResourceEvidence>)> {
@@ -137,7 +137,7 @@ pub(super) fn relative_site_url<'d>(
     Some((site.chars().take(200).collect(), seen))
 }
 
-pub(super) fn stage(ev: &PageEvidence, doc: WidgetDoc<'_>, t: &[TimelineEntry]) -> Stage {
+fn stage(ev: &PageEvidence, doc: WidgetDoc<'_>, t: &[TimelineEntry]) -> Stage {
     let failed_messages: u32 = ev.storage.iter().map(|s| s.failed_messages).sum();
     let started = last(t, Step::Conversation);
     if failed_messages > 0 || last(t, Step::Message).is_some_and(|m| m.failed()) {

@@ -8,7 +8,7 @@ use crate::page::watch;
 use crate::page::{split_url, PageEvidence, CSP_REPORTS_KEPT};
 
 /// The origin (`https://host[:port]`) of a URL, lower-cased; the whole text when it has none.
-pub(super) fn origin_of(u: &str) -> String {
+fn origin_of(u: &str) -> String {
     let after = u.find("://").map(|i| i + 3).unwrap_or(0);
     let end = u[after..]
         .find(['/', '?', '#'])
@@ -19,7 +19,7 @@ pub(super) fn origin_of(u: &str) -> String {
 
 /// A Salesforce origin written plainly (no user name, escapes or odd characters), fit to name in
 /// a fix.
-pub(super) fn plain_https(o: &str) -> bool {
+fn plain_https(o: &str) -> bool {
     o.starts_with("https://")
         && o[8..]
             .chars()

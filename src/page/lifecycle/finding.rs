@@ -9,10 +9,10 @@ use crate::page::PageEvidence;
 
 /// Most widget requests listed in a finding: the first ones (the start-up) and the last ones
 /// (where it stopped); a page that sends thousands gets "and N more" between them.
-pub(super) const TIMELINE_HEAD: usize = 30;
-pub(super) const TIMELINE_TAIL: usize = 10;
+const TIMELINE_HEAD: usize = 30;
+const TIMELINE_TAIL: usize = 10;
 
-pub(super) fn timeline_evidence(f: Finding, t: &[TimelineEntry]) -> Finding {
+fn timeline_evidence(f: Finding, t: &[TimelineEntry]) -> Finding {
     let line = |f: Finding, e: &TimelineEntry| {
         f.with_evidence(Evidence::new(
             format!("Request: {}", e.step.label()),

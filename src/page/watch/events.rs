@@ -10,7 +10,7 @@ use std::borrow::Cow;
 pub(super) const CONSOLE_LISTED: usize = 5;
 
 /// A widget event's name in plain words (facts §3).
-pub(super) fn event_words(name: &str) -> Cow<'_, str> {
+fn event_words(name: &str) -> Cow<'_, str> {
     let rest = name.strip_prefix(EVENT_PREFIX).unwrap_or(name);
     Cow::Borrowed(match rest {
         "Ready" => "Ready (start-up finished)",
@@ -192,11 +192,7 @@ pub(super) fn console_value(kind: LoaderMessage, c: &ConsoleLine) -> String {
     )
 }
 
-pub(super) fn console_evidence(
-    mut f: Finding,
-    w: &WatchEvidence,
-    kinds: &[LoaderMessage],
-) -> Finding {
+fn console_evidence(mut f: Finding, w: &WatchEvidence, kinds: &[LoaderMessage]) -> Finding {
     for (k, c) in lines_of(w, kinds).take(CONSOLE_LISTED) {
         f = f.with_evidence(Evidence::new("Loader console message", console_value(k, c)));
     }

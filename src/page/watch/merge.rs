@@ -6,10 +6,10 @@ use crate::page::ResourceEvidence;
 use std::borrow::Cow;
 
 /// Most requests with one start time compared when merging (see [`merged_resources`]).
-pub(super) const TIES_COMPARED: usize = 64;
+const TIES_COMPARED: usize = 64;
 
 /// Deduplication key of a request: its URL and its start rounded to 0.1 ms.
-pub(super) fn start_key(r: &ResourceEvidence) -> i64 {
+fn start_key(r: &ResourceEvidence) -> i64 {
     match r.start_ms {
         Some(s) if s.is_finite() => (s * 10.0).round() as i64,
         _ => i64::MIN,

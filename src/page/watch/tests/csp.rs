@@ -21,6 +21,10 @@ fn csp_blocked(readable: bool, violations: Vec<CspViolation>, w: Option<WatchEvi
 /// Watch mode in Chromium: the loader's XHRs refused by CSP leave no-status entries (like a
 /// CORS-withheld answer); the recorded violations decide CSP, in a young page too, whether
 /// the widget reported its start-up error or not.
+fn how(f: &Finding) -> &str {
+    evidence(f, "CSP blocking")[0]
+}
+
 #[test]
 fn recorded_csp_violations_turn_no_status_config_requests_into_csp() {
     let entries = || {

@@ -161,10 +161,6 @@ fn evidence<'a>(f: &'a Finding, label: &str) -> Vec<&'a str> {
         .collect()
 }
 
-fn how(f: &Finding) -> &str {
-    evidence(f, "CSP blocking")[0]
-}
-
 fn scrt_violation(at: f64) -> WatchCsp {
     WatchCsp {
         blocked_url: format!("{SCRT}/embeddedservice/v1/embedded-service-config?orgId=x"),
