@@ -200,8 +200,15 @@ fn org_status(
     page: Option<&PageReport>,
 ) -> OrgStatus {
     let has = |code: &str| findings.iter().find(|f| f.code == code);
-    if has("org/not-logged-in").is_some() {
-        let named = page.and_then(|p| p.init_calls.iter().find_map(|c| c.call.org_id.clone()));
+    if let Some(f) = has("org/not-logged-in") {
+        // The org the finding asks to log in to: on a page with several orgs' snippets that
+        // need not be the first snippet's.
+        let named = f
+            .evidence
+            .iter()
+            .find(|e| e.label == "Snippet org id")
+            .map(|e| e.value.clone())
+            .or_else(|| page.and_then(|p| p.init_calls.iter().find_map(|c| c.call.org_id.clone())));
         return OrgStatus::NotLoggedIn { org: named };
     }
     if has("org/no-session").is_some() {
@@ -626,6 +633,31 @@ mod tests {
                 d.headline
             );
         }
+    }
+
+    /// On a page with snippets of two orgs, the admin may switch to the second org: the org
+    /// line names the org the finding asks to log in to, not the page's first snippet.
+    #[test]
+    fn not_logged_in_names_the_org_the_finding_names() {
+        let other = not_logged_in().with_evidence(crate::finding::Evidence::new(
+            "Snippet org id",
+            "00DAb00000fghij",
+        ));
+        let p = page(Some(Stage::Healthy), Vec::new());
+        let st = diagnose_all(Some(&p), None, &[other]).status.unwrap();
+        assert_eq!(
+            st.org,
+            OrgStatus::NotLoggedIn {
+                org: Some("00DAb00000fghij".into())
+            }
+        );
+        assert!(st.org_text.contains("00DAb00000fghij"), "{}", st.org_text);
+        let st = diagnose_all(Some(&p), None, &[not_logged_in()])
+            .status
+            .unwrap();
+        assert!(
+            matches!(st.org, OrgStatus::NotLoggedIn { org: Some(ref o) } if o != "00DAb00000fghij")
+        );
     }
 
     #[test]
