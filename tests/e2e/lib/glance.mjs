@@ -1,0 +1,126 @@
+// The popup's first screen, read and judged the same way by glance.test.mjs (the five header
+// states) and first-screen.test.mjs (every page fixture and demo page): what the status header
+// says, where the likely cause and its first fix step sit, and whether the header's words agree
+// with the finding rows below it.
+import assert from 'node:assert/strict';
+
+/** The popup's width (extension/popup/popup.css) and the first screen's height. */
+export const WIDTH = 520;
+export const FIRST_SCREEN = 600;
+
+/**
+ * In the popup: the header and the rows as data, with positions in CSS pixels from the top of
+ * the document (null until the popup is done).
+ */
+export const READ_HEADER = () => {
+  if (document.body.dataset.state !== 'done') return null;
+  const q = (s, root = document) => root.querySelector(s);
+  const bottom = (el) => (el ? Math.round(el.getBoundingClientRect().bottom + window.scrollY) : null);
+  const cause = q('[data-cause]');
+  const firstFix = cause ? q('.md-fix li', cause) : null;
+  const summary = q('#summary');
+  return {
+    headline: q('#headline').textContent,
+    headerShown: !!summary && !summary.hidden && summary.getBoundingClientRect().height > 0,
+    widget: q('[data-testid=widget-state]')?.dataset.state ?? null,
+    widgetText: q('[data-testid=widget-state]')?.textContent ?? '',
+    org: q('[data-testid=org-state]')?.dataset.state ?? null,
+    orgText: q('[data-testid=org-state]')?.textContent ?? '',
+    headerBottom: bottom(summary),
+    error: q('[data-testid=error]')?.textContent ?? null,
+    checks: document.querySelectorAll('[data-check]').length,
+    cause: cause ? {
+      code: cause.dataset.code,
+      severity: cause.dataset.severity,
+      title: q('.md-title', cause).textContent,
+      open: 'open' in cause.dataset,
+      titleBottom: bottom(q('.md-title', cause)),
+      firstFix: firstFix ? firstFix.firstChild.textContent : null,
+      firstFixBottom: bottom(firstFix),
+    } : null,
+    rows: [...document.querySelectorAll('[data-testid=finding]')].map((li) => ({
+      code: li.dataset.code,
+      severity: li.dataset.severity,
+      title: q('.md-title', li).textContent,
+      expanded: q('.md-toggle', li).getAttribute('aria-expanded'),
+      detailHidden: q('.md-detail', li).hidden,
+      inMainList: li.parentElement.id === 'findings',
+    })),
+    height: document.documentElement.scrollHeight,
+    blocks: [...document.querySelectorAll('header, main > *, #findings > li, footer')].filter((el) => !el.hidden)
+      .map((el) => `${el.id || el.dataset.code || el.tagName.toLowerCase()}=${Math.round(el.getBoundingClientRect().height)}`).join(' '),
+    scrollWidth: document.documentElement.scrollWidth,
+    clientWidth: document.documentElement.clientWidth,
+  };
+};
+
+// Findings that report what the page shows went wrong (a symptom), or that the org could not be
+// checked: never "the likely cause" themselves.
+const NOT_A_CAUSE = new Set([
+  'page/widget-stalled', 'page/widget-starting', 'page/widget-ready', 'page/request-failed', 'page/message-not-sent',
+  'page/cors-blocked', 'page/snippet-found', 'page/no-chat-widget', 'page/button-hidden', 'page/watch-recorded',
+  'page/timeline-incomplete', 'page/scan-truncated', 'org/checks-summary', 'org/not-logged-in', 'org/no-session',
+  'org/session-expired', 'org/api-disabled', 'org/api-access-control', 'org/request-limit', 'org/unreachable',
+  'org/setup-access', 'org/check-failed',
+]);
+// Findings that say the widget did not get to Ready (or is not there yet).
+const NOT_READY = new Set([
+  'page/widget-stalled', 'page/widget-starting', 'page/csp-blocked', 'page/cors-blocked', 'page/request-failed',
+  'page/message-not-sent', 'page/no-chat-widget',
+]);
+
+/**
+ * The header agrees with the rows below it and the first screen answers first: header shown
+ * within the first 600 px, the likely cause's title and first fix step there too, "Likely
+ * cause" only for a finding that is a cause, "ready" only without a stall/blocked finding,
+ * "Nothing is wrong" only without a problem row, the org line as the org rows say. `text`
+ * describes the findings for failure messages.
+ */
+export function assertFirstScreen(h, text = '') {
+  const codes = new Set(h.rows.map((r) => r.code));
+  const say = (m) => `${m}\n  headline: ${h.headline}\n  ${h.widgetText}\n  ${h.orgText}\n  rows: ${h.rows.map((r) => `${r.code}(${r.severity})`).join(', ')}\n${text}`;
+  assert.equal(h.error, null, say(`the popup shows an error: ${h.error}`));
+  assert.ok(h.headerShown && h.widget && h.org, say('no status header'));
+  assert.ok(h.headerBottom <= FIRST_SCREEN, say(`the header ends at ${h.headerBottom} px`));
+  assert.ok(h.scrollWidth <= h.clientWidth, say(`scrolls sideways at ${WIDTH} px: ${h.scrollWidth} > ${h.clientWidth}`));
+  const failing = h.widget === 'stalled' || h.widget === 'blocked';
+  if (h.headline.startsWith('Likely cause: ')) {
+    assert.ok(h.cause, say('"Likely cause" without a cause row'));
+    assert.equal(h.headline, `Likely cause: ${h.cause.title}`);
+    assert.ok(!NOT_A_CAUSE.has(h.cause.code), say(`${h.cause.code} is named the likely cause, but it is not a cause`));
+    assert.ok(h.cause.severity === 'error' || (h.cause.severity === 'warning' && failing),
+      say(`a ${h.cause.severity} is named the likely cause while the widget is ${h.widget}`));
+    assert.ok(h.cause.open, say('the cause is not open'));
+    assert.ok(h.cause.titleBottom <= FIRST_SCREEN, say(`the cause's title ends at ${h.cause.titleBottom} px`));
+    if (h.cause.firstFix) {
+      assert.ok(h.cause.firstFixBottom <= FIRST_SCREEN, say(`the first fix step ends at ${h.cause.firstFixBottom} px`));
+    }
+  } else {
+    assert.equal(h.cause, null, say('a cause row without "Likely cause" in the headline'));
+  }
+  if (h.widget === 'ready') {
+    const contra = [...codes].filter((c) => NOT_READY.has(c));
+    assert.deepEqual(contra, [], say('"ready" next to a stall or blocked finding'));
+  }
+  if (h.widget === 'absent') assert.ok(codes.has('page/no-chat-widget'), say('"not on this page" without page/no-chat-widget'));
+  if (codes.has('page/no-chat-widget')) assert.equal(h.widget, 'absent', say('page/no-chat-widget but the widget is not "absent"'));
+  if (/^Nothing is wrong/.test(h.headline)) {
+    const problems = h.rows.filter((r) => r.severity === 'error' || r.severity === 'warning');
+    assert.deepEqual(problems.map((r) => r.code), [], say('"Nothing is wrong" above a problem'));
+    assert.equal(h.widget, 'ready', say('"Nothing is wrong" while the widget is not ready'));
+  }
+  if (codes.has('org/not-logged-in') || codes.has('org/no-session')) {
+    assert.equal(h.org, 'notLoggedIn', say('a log-in finding but the org line does not say "not logged in"'));
+  }
+  if (h.org === 'checked') assert.ok(h.checks > 0, say('"checked" with no checks listed'));
+  if (h.org === 'notLoggedIn') assert.equal(h.checks, 0, say('"not logged in" above org checks'));
+  // Problems in the main list; notes and passed checks grouped under "What was checked".
+  for (const r of h.rows) {
+    assert.equal(r.inMainList, r.severity === 'error' || r.severity === 'warning', say(`${r.code} (${r.severity}) in the wrong group`));
+  }
+  // Every row but the open one is collapsed.
+  for (const r of h.rows.filter((x) => !h.cause || x.code !== h.cause.code)) {
+    assert.equal(r.expanded, 'false', say(`${r.code} is open`));
+    assert.equal(r.detailHidden, true, say(`${r.code} shows its details`));
+  }
+}
