@@ -47,9 +47,11 @@ export const READ_HEADER = () => {
       inMainList: li.parentElement.id === 'findings',
     })),
     height: document.documentElement.scrollHeight,
+    viewport: [window.innerWidth, window.innerHeight],
     blocks: [...document.querySelectorAll('header, main > *, #findings > li, footer')].filter((el) => !el.hidden)
       .map((el) => `${el.id || el.dataset.code || el.tagName.toLowerCase()}=${Math.round(el.getBoundingClientRect().height)}`).join(' '),
     scrollWidth: document.documentElement.scrollWidth,
+    bodyScrollWidth: document.body.scrollWidth,
     clientWidth: document.documentElement.clientWidth,
   };
 };
@@ -62,6 +64,12 @@ const NOT_A_CAUSE = new Set([
   'page/timeline-incomplete', 'page/scan-truncated', 'org/checks-summary', 'org/not-logged-in', 'org/no-session',
   'org/session-expired', 'org/api-disabled', 'org/api-access-control', 'org/request-limit', 'org/unreachable',
   'org/setup-access', 'org/check-failed',
+]);
+// Findings about reaching the org or about how the page was read: not counted as problems of
+// the chat.
+const ACCESS_OR_READING = new Set([
+  'org/not-logged-in', 'org/no-session', 'org/session-expired', 'org/api-disabled', 'org/api-access-control',
+  'org/request-limit', 'org/unreachable', 'org/setup-access', 'org/check-failed', 'page/watch-recorded',
 ]);
 // Findings that say the widget did not get to Ready (or is not there yet).
 const NOT_READY = new Set([
@@ -80,9 +88,13 @@ export function assertFirstScreen(h, text = '') {
   const codes = new Set(h.rows.map((r) => r.code));
   const say = (m) => `${m}\n  headline: ${h.headline}\n  ${h.widgetText}\n  ${h.orgText}\n  rows: ${h.rows.map((r) => `${r.code}(${r.severity})`).join(', ')}\n${text}`;
   assert.equal(h.error, null, say(`the popup shows an error: ${h.error}`));
+  // Positions are read from the document's top, so they hold for any window at least as wide
+  // as the popup's body (a headless toolbar popup's window need not be exactly 520×600).
+  assert.ok(h.viewport[0] >= WIDTH, say(`the popup was laid out narrower than ${WIDTH} px: ${h.viewport}`));
   assert.ok(h.headerShown && h.widget && h.org, say('no status header'));
   assert.ok(h.headerBottom <= FIRST_SCREEN, say(`the header ends at ${h.headerBottom} px`));
   assert.ok(h.scrollWidth <= h.clientWidth, say(`scrolls sideways at ${WIDTH} px: ${h.scrollWidth} > ${h.clientWidth}`));
+  assert.ok(h.bodyScrollWidth <= WIDTH, say(`content wider than the ${WIDTH} px popup: ${h.bodyScrollWidth} px`));
   const failing = h.widget === 'stalled' || h.widget === 'blocked';
   if (h.headline.startsWith('Likely cause: ')) {
     assert.ok(h.cause, say('"Likely cause" without a cause row'));
@@ -90,6 +102,10 @@ export function assertFirstScreen(h, text = '') {
     assert.ok(!NOT_A_CAUSE.has(h.cause.code), say(`${h.cause.code} is named the likely cause, but it is not a cause`));
     assert.ok(h.cause.severity === 'error' || (h.cause.severity === 'warning' && failing),
       say(`a ${h.cause.severity} is named the likely cause while the widget is ${h.widget}`));
+    // A ready widget got its deployment's configuration: a deployment finding then concerns
+    // another snippet's deployment and explains no failure.
+    assert.ok(!(h.widget === 'ready' && h.cause.code.startsWith('org/deployment-')),
+      say(`${h.cause.code} is named the likely cause although the widget loaded its deployment and is ready`));
     assert.ok(h.cause.open, say('the cause is not open'));
     assert.ok(h.cause.titleBottom <= FIRST_SCREEN, say(`the cause's title ends at ${h.cause.titleBottom} px`));
     if (h.cause.firstFix) {
@@ -104,6 +120,14 @@ export function assertFirstScreen(h, text = '') {
   }
   if (h.widget === 'absent') assert.ok(codes.has('page/no-chat-widget'), say('"not on this page" without page/no-chat-widget'));
   if (codes.has('page/no-chat-widget')) assert.equal(h.widget, 'absent', say('page/no-chat-widget but the widget is not "absent"'));
+  // "N warnings to review" counts warnings only; errors are named as errors.
+  const review = /^No cause of failure found; (?:(\d+) errors? and )?(?:(\d+) warnings?|(\d+) errors?) to review/.exec(h.headline);
+  if (review) {
+    const main = h.rows.filter((r) => r.inMainList && !ACCESS_OR_READING.has(r.code));
+    const errors = main.filter((r) => r.severity === 'error').length;
+    const said = Number(review[1] ?? review[3] ?? 0);
+    assert.equal(said, errors, say(`the headline counts ${said} errors, the rows show ${errors}`));
+  }
   if (/^Nothing is wrong/.test(h.headline)) {
     // "Nothing is wrong on the page" speaks for the page only (the org line says why the org
     // was not checked); plain "Nothing is wrong" for everything.
