@@ -244,13 +244,14 @@ fn likely_cause(findings: &[Finding], widget: &WidgetStatus) -> Option<CauseRef>
     // A ready widget got its deployment's configuration, so the deployment it runs works: a
     // deployment finding then concerns another snippet's deployment (one the loader ignored, or
     // the legacy chat's), which explains no failure and blocks no chat of this widget.
-    let ready = matches!(widget, WidgetStatus::Ready);
+    let other_deployment =
+        |code: &str| matches!(widget, WidgetStatus::Ready) && code.starts_with("org/deployment-");
     findings.iter().enumerate().find_map(|(index, f)| {
         let code = f.code.as_str();
         let eligible = !ACCESS.contains(&code)
             && !ABOUT_THE_READING.contains(&code)
             && !PAGE_SYMPTOMS.contains(&code)
-            && !(ready && code.starts_with("org/deployment-"))
+            && !other_deployment(code)
             && (f.severity == Severity::Error
                 || (f.severity == Severity::Warning && widget.failing()));
         eligible.then(|| CauseRef {
