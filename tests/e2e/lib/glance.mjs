@@ -26,6 +26,7 @@ export const READ_HEADER = () => {
     widgetText: q('[data-testid=widget-state]')?.textContent ?? '',
     org: q('[data-testid=org-state]')?.dataset.state ?? null,
     orgText: q('[data-testid=org-state]')?.textContent ?? '',
+    orgMarkedProblems: q('[data-testid=org-state]')?.classList.contains('md-state-problems') ?? false,
     headerBottom: bottom(summary),
     error: q('[data-testid=error]')?.textContent ?? null,
     checks: document.querySelectorAll('[data-check]').length,
@@ -140,7 +141,12 @@ export function assertFirstScreen(h, text = '') {
   if (codes.has('org/not-logged-in') || codes.has('org/no-session')) {
     assert.equal(h.org, 'notLoggedIn', say('a log-in finding but the org line does not say "not logged in"'));
   }
-  if (h.org === 'checked') assert.ok(h.checks > 0, say('"checked" with no checks listed'));
+  if (h.org === 'checked') {
+    assert.ok(h.checks > 0, say('"checked" with no checks listed'));
+    // The org line's mark is the all-clear green only when the checks found nothing.
+    const problems = /checked, \d+ checks, (\d+) problems?/.exec(h.orgText);
+    assert.equal(h.orgMarkedProblems, !!problems && Number(problems[1]) > 0, say('the org line\'s mark does not match its problem count'));
+  }
   if (h.org === 'notLoggedIn') assert.equal(h.checks, 0, say('"not logged in" above org checks'));
   // Problems in the main list; notes and passed checks grouped under "What was checked".
   for (const r of h.rows) {
