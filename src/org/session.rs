@@ -177,26 +177,14 @@ pub fn choose_session(
 
     // 2. The page's snippet names an org id (and its site host the My Domain).
     if let Some(w) = wanted.first() {
-        let same_org: Vec<&SessionCandidate> =
-            usable.iter().filter(|c| c.org_id == w.org).collect();
-        // Prefer the host named by the site URL when one org has several hosts.
-        let best = same_org
-            .iter()
-            .find(|c| Some(&c.host) == w.api.as_ref())
-            .or_else(|| same_org.first());
-        return match best {
+        return match session_for(&usable, w) {
             Some(b) => use_it(
                 b,
                 &format!("its org id {} matches the page's snippet", b.org_id),
             ),
             None => SessionChoice {
                 decision: SessionDecision::None,
-                findings: vec![with_host_support(logged_in(not_logged_in(
-                    w,
-                    &usable,
-                    &[],
-                    false,
-                )))],
+                findings: vec![with_host_support(logged_in(not_logged_in(w, &usable, &[])))],
                 page_orgs: Vec::new(),
             },
         };
@@ -309,6 +297,14 @@ fn wanted_orgs(page: Option<&PageReport>) -> Vec<Wanted> {
     wanted
 }
 
+/// This browser's session of org `w`, preferring the host its snippet's site URL names when one
+/// org has several: a session is only ever used for its own org.
+fn session_for<'a>(usable: &'a [SessionCandidate], w: &Wanted) -> Option<&'a SessionCandidate> {
+    let mut same = usable.iter().filter(|c| c.org_id == w.org);
+    let first = same.clone().next();
+    same.find(|c| Some(&c.host) == w.api.as_ref()).or(first)
+}
+
 /// `org (https://api-host/)`, or the id alone when no host is known.
 fn org_with_host(w: &Wanted) -> String {
     match &w.api {
@@ -320,12 +316,7 @@ fn org_with_host(w: &Wanted) -> String {
 /// The `org/not-logged-in` finding for org `w`: where to log in (its My Domain, when the
 /// snippet's site URL names it), a stale cookie on that host explained, the other orgs the
 /// page names.
-fn not_logged_in(
-    w: &Wanted,
-    usable: &[SessionCandidate],
-    others: &[&Wanted],
-    several: bool,
-) -> Finding {
+fn not_logged_in(w: &Wanted, usable: &[SessionCandidate], others: &[&Wanted]) -> Finding {
     let org = &w.org;
     let login = w
         .api
@@ -361,17 +352,10 @@ fn not_logged_in(
     .with_fix("Come back to this tab and click Run again in Messaging Doctor.");
     if !others.is_empty() {
         let also: Vec<String> = others.iter().map(|o| org_with_host(o)).collect();
-        f = f.with_fix(if several {
-            format!(
-                "The page's snippets also name org {}: to check that org instead, use its button above the findings.",
-                also.join(", ")
-            )
-        } else {
-            format!(
-                "The page's snippets also name org {}: log in to that org instead to check it (logged into several, you are asked which).",
-                also.join(", ")
-            )
-        });
+        f = f.with_fix(format!(
+            "The page's snippets also name org {}: to check that org instead, use its button above the findings.",
+            also.join(", ")
+        ));
     }
     f.with_link("Log in to the org", login)
 }
@@ -386,13 +370,8 @@ fn several_orgs(
     chosen: Option<&str>,
     with_logged_in: impl Fn(Finding) -> Finding,
 ) -> SessionChoice {
-    let session_of = |w: &Wanted| -> Option<&SessionCandidate> {
-        let same: Vec<&SessionCandidate> = usable.iter().filter(|c| c.org_id == w.org).collect();
-        same.iter()
-            .find(|c| Some(&c.host) == w.api.as_ref())
-            .or_else(|| same.first())
-            .copied()
-    };
+    let session_of = |w: &Wanted| session_for(usable, w);
+
     let by_choice = chosen.and_then(|ch| {
         wanted.iter().position(|w| {
             org15(ch).is_some_and(|o| o == w.org)
@@ -464,7 +443,7 @@ fn several_orgs(
         None => SessionChoice {
             decision: SessionDecision::None,
             findings: vec![with_host_support(with_logged_in(not_logged_in(
-                w, usable, &others, true,
+                w, usable, &others,
             )))],
             page_orgs,
         },
