@@ -243,9 +243,14 @@ fn org_status(
 fn likely_cause(findings: &[Finding], widget: &WidgetStatus) -> Option<CauseRef> {
     // A ready widget got its deployment's configuration, so the deployment it runs works: a
     // deployment finding then concerns another snippet's deployment (one the loader ignored, or
-    // the legacy chat's), which explains no failure and blocks no chat of this widget.
-    let other_deployment =
-        |code: &str| matches!(widget, WidgetStatus::Ready) && code.starts_with("org/deployment-");
+    // the legacy chat's), which explains no failure and blocks no chat of this widget. The same
+    // holds for a snippet whose values cannot work: the call that started the widget worked, so
+    // the broken one is a copy that did not run (a leftover the CMS kept), to clean up, not the
+    // cause.
+    let other_deployment = |code: &str| {
+        matches!(widget, WidgetStatus::Ready)
+            && (code.starts_with("org/deployment-") || code == "page/invalid-snippet")
+    };
     findings.iter().enumerate().find_map(|(index, f)| {
         let code = f.code.as_str();
         let eligible = !ACCESS.contains(&code)
@@ -686,6 +691,31 @@ mod tests {
         assert_eq!(
             d.status.unwrap().likely_cause.map(|c| c.code),
             Some("org/deployment-not-found".to_string()),
+            "{}",
+            d.headline
+        );
+    }
+
+    /// A snippet copy whose values cannot work, next to a widget that started from another
+    /// copy, is listed for review; while the widget stalls it is the cause.
+    #[test]
+    fn an_invalid_snippet_next_to_a_ready_widget_is_not_the_cause() {
+        let invalid = f(
+            "page/invalid-snippet",
+            Severity::Error,
+            "The chat snippet for Web_Chat' OR … has values that cannot work",
+        );
+        let p = page(Some(Stage::Healthy), vec![invalid.clone()]);
+        let d = diagnose_all(Some(&p), None, &[]);
+        let st = d.status.clone().unwrap();
+        assert_eq!(st.widget, WidgetStatus::Ready);
+        assert_eq!(st.likely_cause, None, "{}", d.headline);
+        assert!(!d.headline.contains("Likely cause"), "{}", d.headline);
+        let p = page(Some(Stage::ConfigFailed { status: 404 }), vec![invalid]);
+        let d = diagnose_all(Some(&p), None, &[]);
+        assert_eq!(
+            d.status.unwrap().likely_cause.map(|c| c.code),
+            Some("page/invalid-snippet".to_string()),
             "{}",
             d.headline
         );
