@@ -431,3 +431,37 @@ fn enum_constants_of_provided_classes_are_values() {
     let t2 = t.replace("Action.AfterInsert", "Action.BeforeInsert");
     assert!(reason(&run(&t2, &[cls])).contains("before"));
 }
+
+// ----- handlers configured as data ------------------------------------------------------------
+
+const ROUTER_TRIGGER: &str = include_str!("fixtures/verdicts/Dispatch.trigger");
+const ROUTER_STEP: &str = include_str!("fixtures/verdicts/AutomationStep.cls");
+const ROUTER_BAD: &str = include_str!("fixtures/verdicts/AutomationRouter.bad.cls");
+const ROUTER_FIXED: &str = include_str!("fixtures/verdicts/AutomationRouter.fixed.cls");
+
+/// A dispatcher that reads which handler classes to run from records (`Type.forName` of a
+/// name stored in a custom object) runs code the analyser cannot see: a possible throw, named
+/// with the records that configure it; caught and logged, it cannot stop the insert.
+#[test]
+fn handlers_configured_as_data_name_the_data() {
+    let bad = run(ROUTER_TRIGGER, &[ROUTER_STEP, ROUTER_BAD]);
+    let c = conditions(&bad);
+    for want in [
+        "`step.execute(records)` runs the class named by `s.Class__c`, picked at run time",
+        "the query at line 9 finds at least one Automation_Step__c record",
+        "`s.Object__c == objectName && s.Active__c` is true",
+        "how many Automation_Step__c records the query at line 5 finds",
+    ] {
+        assert!(c.contains(want), "missing {want:?} in\n{c}");
+    }
+    let fixed = run(ROUTER_TRIGGER, &[ROUTER_STEP, ROUTER_FIXED]);
+    assert_eq!(label(&fixed), "unlikely", "{fixed:#?}");
+    assert!(fixed.evidence.iter().any(|s| s.kind == SiteKind::Call
+        && s.note.contains("picked at run time")
+        && s.caught_by.is_some()));
+    // A name the code fixes is that class, followed like `new`.
+    let named = ROUTER_BAD.replace("Type.forName(s.Class__c)", "Type.forName('QuietStep')");
+    let quiet = "public class QuietStep implements AutomationStep {\n    public void execute(List<SObject> records) {\n        records[0].addError('closed');\n    }\n}";
+    let v = run(ROUTER_TRIGGER, &[ROUTER_STEP, &named, quiet]);
+    assert!(conditions(&v).contains("closed"), "{v:#?}");
+}

@@ -409,8 +409,35 @@ impl<'p, 'a> Interp<'p, 'a> {
             return Val::Unknown(format!("the result of `{}`", self.src(e)));
         };
         let recv = self.eval(t);
+        if lname == "newinstance" && args.is_empty() {
+            if let Some(v) = self.new_instance(t, &recv) {
+                return v;
+            }
+        }
         match recv {
             Val::Type(ty) if ty.eq_ignore_ascii_case("Trigger") => Val::Unknown(String::new()),
+            Val::Dynamic(d) => {
+                for a in args {
+                    self.eval(a);
+                }
+                let note = format!(
+                    "`{}` runs {d}, picked at run time: which class that is, and whether it throws, depends on data the analyser cannot see; an exception from it stops the insert",
+                    self.src(e)
+                );
+                self.site(
+                    e.line,
+                    SiteKind::Call,
+                    Risk::May(note.clone()),
+                    note,
+                    Some("Exception"),
+                );
+                Val::Unknown(format!("the result of {d}"))
+            }
+            // `X.class.getName()`: the type's name, so `Type.forName(name + '.Constructor')`
+            // resolves in the code.
+            Val::Type(ty) if lname == "getname" && args.is_empty() && self.type_name_call(&ty) => {
+                Val::Text(ty)
+            }
             Val::Type(ty) => {
                 let ctx = self.frames.last().and_then(|f| f.class);
                 if let Some(ci) = self.prog.find_in_context(&ty, ctx) {
@@ -638,9 +665,9 @@ impl<'p, 'a> Interp<'p, 'a> {
                         );
                         Val::SObject(obj)
                     }
-                    "isempty" | "size" => {
-                        Val::Unknown(format!("whether the query at line {l} returns rows"))
-                    }
+                    "isempty" | "size" => Val::Unknown(format!(
+                        "whether the query at line {l} finds any {obj} record"
+                    )),
                     _ => Val::Unknown(String::new()),
                 }
             }
@@ -710,6 +737,34 @@ impl<'p, 'a> Interp<'p, 'a> {
             ))));
         }
         None
+    }
+
+    /// `t.newInstance()` on a `Type`: the named class when the code fixes the name and the class
+    /// was provided; an instance of a class picked at run time when the name is data. `None`
+    /// when `t` is not a `Type`.
+    pub(super) fn new_instance(&mut self, t: &'p Expr, recv: &Val) -> Option<Val> {
+        match recv {
+            Val::Dynamic(_) | Val::Unseen(_) => Some(recv.clone()),
+            Val::Type(ty) => {
+                let ctx = self.frames.last().and_then(|f| f.class);
+                let ci = self.prog.find_in_context(ty, ctx)?;
+                Some(self.construct(ci, Vec::new()))
+            }
+            Val::Unknown(_) if self.static_type_of(t).is_some_and(|ty| ty.is("Type")) => Some(
+                Val::Dynamic(format!("the class named by `{}`", clip(&self.src(t), 80))),
+            ),
+            _ => None,
+        }
+    }
+
+    /// `ty.getName()` is `Type.getName()` on a type value, not a static method `getName` of a
+    /// provided class or a platform class.
+    pub(super) fn type_name_call(&self, ty: &str) -> bool {
+        let ctx = self.frames.last().and_then(|f| f.class);
+        let Some(ci) = self.prog.find_in_context(ty, ctx) else {
+            return false;
+        };
+        self.prog.find_method(ci, "getName", 0).is_none()
     }
 
     pub(super) fn unseen_call(

@@ -891,19 +891,34 @@ impl<'p, 'a> Interp<'p, 'a> {
         let global_uncertain = self.uncertain_since(0);
         let tsrc = self.src(target);
         let line = target.line;
-        let cond_val = |v: Val, uncertain: bool| {
-            if uncertain {
+        // What the assignment depends on, named (the loop over query rows, the filter).
+        let local_when = if local_uncertain {
+            self.path_conditions(self.frame_base())
+        } else {
+            String::new()
+        };
+        let global_when = if global_uncertain {
+            self.path_conditions(0)
+        } else {
+            String::new()
+        };
+        let cond_val = |v: Val, uncertain: bool, when: &str| {
+            if !uncertain {
+                v
+            } else if when.is_empty() {
                 Val::Unknown(format!(
                     "`{tsrc}` is assigned at line {line} only on some paths"
                 ))
             } else {
-                v
+                Val::Unknown(format!(
+                    "`{tsrc}` is assigned at line {line} only when {when}"
+                ))
             }
         };
         match &target.kind {
             ExprKind::Name(n) => {
                 if let Some(l) = self.lookup_local_mut(n) {
-                    l.val = cond_val(v, local_uncertain);
+                    l.val = cond_val(v, local_uncertain, &local_when);
                     return;
                 }
                 if let Some(o) = self.frames.last().and_then(|f| f.this) {
@@ -914,7 +929,8 @@ impl<'p, 'a> Interp<'p, 'a> {
                         .is_some_and(|s| s.fields.contains_key(&key));
                     if is_instance_field {
                         if let Some(s) = self.objects.get_mut(o) {
-                            s.fields.insert(key, cond_val(v, global_uncertain));
+                            s.fields
+                                .insert(key, cond_val(v, global_uncertain, &global_when));
                         }
                         return;
                     }
@@ -932,7 +948,8 @@ impl<'p, 'a> Interp<'p, 'a> {
                             self.static_value(k, n);
                             if let Some(info) = self.prog.classes.get(k) {
                                 let key = format!("{}.{}", info.full, n).to_ascii_lowercase();
-                                self.statics.insert(key, cond_val(v, global_uncertain));
+                                self.statics
+                                    .insert(key, cond_val(v, global_uncertain, &global_when));
                             }
                             return;
                         }
@@ -945,8 +962,10 @@ impl<'p, 'a> Interp<'p, 'a> {
                 match bv {
                     Val::Record => {
                         if self.event.before() {
-                            self.overlay
-                                .insert(f.to_ascii_lowercase(), cond_val(v, global_uncertain));
+                            self.overlay.insert(
+                                f.to_ascii_lowercase(),
+                                cond_val(v, global_uncertain, &global_when),
+                            );
                         } else {
                             let note = format!(
                                 "`{tsrc} = …` writes a field of a Trigger.new record in after insert, where the records are read-only: FinalException"
@@ -968,16 +987,17 @@ impl<'p, 'a> Interp<'p, 'a> {
                             .is_some_and(|s| s.fields.contains_key(&key));
                         if is_inst {
                             if let Some(s) = self.objects.get_mut(o) {
-                                s.fields.insert(key, cond_val(v, global_uncertain));
+                                s.fields
+                                    .insert(key, cond_val(v, global_uncertain, &global_when));
                             }
                         } else if let Some(ci) = self.objects.get(o).map(|s| s.class) {
-                            self.store_static(ci, f, cond_val(v, global_uncertain));
+                            self.store_static(ci, f, cond_val(v, global_uncertain, &global_when));
                         }
                     }
                     Val::Type(t) => {
                         let ctx = self.frames.last().and_then(|fr| fr.class);
                         if let Some(ci) = self.prog.find_in_context(&t, ctx) {
-                            self.store_static(ci, f, cond_val(v, global_uncertain));
+                            self.store_static(ci, f, cond_val(v, global_uncertain, &global_when));
                         }
                     }
                     Val::Null(w) => self.npe(&w, target),

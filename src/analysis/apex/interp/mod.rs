@@ -227,6 +227,36 @@ impl<'p, 'a> Interp<'p, 'a> {
             .get(base..)
             .is_some_and(|g| g.iter().any(|g| g.value != GuardValue::True))
     }
+    /// The conditions on the current path since guard `base` that are not known to hold, in
+    /// words (the three innermost): what a value stored here depends on.
+    fn path_conditions(&self, base: usize) -> String {
+        let mut parts: Vec<String> = self
+            .guards
+            .get(base..)
+            .unwrap_or(&[])
+            .iter()
+            .rev()
+            .filter(|g| g.value == GuardValue::Unknown)
+            .take(3)
+            .map(|g| {
+                let cond = clip(&g.cond, 90);
+                let holds = if cond.starts_with("for (") {
+                    "runs"
+                } else if g.required {
+                    "is true"
+                } else {
+                    "is false"
+                };
+                if g.why.is_empty() {
+                    format!("`{cond}` {holds}")
+                } else {
+                    format!("`{cond}` {holds} ({})", clip(&g.why, 160))
+                }
+            })
+            .collect();
+        parts.reverse();
+        parts.join(" and ")
+    }
     fn frame_base(&self) -> usize {
         self.frames.last().map(|f| f.guard_base).unwrap_or(0)
     }

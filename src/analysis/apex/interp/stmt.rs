@@ -120,7 +120,7 @@ impl<'p, 'a> Interp<'p, 'a> {
                     Val::Rows(obj, _, l) => (
                         Some((
                             GuardValue::Unknown,
-                            format!("the query at line {l} returns at least one row"),
+                            format!("the query at line {l} finds at least one {obj} record"),
                         )),
                         Val::SObject(obj.clone()),
                     ),
