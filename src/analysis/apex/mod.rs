@@ -55,7 +55,12 @@
 //! make a later dereference "may block" naming the missing data, unless a null check (`x !=
 //! null`, the other branch of `x == null`, an earlier `if (x == null …) return`) or safe
 //! navigation excludes it. `X.sObjectType` compares as the object's token, so handler
-//! factories that pick a class by object type are followed. An
+//! factories that pick a class by object type are followed. `Type.forName(name).newInstance()`
+//! with a name the code fixes (a literal, `X.class.getName() + '.Constructor'`) is that class;
+//! with a name read from data (a handler-configuration record) the class is picked at run time:
+//! a call on it may throw (a "may block" whose conditions name the records that configure it:
+//! the loop over the query's rows and the filter that selects them), unless a matching `catch`
+//! takes it. A value stored only on some paths names those paths' conditions. An
 //! exception site inside `try` whose `catch` type matches is caught (harmless unless the catch
 //! rethrows — the catch body is analysed too). `@future` methods and queued jobs run after the
 //! insert and are not followed.

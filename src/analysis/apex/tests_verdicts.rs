@@ -464,4 +464,8 @@ fn handlers_configured_as_data_name_the_data() {
     let quiet = "public class QuietStep implements AutomationStep {\n    public void execute(List<SObject> records) {\n        records[0].addError('closed');\n    }\n}";
     let v = run(ROUTER_TRIGGER, &[ROUTER_STEP, &named, quiet]);
     assert!(conditions(&v).contains("closed"), "{v:#?}");
+    // fflib-style: the constructor class is found from the domain type's own name.
+    let domain = "public class SessionDomain {\n    public interface Maker { void make(List<SObject> rs); }\n    public class Constructor implements Maker {\n        public void make(List<SObject> rs) { rs[0].addError('domain says no'); }\n    }\n    public static void handle(Type t) {\n        Maker m = (Maker) Type.forName(t.getName() + '.Constructor').newInstance();\n        m.make(Trigger.new);\n    }\n}";
+    let t = "trigger D on MessagingSession (before insert) {\n    SessionDomain.handle(SessionDomain.class);\n}";
+    assert!(reason(&run(t, &[domain])).contains("domain says no"));
 }
