@@ -469,3 +469,26 @@ fn handlers_configured_as_data_name_the_data() {
     let t = "trigger D on MessagingSession (before insert) {\n    SessionDomain.handle(SessionDomain.class);\n}";
     assert!(reason(&run(t, &[domain])).contains("domain says no"));
 }
+
+// ----- property getters -----------------------------------------------------------------------
+
+const ROUTE_TRIGGER: &str = include_str!("fixtures/verdicts/RouteTrigger.trigger");
+const ROUTE_BAD: &str = include_str!("fixtures/verdicts/RouteConfig.bad.cls");
+const ROUTE_FIXED: &str = include_str!("fixtures/verdicts/RouteConfig.fixed.cls");
+
+/// Reading a property runs its `get` accessor (a lazy cache filled by a query on first use).
+#[test]
+fn property_getters_run_on_read() {
+    let c = conditions(&run(ROUTE_TRIGGER, &[ROUTE_BAD]));
+    assert!(
+        c.contains("a query that must return exactly one row") && c.contains("Chat_Route__c"),
+        "{c}"
+    );
+    assert!(c.contains("class RouteConfig line 6"), "{c}");
+    let fixed = run(ROUTE_TRIGGER, &[ROUTE_FIXED]);
+    assert_eq!(label(&fixed), "unlikely", "{fixed:#?}");
+    assert!(fixed
+        .evidence
+        .iter()
+        .any(|s| s.kind == SiteKind::Query && s.source == "RouteConfig"));
+}

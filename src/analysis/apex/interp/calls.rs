@@ -650,6 +650,9 @@ impl<'p, 'a> Interp<'p, 'a> {
                     self.eval(a);
                 }
                 match lname.as_str() {
+                    "get" if args.first().is_some_and(|a| self.checked_nonempty(t, a)) => {
+                        Val::SObject(obj)
+                    }
                     "get" => {
                         let note = format!(
                             "`{}` takes a row from a query result that may be empty ({}): ListException when no row matches",
@@ -665,9 +668,11 @@ impl<'p, 'a> Interp<'p, 'a> {
                         );
                         Val::SObject(obj)
                     }
-                    "isempty" | "size" => Val::Unknown(format!(
-                        "whether the query at line {l} finds any {obj} record"
-                    )),
+                    "isempty" | "size" => Val::Unknown(if is_sobject_type(&obj) {
+                        format!("whether the query at line {l} finds any {obj} record")
+                    } else {
+                        format!("whether the query at line {l} finds any row")
+                    }),
                     _ => Val::Unknown(String::new()),
                 }
             }

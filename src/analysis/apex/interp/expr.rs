@@ -48,6 +48,7 @@ impl<'p, 'a> Interp<'p, 'a> {
                 self.eval(i);
                 match bv {
                     Val::RecordList => Val::Record,
+                    Val::Rows(obj, _, _) if self.checked_nonempty(b, i) => Val::SObject(obj),
                     Val::Rows(obj, text, _) => {
                         let note = format!(
                             "`{}` indexes a query result that may be empty ({}): ListException when no row matches",
@@ -345,17 +346,64 @@ impl<'p, 'a> Interp<'p, 'a> {
             }
             return v;
         }
-        let prop = info
+        let field = info
             .decl
             .fields
             .iter()
-            .find(|f| f.name.eq_ignore_ascii_case(n))
-            .is_some_and(|f| f.is_property);
+            .find(|f| f.name.eq_ignore_ascii_case(n));
+        // Reading a property runs its `get` accessor. Inside it, the name is the backing
+        // field, which holds nothing until the accessor (or a setter) stores a value in this
+        // transaction: the lazy cache `if (x == null) x = [query]; return x;` fills it.
+        if let Some(getter) = field.and_then(|f| f.getter.as_deref()) {
+            if self.getting.contains(&key) {
+                return Val::Null(NullWhy::Plain(format!(
+                    "`{}.{n}` holds nothing yet in this transaction",
+                    info.simple
+                )));
+            }
+            return self.run_getter(ci, key, &format!("{}.{n}", info.simple), getter);
+        }
+        let prop = field.is_some_and(|f| f.is_property);
         Val::Unknown(format!(
             "`{}.{n}` is a static {} with no initial value: code that runs earlier sets it, so its value is unknown",
             info.simple,
             if prop { "property" } else { "flag" }
         ))
+    }
+
+    /// Run a static property's `get` accessor: its value is what the accessor returns.
+    fn run_getter(&mut self, ci: usize, key: String, label: &str, body: &'p [Stmt]) -> Val {
+        let Some(info) = self.prog.classes.get(ci) else {
+            return Val::Unknown(String::new());
+        };
+        if info.hidden {
+            return Val::Unknown(format!("`{label}`, whose code is hidden"));
+        }
+        if self.call_stack.len() >= MAX_CALL_DEPTH {
+            self.add_unseen(format!(
+                "the property {label} and what it calls (more than {MAX_CALL_DEPTH} calls deep)"
+            ));
+            return Val::Unknown(format!("the value of the property {label}"));
+        }
+        self.getting.insert(key.clone());
+        self.frames.push(Frame {
+            unit: info.unit,
+            class: Some(ci),
+            this: None,
+            scopes: vec![Vec::new()],
+            returns: Vec::new(),
+            guard_base: self.guards.len(),
+        });
+        self.exec_block(body);
+        let returns = self.frames.pop().map(|f| f.returns).unwrap_or_default();
+        self.getting.remove(&key);
+        match returns.split_first() {
+            Some((first, rest)) if rest.iter().all(|r| r == first) => first.clone(),
+            Some(_) => Val::Unknown(format!(
+                "the value of the property {label}, which depends on conditions inside its getter"
+            )),
+            None => Val::Unknown(format!("the value of the property {label}")),
+        }
     }
 
     pub(super) fn init_statics(&mut self, ci: usize) {
@@ -910,8 +958,14 @@ impl<'p, 'a> Interp<'p, 'a> {
                     "`{tsrc}` is assigned at line {line} only on some paths"
                 ))
             } else {
+                let what = match &v {
+                    Val::Rows(obj, _, l) => {
+                        format!(" the {obj} records the query at line {l} finds")
+                    }
+                    _ => String::new(),
+                };
                 Val::Unknown(format!(
-                    "`{tsrc}` is assigned at line {line} only when {when}"
+                    "`{tsrc}` is assigned{what} at line {line} only when {when}"
                 ))
             }
         };
@@ -1125,10 +1179,46 @@ impl<'p, 'a> Interp<'p, 'a> {
         ))
     }
 
+    /// `list[0]` (or `list.get(0)`) on a path that checked the list is not empty: an enclosing
+    /// `if (!list.isEmpty())`, `list.size() > 0` (also `!= 0`, `>= 1`, `== 1`), or the other
+    /// branch of `list.isEmpty()` / `list.size() == 0`.
+    pub(super) fn checked_nonempty(&self, list: &Expr, index: &Expr) -> bool {
+        if !matches!(&index.kind, ExprKind::Num(n) if *n == 0.0) {
+            return false;
+        }
+        let squash = |s: &str| -> String {
+            s.split_whitespace()
+                .collect::<String>()
+                .to_ascii_lowercase()
+        };
+        let l = squash(&self.src(list));
+        let nonempty = [
+            format!("!{l}.isempty()"),
+            format!("{l}.size()>0"),
+            format!("{l}.size()!=0"),
+            format!("{l}.size()>=1"),
+            format!("{l}.size()==1"),
+        ];
+        let empty = [format!("{l}.isempty()"), format!("{l}.size()==0")];
+        self.guards.iter().any(|g| {
+            let c = squash(&g.cond);
+            // An `a || b` condition does not establish either operand.
+            if c.contains("||") {
+                return false;
+            }
+            if g.required {
+                nonempty.iter().any(|n| c.contains(n.as_str()))
+            } else {
+                !c.contains('!') && !c.contains("&&") && empty.iter().any(|n| c == *n)
+            }
+        })
+    }
+
     pub(super) fn single_row_assign(&mut self, l: &'p Expr, r: &'p Expr) {
-        if let ExprKind::Name(n) = &l.kind {
-            let ty = self.lookup_local(n).and_then(|x| x.ty.clone());
-            if let Some(ty) = ty {
+        // A local, or a field of the running class (a property's backing field filled by its
+        // getter): a query assigned to a single record throws when nothing matches.
+        if let ExprKind::Name(_) = &l.kind {
+            if let Some(ty) = self.static_type_of(l) {
                 self.single_row_check(&ty, r);
             }
         }

@@ -145,6 +145,9 @@ struct Interp<'p, 'a> {
     /// `(map, key)` source texts (white space removed) of every `map.put(key, …)` run so far:
     /// `map.get(key)` then finds its entry.
     put_keys: BTreeSet<(String, String)>,
+    /// Static properties (`class.name`, lower case) whose `get` accessor is running: inside it
+    /// the property names its backing field.
+    getting: BTreeSet<String>,
     sites: Vec<RawSite>,
     unseen: Vec<String>,
     dead: u32,
@@ -171,6 +174,7 @@ impl<'p, 'a> Interp<'p, 'a> {
             overlay: BTreeMap::new(),
             settings: BTreeSet::new(),
             put_keys: BTreeSet::new(),
+            getting: BTreeSet::new(),
             sites: Vec::new(),
             unseen: Vec::new(),
             dead: 0,
