@@ -1209,7 +1209,7 @@ impl<'p, 'a> Interp<'p, 'a> {
             if g.required {
                 nonempty.iter().any(|n| c.contains(n.as_str()))
             } else {
-                !c.contains('!') && !c.contains("&&") && empty.iter().any(|n| c == *n)
+                empty.contains(&c)
             }
         })
     }
