@@ -708,6 +708,7 @@ fn single_row_query_into_a_variable_may_block() {
     // A check of another list, or an `||`, does not count.
     for unguarded in [
         "d.isEmpty() ? null : c[0].Id",
+        "dc.size() > 0 ? c[0].Id : null",
         "(c.size() > 0 || s.Email__c == null) ? c[0].Id : null",
     ] {
         let v = run(&listed.replace("c[0].Id", unguarded), &[]);

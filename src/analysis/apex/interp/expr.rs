@@ -1206,8 +1206,17 @@ impl<'p, 'a> Interp<'p, 'a> {
             if c.contains("||") {
                 return false;
             }
+            // The list's name must not be the tail of a longer name (`xc.size() > 0`).
+            let at_start = |pat: &str| {
+                c.match_indices(pat).any(|(i, _)| {
+                    !c[..i]
+                        .chars()
+                        .next_back()
+                        .is_some_and(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '.')
+                })
+            };
             if g.required {
-                nonempty.iter().any(|n| c.contains(n.as_str()))
+                nonempty.iter().any(|n| at_start(n))
             } else {
                 empty.contains(&c)
             }
