@@ -102,6 +102,7 @@ impl<'p, 'a> Interp<'p, 'a> {
                 this: Some(o),
                 scopes: vec![Vec::new()],
                 returns: Vec::new(),
+                whens: Vec::new(),
                 guard_base: self.guards.len(),
             });
             for f in info.decl.fields.iter().filter(|f| !f.is_static) {
@@ -150,6 +151,7 @@ impl<'p, 'a> Interp<'p, 'a> {
             this: Some(o),
             scopes: vec![Vec::new()],
             returns: Vec::new(),
+            whens: Vec::new(),
             guard_base: self.guards.len(),
         });
         for (i, p) in ctor.params.iter().enumerate() {
@@ -252,6 +254,7 @@ impl<'p, 'a> Interp<'p, 'a> {
             this,
             scopes: vec![Vec::new()],
             returns: Vec::new(),
+            whens: Vec::new(),
             guard_base: self.guards.len(),
         });
         for (i, p) in m.params.iter().enumerate() {
@@ -261,12 +264,24 @@ impl<'p, 'a> Interp<'p, 'a> {
         self.exec_block(body);
         let f = self.frames.pop();
         self.call_stack.pop();
-        let returns = f.map(|f| f.returns).unwrap_or_default();
+        let (returns, whens) = f.map(|f| (f.returns, f.whens)).unwrap_or_default();
         match returns.split_first() {
             None => Val::Unknown(format!("the result of {label}")),
             Some((first, rest)) => {
                 if rest.iter().all(|r| r == first) {
                     first.clone()
+                } else if let Some((v, when)) = returns
+                    .iter()
+                    .zip(&whens)
+                    .find(|(v, w)| !w.is_empty() && matches!(v, Val::Bool(_) | Val::Num(_)))
+                {
+                    // A flag or count decided inside: name the path that gives the first value.
+                    let v = match v {
+                        Val::Bool(b) => b.to_string(),
+                        Val::Num(n) => n.to_string(),
+                        _ => String::new(),
+                    };
+                    Val::Unknown(format!("{label} returns {v} only when {}", clip(when, 300)))
                 } else {
                     Val::Unknown(format!(
                         "the result of {label}, which depends on conditions inside it"

@@ -392,6 +392,7 @@ impl<'p, 'a> Interp<'p, 'a> {
             this: None,
             scopes: vec![Vec::new()],
             returns: Vec::new(),
+            whens: Vec::new(),
             guard_base: self.guards.len(),
         });
         self.exec_block(body);
@@ -417,6 +418,7 @@ impl<'p, 'a> Interp<'p, 'a> {
             this: None,
             scopes: vec![Vec::new()],
             returns: Vec::new(),
+            whens: Vec::new(),
             guard_base: self.guards.len(),
         });
         for f in info

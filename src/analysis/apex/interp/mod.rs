@@ -57,6 +57,8 @@ struct TryFrame {
     /// (lower-case simple exception type, unit, line, text) per catch.
     catches: Vec<(String, usize, u32)>,
     hits: Vec<Hit>,
+    /// Per catch, the first site it takes (what throws, where): named in the catch's condition.
+    first: Vec<Option<String>>,
 }
 
 enum Risk {
@@ -88,6 +90,8 @@ struct Frame {
     this: Option<usize>,
     scopes: Vec<Vec<Local>>,
     returns: Vec<Val>,
+    /// Per return, the conditions not known to hold on its path (empty when certain).
+    whens: Vec<String>,
     guard_base: usize,
 }
 
@@ -308,6 +312,11 @@ impl<'p, 'a> Interp<'p, 'a> {
         }
         let definite_path = guards.iter().all(|g| g.value == GuardValue::True);
         let mut caught_by = None;
+        let here = if exc.is_some() && !self.tries.is_empty() {
+            format!("{} ({})", clip(&note, 160), self.loc(unit, line))
+        } else {
+            String::new()
+        };
         if let Some(exc) = exc {
             let exc_l = exc.rsplit('.').next().unwrap_or(exc).to_ascii_lowercase();
             if exc_l != "limitexception" {
@@ -321,6 +330,9 @@ impl<'p, 'a> Interp<'p, 'a> {
                                 } else if *h == Hit::None {
                                     *h = Hit::Maybe;
                                 }
+                            }
+                            if let Some(f @ None) = tf.first.get_mut(ci) {
+                                *f = Some(here.clone());
                             }
                             caught_by = Some((*cu, *cl));
                             break 'outer;
@@ -638,6 +650,7 @@ pub(crate) fn analyze(
             this: None,
             scopes: vec![Vec::new()],
             returns: Vec::new(),
+            whens: Vec::new(),
             guard_base: 0,
         });
         it.exec_block(&tdecl.body);
