@@ -492,3 +492,25 @@ fn property_getters_run_on_read() {
         .iter()
         .any(|s| s.kind == SiteKind::Query && s.source == "RouteConfig"));
 }
+
+/// What a condition hinges on is named: the statement a catch takes, the path a method's flag
+/// comes from.
+#[test]
+fn catches_and_decided_flags_name_what_they_hinge_on() {
+    let rethrow = ROUTER_FIXED.replace(
+        "System.debug(LoggingLevel.ERROR, 'Step ' + s.Class__c + ' failed: ' + e.getMessage());",
+        "if (Limits.getQueries() > 90) { records[0].addError(e.getMessage()); } else { throw e; }",
+    );
+    let c = conditions(&run(ROUTER_TRIGGER, &[ROUTER_STEP, &rethrow]));
+    assert!(
+        c.contains("a statement in the try block throws: `step.execute(records)` runs the class named by `s.Class__c`"),
+        "{c}"
+    );
+    let gate = "public class StepGate {\n    public static Boolean firstRun() {\n        Integer n = [SELECT COUNT() FROM Automation_Step__c];\n        if (n == 0) {\n            return true;\n        }\n        return false;\n    }\n}";
+    let t = "trigger G on MessagingSession (before insert) {\n    if (StepGate.firstRun()) {\n        Trigger.new[0].addError('setup');\n    }\n}";
+    let c = conditions(&run(t, &[gate]));
+    assert!(
+        c.contains("StepGate.firstRun() returns true only when `n == 0` is true (how many Automation_Step__c records the query at line 3 finds)"),
+        "{c}"
+    );
+}
