@@ -514,3 +514,20 @@ fn catches_and_decided_flags_name_what_they_hinge_on() {
         "{c}"
     );
 }
+
+/// fflib's shapes: `Test.isRunningTest() & …` (Boolean `&` evaluates both sides; a false side
+/// settles it) and a per-type registry filled with `put` then read with `get`.
+#[test]
+fn boolean_and_and_registries_are_followed() {
+    let t = "trigger A on MessagingSession (before insert) {\n    if (System.Test.isRunningTest() & Fixtures.enabled) {\n        Trigger.new[0].addError('test only');\n    }\n    if (!Test.isRunningTest() | Fixtures.enabled) {\n        Trigger.new[0].Note__c = 'live';\n    }\n}";
+    let v = run(t, &[]);
+    assert_eq!(label(&v), "unlikely", "{v:#?}");
+    let live = t.replace(
+        "System.Test.isRunningTest() &",
+        "!System.Test.isRunningTest() &",
+    );
+    assert!(conditions(&run(&live, &[])).contains("Fixtures.enabled"));
+    let reg = "public class Registry {\n    public virtual class Handler { public virtual void run(List<SObject> rs) {} }\n    public class Closed extends Handler {\n        public override void run(List<SObject> rs) { rs[0].addError('closed for the night'); }\n    }\n    private static Map<Schema.SObjectType, Handler> byType = new Map<Schema.SObjectType, Handler>();\n    public static void dispatch(Schema.SObjectType t) {\n        if (!byType.containsKey(t)) {\n            byType.put(t, new Closed());\n        }\n        byType.get(t).run(Trigger.new);\n    }\n}";
+    let rt = "trigger R on MessagingSession (before insert) {\n    Registry.dispatch(MessagingSession.sObjectType);\n}";
+    assert!(reason(&run(rt, &[reg])).contains("closed for the night"));
+}

@@ -638,7 +638,24 @@ impl<'p, 'a> Interp<'p, 'a> {
                         }
                     }
                     "size" if empty => Val::Num(0.0),
+                    "get" if args.len() == 1 => {
+                        match self.put_vals.get(&self.map_key(t, &args[0])) {
+                            Some(v) => v.clone(),
+                            None => Val::Unknown(format!("the result of `{}`", self.src(e))),
+                        }
+                    }
                     "add" | "addall" | "put" | "putall" => {
+                        if lname == "put" && args.len() == 2 {
+                            let k = self.map_key(t, &args[0]);
+                            match argv.get(1) {
+                                Some(v) if !self.uncertain_since(0) => {
+                                    self.put_vals.insert(k, v.clone());
+                                }
+                                _ => {
+                                    self.put_vals.remove(&k);
+                                }
+                            }
+                        }
                         let definite = !self.uncertain_since(self.frame_base());
                         let nv = match (argv.first(), empty, definite) {
                             (Some(Val::Record | Val::RecordList), true, true) => Val::RecordList,
@@ -757,6 +774,17 @@ impl<'p, 'a> Interp<'p, 'a> {
             ))));
         }
         None
+    }
+
+    /// The `(map, key)` source texts of `map.put(key, …)` / `map.get(key)`, white space removed,
+    /// lower case.
+    pub(super) fn map_key(&self, map: &Expr, key: &Expr) -> (String, String) {
+        let squash = |s: String| -> String {
+            s.split_whitespace()
+                .collect::<String>()
+                .to_ascii_lowercase()
+        };
+        (squash(self.src(map)), squash(self.src(key)))
     }
 
     /// `t.newInstance()` on a `Type`: the named class when the code fixes the name and the class

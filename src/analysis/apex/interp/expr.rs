@@ -859,6 +859,18 @@ impl<'p, 'a> Interp<'p, 'a> {
             Val::Unknown(w)
         };
         match op {
+            // Boolean `&`, `|`, `^` evaluate both sides (no short circuit); a false side
+            // settles `&`, a true side settles `|`.
+            "&" | "|" | "^" if matches!(lv, Val::Bool(_)) || matches!(rv, Val::Bool(_)) => {
+                match (op, truthy(&lv), truthy(&rv)) {
+                    ("&", Tri::F, _) | ("&", _, Tri::F) => Val::Bool(false),
+                    ("|", Tri::T, _) | ("|", _, Tri::T) => Val::Bool(true),
+                    ("&", Tri::T, Tri::T) => Val::Bool(true),
+                    ("|", Tri::F, Tri::F) => Val::Bool(false),
+                    ("^", a @ (Tri::T | Tri::F), b @ (Tri::T | Tri::F)) => Val::Bool(a != b),
+                    _ => unknown(),
+                }
+            }
             "==" | "===" | "!=" | "!==" | "<>" => {
                 let neg = op != "==" && op != "===";
                 match scalar_eq(&lv, &rv) {

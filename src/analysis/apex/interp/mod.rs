@@ -149,6 +149,9 @@ struct Interp<'p, 'a> {
     /// `(map, key)` source texts (white space removed) of every `map.put(key, …)` run so far:
     /// `map.get(key)` then finds its entry.
     put_keys: BTreeSet<(String, String)>,
+    /// The value of each `map.put(key, value)` run on a path taken for certain, by the same
+    /// `(map, key)` texts: `map.get(key)` returns it (handler registries keyed by type).
+    put_vals: BTreeMap<(String, String), Val>,
     /// Static properties (`class.name`, lower case) whose `get` accessor is running: inside it
     /// the property names its backing field.
     getting: BTreeSet<String>,
@@ -178,6 +181,7 @@ impl<'p, 'a> Interp<'p, 'a> {
             overlay: BTreeMap::new(),
             settings: BTreeSet::new(),
             put_keys: BTreeSet::new(),
+            put_vals: BTreeMap::new(),
             getting: BTreeSet::new(),
             sites: Vec::new(),
             unseen: Vec::new(),
