@@ -531,3 +531,20 @@ fn boolean_and_and_registries_are_followed() {
     let rt = "trigger R on MessagingSession (before insert) {\n    Registry.dispatch(MessagingSession.sObjectType);\n}";
     assert!(reason(&run(rt, &[reg])).contains("closed for the night"));
 }
+
+/// A domain base class that keeps the trigger's records behind an instance property
+/// (`Records { get { return getRecords(); } }`, filled from a copy of the list): the records the
+/// subclass loops over are the inserted ones.
+#[test]
+fn instance_property_getters_run_on_read() {
+    let base = "public virtual class DomainBase {\n    private List<SObject> items;\n    public List<SObject> Records {\n        get { return getRecords(); }\n    }\n    public DomainBase(List<SObject> records) {\n        items = records.clone();\n    }\n    public List<SObject> getRecords() {\n        return items;\n    }\n    public virtual void onBeforeInsert() {}\n}";
+    let bad = "public class Sessions extends DomainBase {\n    public Sessions(List<SObject> rs) { super(rs); }\n    public override void onBeforeInsert() {\n        for (MessagingSession s : (List<MessagingSession>) Records) {\n            s.addError('Chats are paused');\n        }\n    }\n}";
+    let fixed = bad.replace(
+        "s.addError('Chats are paused');",
+        "s.Note__c = 'Chats are paused';",
+    );
+    let t = "trigger S on MessagingSession (before insert) {\n    new Sessions(Trigger.new).onBeforeInsert();\n}";
+    assert!(reason(&run(t, &[base, bad])).contains("Chats are paused"));
+    let v = run(t, &[base, &fixed]);
+    assert_eq!(label(&v), "unlikely", "{v:#?}");
+}

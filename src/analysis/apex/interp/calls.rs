@@ -573,6 +573,8 @@ impl<'p, 'a> Interp<'p, 'a> {
                     "get" => Val::Record,
                     "size" => Val::Num(1.0),
                     "isempty" => Val::Bool(false),
+                    // A shallow copy holds the same records (deepClone copies them).
+                    "clone" => Val::RecordList,
                     "getsobjecttype" => sobject_token("MessagingSession"),
                     _ => Val::Unknown(format!("the result of `{}`", self.src(e))),
                 }

@@ -273,6 +273,9 @@ impl<'p, 'a> Interp<'p, 'a> {
             return Val::Type("Trigger".into());
         }
         if let Some(o) = self.frames.last().and_then(|f| f.this) {
+            if let Some(v) = self.instance_getter(o, n) {
+                return v;
+            }
             if let Some(v) = self
                 .objects
                 .get(o)
@@ -361,7 +364,7 @@ impl<'p, 'a> Interp<'p, 'a> {
                     info.simple
                 )));
             }
-            return self.run_getter(ci, key, &format!("{}.{n}", info.simple), getter);
+            return self.run_getter(ci, None, key, &format!("{}.{n}", info.simple), getter);
         }
         let prop = field.is_some_and(|f| f.is_property);
         Val::Unknown(format!(
@@ -371,8 +374,42 @@ impl<'p, 'a> Interp<'p, 'a> {
         ))
     }
 
+    /// Reading instance property `n` of object `o` runs its `get` accessor (with `o` as `this`);
+    /// inside that accessor the name is the backing field. `None` when `n` has no getter.
+    pub(super) fn instance_getter(&mut self, o: usize, n: &str) -> Option<Val> {
+        let prog = self.prog;
+        let ci = self.objects.get(o)?.class;
+        let key = format!("#{o}.{}", n.to_ascii_lowercase());
+        if self.getting.contains(&key) {
+            return None;
+        }
+        let (chain, _) = prog.chain(ci);
+        let (k, getter) = chain.into_iter().find_map(|k| {
+            prog.classes.get(k).and_then(|c| {
+                c.decl
+                    .fields
+                    .iter()
+                    .find(|f| !f.is_static && f.name.eq_ignore_ascii_case(n))
+                    .and_then(|f| f.getter.as_deref())
+                    .map(|g| (k, g))
+            })
+        })?;
+        let label = format!(
+            "{}.{n}",
+            prog.classes.get(k).map(|c| c.simple.as_str()).unwrap_or("")
+        );
+        Some(self.run_getter(k, Some(o), key, &label, getter))
+    }
+
     /// Run a static property's `get` accessor: its value is what the accessor returns.
-    fn run_getter(&mut self, ci: usize, key: String, label: &str, body: &'p [Stmt]) -> Val {
+    fn run_getter(
+        &mut self,
+        ci: usize,
+        this: Option<usize>,
+        key: String,
+        label: &str,
+        body: &'p [Stmt],
+    ) -> Val {
         let Some(info) = self.prog.classes.get(ci) else {
             return Val::Unknown(String::new());
         };
@@ -389,7 +426,7 @@ impl<'p, 'a> Interp<'p, 'a> {
         self.frames.push(Frame {
             unit: info.unit,
             class: Some(ci),
-            this: None,
+            this,
             scopes: vec![Vec::new()],
             returns: Vec::new(),
             whens: Vec::new(),
@@ -593,6 +630,9 @@ impl<'p, 'a> Interp<'p, 'a> {
             }
             Val::Obj(o) => {
                 let key = f.to_ascii_lowercase();
+                if let Some(v) = self.instance_getter(o, f) {
+                    return v;
+                }
                 if let Some(v) = self.objects.get(o).and_then(|s| s.fields.get(&key)) {
                     let v = v.clone();
                     let what = format!("`{}`", self.src(e));
