@@ -1012,15 +1012,14 @@ impl<'p, 'a> Interp<'p, 'a> {
                     "`{tsrc}` is assigned at line {line} only on some paths"
                 ))
             } else {
-                let what = match &v {
-                    Val::Rows(obj, _, l) => {
-                        format!(" the {obj} records the query at line {l} finds")
-                    }
-                    _ => String::new(),
-                };
-                Val::Unknown(format!(
-                    "`{tsrc}` is assigned{what} at line {line} only when {when}"
-                ))
+                match &v {
+                    Val::Rows(obj, _, l) => Val::Unknown(format!(
+                        "`{tsrc}` holds the {obj} records the query at line {l} finds only when {when}"
+                    )),
+                    _ => Val::Unknown(format!(
+                        "`{tsrc}` is assigned at line {line} only when {when}"
+                    )),
+                }
             }
         };
         match &target.kind {
