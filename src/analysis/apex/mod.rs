@@ -37,8 +37,10 @@
 //! `onApplyDefaults`, …) under an "if the framework dispatches to it" condition and naming the
 //! missing class. Static variables start at their declared initial value (statics are per
 //! transaction); a static without one, or in a class not provided, is unknown. Reading a static
-//! property runs its `get` accessor; inside it the property is its backing field, empty until
-//! the accessor fills it (the lazy cache `if (x == null) x = [query]; return x;`).
+//! or instance property runs its `get` accessor; inside it the property is its backing field,
+//! empty until the accessor fills it (the lazy cache `if (x == null) x = [query]; return x;`).
+//! A map value `put` on a path taken for certain is what `get` of the same key returns (handler
+//! registries keyed by type); Boolean `&`, `|`, `^` evaluate both sides.
 //!
 //! Sites: `addError` on the inserted record or its fields (blocks; not affected by try/catch);
 //! `throw`, DML (`insert x;`, `insert(x);`, `Database.insert(x)`; `Database.insert(x, false)`
