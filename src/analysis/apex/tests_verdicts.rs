@@ -548,3 +548,12 @@ fn instance_property_getters_run_on_read() {
     let v = run(t, &[base, &fixed]);
     assert_eq!(label(&v), "unlikely", "{v:#?}");
 }
+
+/// Getters that read themselves through new objects or each other end (bounded), not overflow.
+#[test]
+fn recursive_getters_terminate() {
+    let cls = "public class Loop {\n    public Loop next { get { return new Loop().next; } }\n    public static Integer a { get { return b + 1; } }\n    public static Integer b { get { return a + 1; } }\n    public static void go() {\n        Integer x = a;\n        Loop l = new Loop().next;\n    }\n}";
+    let t = "trigger L on MessagingSession (before insert) {\n    Loop.go();\n}";
+    let v = run(t, &[cls]);
+    assert_ne!(label(&v), "blocks", "{v:#?}");
+}
