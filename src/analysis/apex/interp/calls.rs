@@ -96,15 +96,8 @@ impl<'p, 'a> Interp<'p, 'a> {
             let Some(info) = prog.classes.get(k) else {
                 continue;
             };
-            self.frames.push(Frame {
-                unit: info.unit,
-                class: Some(k),
-                this: Some(o),
-                scopes: vec![Vec::new()],
-                returns: Vec::new(),
-                whens: Vec::new(),
-                guard_base: self.guards.len(),
-            });
+            self.frames
+                .push(Frame::enter(info.unit, Some(k), Some(o), self.guards.len()));
             for f in info.decl.fields.iter().filter(|f| !f.is_static) {
                 if let Some(init) = &f.init {
                     let v = self.eval(init);
@@ -145,15 +138,12 @@ impl<'p, 'a> Interp<'p, 'a> {
             return;
         };
         let body = ctor.body.as_deref().unwrap_or(&[]);
-        self.frames.push(Frame {
-            unit: info.unit,
-            class: Some(ci),
-            this: Some(o),
-            scopes: vec![Vec::new()],
-            returns: Vec::new(),
-            whens: Vec::new(),
-            guard_base: self.guards.len(),
-        });
+        self.frames.push(Frame::enter(
+            info.unit,
+            Some(ci),
+            Some(o),
+            self.guards.len(),
+        ));
         for (i, p) in ctor.params.iter().enumerate() {
             let v = args.get(i).cloned().unwrap_or(Val::Unknown(String::new()));
             self.declare(&p.name, Some(p.ty.clone()), v);
@@ -248,15 +238,8 @@ impl<'p, 'a> Interp<'p, 'a> {
             );
         }
         self.call_stack.push((ci, mi));
-        self.frames.push(Frame {
-            unit: info.unit,
-            class: Some(ci),
-            this,
-            scopes: vec![Vec::new()],
-            returns: Vec::new(),
-            whens: Vec::new(),
-            guard_base: self.guards.len(),
-        });
+        self.frames
+            .push(Frame::enter(info.unit, Some(ci), this, self.guards.len()));
         for (i, p) in m.params.iter().enumerate() {
             let v = args.get(i).cloned().unwrap_or(Val::Unknown(String::new()));
             self.declare(&p.name, Some(p.ty.clone()), v);

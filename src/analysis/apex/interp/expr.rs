@@ -423,15 +423,8 @@ impl<'p, 'a> Interp<'p, 'a> {
             return Val::Unknown(format!("the value of the property {label}"));
         }
         self.getting.insert(key.clone());
-        self.frames.push(Frame {
-            unit: info.unit,
-            class: Some(ci),
-            this,
-            scopes: vec![Vec::new()],
-            returns: Vec::new(),
-            whens: Vec::new(),
-            guard_base: self.guards.len(),
-        });
+        self.frames
+            .push(Frame::enter(info.unit, Some(ci), this, self.guards.len()));
         self.exec_block(body);
         let returns = self.frames.pop().map(|f| f.returns).unwrap_or_default();
         self.getting.remove(&key);
@@ -449,15 +442,8 @@ impl<'p, 'a> Interp<'p, 'a> {
         let Some(info) = prog.classes.get(ci) else {
             return;
         };
-        self.frames.push(Frame {
-            unit: info.unit,
-            class: Some(ci),
-            this: None,
-            scopes: vec![Vec::new()],
-            returns: Vec::new(),
-            whens: Vec::new(),
-            guard_base: self.guards.len(),
-        });
+        self.frames
+            .push(Frame::enter(info.unit, Some(ci), None, self.guards.len()));
         for f in info
             .decl
             .fields

@@ -95,6 +95,22 @@ struct Frame {
     guard_base: usize,
 }
 
+impl Frame {
+    /// A fresh frame for code of `unit` (in `class`, on `this`), whose guards start at
+    /// `guard_base`: nothing declared, nothing returned yet.
+    fn enter(unit: usize, class: Option<usize>, this: Option<usize>, guard_base: usize) -> Self {
+        Frame {
+            unit,
+            class,
+            this,
+            scopes: vec![Vec::new()],
+            returns: Vec::new(),
+            whens: Vec::new(),
+            guard_base,
+        }
+    }
+}
+
 struct ObjState {
     class: usize,
     fields: BTreeMap<String, Val>,
@@ -648,15 +664,7 @@ pub(crate) fn analyze(
             continue;
         }
         let mut it = Interp::new(&prog, record, ev);
-        it.frames.push(Frame {
-            unit: 0,
-            class: None,
-            this: None,
-            scopes: vec![Vec::new()],
-            returns: Vec::new(),
-            whens: Vec::new(),
-            guard_base: 0,
-        });
+        it.frames.push(Frame::enter(0, None, None, 0));
         it.exec_block(&tdecl.body);
         budget |= it.budget_hit;
         raw.extend(it.sites);
