@@ -14,18 +14,26 @@
 // wrote; no token) is kept in storage.local — which, unlike storage.session, survives a browser
 // restart or crash — before each step's requests go out, and removed once its clean-up is
 // confirmed. A capture whose clean-up could not finish (session expired, org refused, answer
-// lost) stays on record and is retried at every background start, every capture start, every
-// new `sid` cookie of its org (the admin logged in again) and whenever a popup asks; the popup
-// names what is left meanwhile. The trace flag's short expiry (≤ 30 min) is only the backstop.
+// lost) stays on record and is retried at every capture start and every new `sid` cookie of its
+// org (the admin logged in again), and at background starts and popup openings once its pause
+// is over: the pause grows with each failed retry (1, 4, 16, 64 min … at most 6 h), so an org
+// that keeps refusing (a permission taken away) is not asked again at every popup opening. The
+// popup names what is left meanwhile. The trace flag's short expiry (≤ 30 min) is only the
+// backstop.
 import init, { captureBegin, captureStep } from '../popup/pkg/md_popup.js';
 import { API_HOST, send, tokenFor } from '../popup/org.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
 export const PORT_NAME = 'md/capture';
-/** storage.local: {[debugLevelName]: {state, host, storeId, pending}} */
+/** storage.local: {[debugLevelName]: {state, host, storeId, pending, tries, retryAfterMs}} */
 const KEY = 'md.captures';
 /** Where earlier versions kept the one running capture (storage.session). */
 const OLD_KEY = 'md.capture';
+
+/** The pause before the next unforced retry after `tries` failed clean-ups. */
+const FIRST_PAUSE_MS = 60_000;
+const MAX_PAUSE_MS = 6 * 3600_000;
+const pauseAfter = (tries) => Math.min(FIRST_PAUSE_MS * 4 ** Math.max(0, tries - 1), MAX_PAUSE_MS);
 
 let coreReady = null;
 const loadCore = () => (coreReady ??= init());
@@ -88,8 +96,12 @@ const save = (r) => change((all) => {
 /** Done: forget the capture, unless its clean-up could not finish (then it stays on record). */
 const settle = (r) => change((all) => {
   const name = r.step.state.debugLevelName;
-  if (r.step.cleanupPending) all[name] = { state: r.step.state, host: r.host, storeId: r.storeId ?? null, pending: true };
-  else delete all[name];
+  if (r.step.cleanupPending) {
+    const tries = (r.tries ?? 0) + 1;
+    all[name] = { state: r.step.state, host: r.host, storeId: r.storeId ?? null, pending: true, tries, retryAfterMs: Date.now() + pauseAfter(tries) };
+  } else {
+    delete all[name];
+  }
 });
 
 /** Sends one step's requests (in parallel) with a freshly read token. */
@@ -168,7 +180,7 @@ function validStart(msg) {
     Array.isArray(msg.deployments ?? []) && (msg.deployments ?? []).every((d) => typeof d === 'string');
 }
 
-const newRun = (port, host, storeId) => ({ port, host, storeId: storeId ?? undefined, step: null, busy: false, cancel: null, tick: false, nudge: false });
+const newRun = (port, host, storeId, tries = 0) => ({ port, host, storeId: storeId ?? undefined, step: null, busy: false, cancel: null, tick: false, nudge: false, tries });
 
 /** Not async: whether this start may run is decided before anything is awaited. */
 function start(port, msg) {
@@ -183,8 +195,9 @@ function start(port, msg) {
   const r = newRun(port, msg.host.toLowerCase(), msg.storeId);
   run = r;
   (async () => {
-    // First what earlier captures left (their clean-up is retried with the token read now).
-    await recoverStored();
+    // First what earlier captures left (their clean-up is retried with the token read now,
+    // paused or not: this capture is about to write to the org anyway).
+    await recoverStored({ force: true });
     await loadCore();
     r.step = captureBegin({ apiHost: r.host, orgId: msg.orgId ?? null, deployments: msg.deployments ?? [], nowMs: Date.now() });
     post(r, view(r.step));
@@ -201,7 +214,7 @@ async function pendingView() {
   const running = run && run.step ? run.step.state.debugLevelName : null;
   return Object.entries(all)
     .filter(([name, rec]) => rec && rec.pending && name !== running)
-    .map(([name, rec]) => ({ host: rec.host, debugLevelName: name, cleanup: rec.state && rec.state.cleanup }));
+    .map(([name, rec]) => ({ host: rec.host, debugLevelName: name, cleanup: rec.state && rec.state.cleanup, retryAfterMs: rec.retryAfterMs ?? null }));
 }
 
 /** Wires a popup's port. Only the extension's own pages may drive a capture. */
@@ -249,10 +262,11 @@ export function onConnect(port) {
 /**
  * Cleans up every capture on record except the running one: one an earlier background
  * instance left mid-capture (the service worker was stopped, the browser closed or crashed),
- * and one whose clean-up could not finish. Resolves with their last steps.
+ * and one whose clean-up could not finish. Resolves with their last steps. A clean-up that
+ * failed before waits out its pause unless `force` (a capture start, a new login).
  */
-export function recoverStored() {
-  if (recovering) return recovering;
+export function recoverStored({ force = false } = {}) {
+  if (recovering) return force ? recovering.then(() => recoverStored({ force })) : recovering;
   recovering = (async () => {
     await migrateOld();
     const all = await stored();
@@ -264,10 +278,11 @@ export function recoverStored() {
         await change((a) => { delete a[name]; });
         continue;
       }
+      if (rec.pending && !force && (rec.retryAfterMs ?? 0) > Date.now()) continue;
       // Without a session for that org there is nothing to try yet (it stays on record).
       if (!(await tokenFor(rec.host, rec.storeId ?? undefined))) continue;
       await loadCore();
-      const r = newRun(null, rec.host, rec.storeId);
+      const r = newRun(null, rec.host, rec.storeId, rec.pending ? rec.tries ?? 0 : 0);
       r.step = captureStep(rec.state, { kind: 'recover', nowMs: Date.now(), reason: 'The extension\'s background stopped during the capture' });
       await pump(r);
       out.push(r.step);
@@ -309,7 +324,7 @@ export function recoverOrphan() {
       const host = c.cookie.domain.replace(/^\./, '').toLowerCase();
       if (!API_HOST.test(host)) return;
       stored().then((all) => {
-        if (Object.values(all).some((rec) => rec && rec.pending && rec.host === host)) recoverStored();
+        if (Object.values(all).some((rec) => rec && rec.pending && rec.host === host)) recoverStored({ force: true });
       });
     });
   }

@@ -72,6 +72,14 @@ function checkPending() {
   port.postMessage({ type: 'status' });
 }
 
+/** When the next retry on opening may go out, if the org refused the last one ("" when due). */
+function retryNote(items) {
+  const next = Math.max(0, ...items.map((it) => (it && Number.isFinite(it.retryAfterMs) ? it.retryAfterMs : 0)));
+  if (next <= Date.now()) return '';
+  const at = new Date(next).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return ` (after a pause, as the last try failed: from ${at})`;
+}
+
 function showPending(items) {
   const box = $('capture');
   if (!box) return;
@@ -91,7 +99,7 @@ function showPending(items) {
   }
   const section = h('div', { class: 'md-capture-pending', role: 'status', 'data-testid': 'capture-pending' },
     h('p', {}, h('strong', {}, 'An earlier capture could not finish its clean-up. '),
-      'Messaging Doctor keeps it on record and tries again whenever you open it, start a capture or log in to that org. What is left:'),
+      `Messaging Doctor keeps it on record and tries again when you start a capture or log in to that org, and when you open it${retryNote(items)}. What is left:`),
     list);
   box.hidden = false;
   box.prepend(section);

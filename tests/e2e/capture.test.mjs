@@ -419,12 +419,19 @@ for (const browserName of BROWSERS) {
         assert.ok(done.results[1].text.includes(left.levels[0].DeveloperName), done.results[1].text);
         assert.equal(left.flags.length, 1);
         assert.ok(done.results[1].text.includes(left.flags[0].Id), done.results[1].text);
-        // A popup opened meanwhile names what is left (the retry cannot succeed yet).
+        // A popup opened meanwhile names what is left, and does not ask the org again: the
+        // last try failed a moment ago, so the retry on opening waits out its pause.
         await popup.close();
+        // (Every request carrying a session, expired or not, is in the token sightings.)
+        await sim.request(API, '/__sim/token-sightings', { method: 'DELETE' });
         const later = await driver.openPopupFor(page);
         try {
           const shown = await waitForPopup(later, (x) => x.pending && x.pending.includes(left.levels[0].DeveloperName), 'the unfinished clean-up in a new popup');
           assert.ok(shown.pending.includes(left.flags[0].Id), shown.pending);
+          assert.match(shown.pending, /after a pause, as the last try failed: from \d/);
+          const seen = (await sim.request(API, '/__sim/token-sightings')).json;
+          const retries = seen.sightings.filter((x) => x.method === 'DELETE');
+          assert.deepEqual(retries, [], 'the popup opening retried the clean-up during its pause');
         } finally {
           await later.close();
         }
