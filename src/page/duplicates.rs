@@ -162,7 +162,9 @@ pub(super) fn duplicate_finding(
                 .unwrap_or_else(|| "(computed at run time)".into())
         })
         .collect();
-    deployments.sort();
+    // Unstable sorts: equal names are indistinguishable, and the stable sort's code cost the
+    // content script 2.6 KB (two copies of it, one per element type).
+    deployments.sort_unstable();
     deployments.dedup();
     if deployments.len() > NAMES_IN_TITLE {
         let more = deployments.len() - NAMES_IN_TITLE;
@@ -233,7 +235,7 @@ pub(super) fn duplicate_finding(
         .filter_map(|i| i.call.org_id.as_deref())
         .map(org_key)
         .collect();
-    orgs.sort();
+    orgs.sort_unstable();
     orgs.dedup();
     let configured = configured_deployments(resources);
     let two_deployments = kinds.contains(&DuplicateKind::TwoDeployments);

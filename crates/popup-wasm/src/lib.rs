@@ -19,10 +19,21 @@ use messaging_doctor::report::{diagnose_all, export, markdown, ExportedReport};
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn json_parse(text: &str) -> Result<JsValue, JsValue>;
+}
+
+/// Results cross to JS as JSON text read back with `JSON.parse`, so they are plain objects
+/// exactly like the documented JSON. Not `serde_wasm_bindgen`'s serializer: every result type
+/// then had its own copy of that serializer's code, and the JSON one costs less (946,031 →
+/// 933,266 bytes of Wasm, 392,385 → 386,671 gzipped, measured with serde_json 1.0 and
+/// serde-wasm-bindgen 0.6.5). Reading stays with `serde_wasm_bindgen`: going through JSON text
+/// there cost more (+28 KB).
 fn to_js<T: serde::Serialize>(v: &T) -> Result<JsValue, JsError> {
-    // Maps as plain objects so the popup can read them like JSON.
-    let ser = serde_wasm_bindgen::Serializer::json_compatible();
-    v.serialize(&ser).map_err(|e| JsError::new(&e.to_string()))
+    let text = serde_json::to_string(v).map_err(|e| JsError::new(&e.to_string()))?;
+    json_parse(&text).map_err(|_| JsError::new("The result could not be read back as JSON."))
 }
 
 fn opt_from_js<T: DeserializeOwned>(v: JsValue, what: &str) -> Result<Option<T>, JsError> {
