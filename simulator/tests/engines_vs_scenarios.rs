@@ -91,10 +91,11 @@ const EXCEPTIONS: &[Exception] = &[
         name: "MessagingSessionRouting",
         accept: &["mayBlock"],
         names: "lookup `Contact` of a MessagingEndUser",
-        reason: "endUsers.get(s.MessagingEndUserId).Contact.MailingCountry throws when the \
-                 MessagingEndUser has no Contact. The scenario's guest end user has none, but \
-                 the record model describes the MessagingSession only, not the end user's \
-                 ContactId, so the engine reports the NPE at line 8 under that condition.",
+        reason: "endUsers.get(s.MessagingEndUserId).Contact.MailingCountry is null when the \
+                 MessagingEndUser has no Contact (a field through a null relationship reads as \
+                 null), and country.startsWith('US') on line 9 then throws. The scenario's guest \
+                 end user has none, but the record model describes the MessagingSession only, \
+                 not the end user's ContactId, so the engine reports the NPE under that condition.",
     },
 ];
 
@@ -112,6 +113,22 @@ struct Check {
     truth: bool,
     label: String,
     text: String,
+    /// `(class or trigger name, line)` of the top frame of the stack trace the scenario's
+    /// platform reports, when it has one: the engine must point at the same line.
+    platform_line: Option<(String, String)>,
+}
+
+/// The top frame of an Apex stack trace: `Class.X.method: line 9, column 1` → (`X`, `9`),
+/// `Trigger.T: line 2, column 1` → (`T`, `2`).
+fn top_frame(stack: &str) -> Option<(String, String)> {
+    let first = stack.lines().next()?;
+    let (place, rest) = first.split_once(": line ")?;
+    let line: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    let name = match place.strip_prefix("Class.") {
+        Some(c) => c.split('.').next()?.to_string(),
+        None => place.strip_prefix("Trigger.")?.to_string(),
+    };
+    (!line.is_empty()).then_some((name, line))
 }
 
 fn rule_text(v: &RuleVerdict) -> String {
@@ -207,6 +224,7 @@ fn run_scenario(name: &str) -> Vec<Check> {
             truth: vr.fires_on_insert && vr.active,
             label: label.into(),
             text: rule_text(&v),
+            platform_line: None,
         });
     }
 
@@ -261,6 +279,7 @@ fn run_scenario(name: &str) -> Vec<Check> {
             truth: fl.fails_on_insert && runs,
             label: v.verdict.label().into(),
             text: flow_text(&v),
+            platform_line: None,
         });
         if !fl.is_active && object.eq_ignore_ascii_case("MessagingSession") {
             // "failsOnInsert" of an inactive flow is what it would do if activated.
@@ -274,6 +293,7 @@ fn run_scenario(name: &str) -> Vec<Check> {
                 truth: fl.fails_on_insert,
                 label: v.verdict.label().into(),
                 text: flow_text(&v),
+                platform_line: None,
             });
         }
     }
@@ -328,6 +348,10 @@ fn run_scenario(name: &str) -> Vec<Check> {
                 && (tr.usage_before_insert || tr.usage_after_insert),
             label: v.verdict.label().into(),
             text: format!("{} {:?}", v.summary, v.verdict),
+            platform_line: tr
+                .fails_on_insert
+                .then(|| top_frame(&tr.failure.stack_trace))
+                .flatten(),
         });
     }
     out
@@ -342,6 +366,16 @@ fn judge(c: &Check) -> Result<(), String> {
     } else {
         !positive && !maybe
     };
+    if let (true, Some((name, line))) = (positive || maybe, &c.platform_line) {
+        // The admin is sent to a line: it must be the line the platform's error names.
+        let at = format!("{name} line {line}");
+        if !c.text.contains(&at) {
+            return Err(format!(
+                "{} {:?} {}: the platform's stack trace points at {at}, the engine says: {}",
+                c.scenario, c.kind, c.name, c.text
+            ));
+        }
+    }
     if agrees {
         return Ok(());
     }

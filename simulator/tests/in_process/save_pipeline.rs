@@ -149,7 +149,7 @@ fn two_causes_fail_on_the_trigger_first() {
     let msg = last["errors"][0]["message"].as_str().unwrap();
     assert!(msg.starts_with("MessagingSessionRouting: execution of BeforeInsert\n\ncaused by: System.NullPointerException: Attempt to de-reference a null object"), "{msg}");
     assert!(
-        msg.contains("Class.MessagingSessionRoutingHandler.assignRegion: line 8, column 1"),
+        msg.contains("Class.MessagingSessionRoutingHandler.assignRegion: line 9, column 1"),
         "{msg}"
     );
 }
