@@ -122,7 +122,8 @@
         window.addEventListener('message', onMessage);
         loadStyles().then(function () { console.log('Loaded CSS'); },
           function () { console.error('Error loading CSS'); });
-        buildFrame(this.settings.targetElement || document.body).then(
+        // Through the global, as the public copies do: a detached `init` still works.
+        buildFrame(window.agentforce_messaging.settings.targetElement || document.body).then(
           function () { console.log('Created Agentforce Messaging frame'); },
           function (e) { console.error('Error creating Agentforce Messaging frame: ' + e); });
       } catch (e) {
