@@ -236,7 +236,7 @@ pub fn finding_for_in(
                     )),
                 None => f,
             };
-            f.with_fix("Check that the agent is active and that the snippet's agentId (0Xx…) and domainUrl (https://<My Domain>.my.salesforce.com) are the ones its Agentforce Messaging deployment in Setup gives.")
+            f.with_fix("Check that the agent is active, and that the snippet's agentId (0Xx…) and domainUrl (https://<My Domain>.my.salesforce.com) are its id and the org's My Domain as in the snippet Salesforce generated.")
         }
         Stage::AgentforceStalled { frame: false, .. } => Finding::new(
             "page/widget-stalled",
@@ -248,7 +248,7 @@ pub fn finding_for_in(
              siteUrl, agentApiConfiguration.agentId and agentApiConfiguration.domainUrl, in one \
              object), or init.js did not load.",
         )
-        .with_fix("Check the snippet's siteUrl, agentId (0Xx…) and domainUrl (https://<My Domain>.my.salesforce.com) against the agent's Agentforce Messaging deployment in Setup, or copy its snippet again.")
+        .with_fix("Check that the init call is one object with siteUrl, agentApiConfiguration.agentId (0Xx…) and agentApiConfiguration.domainUrl (https://<My Domain>.my.salesforce.com), as in the snippet Salesforce generated for the agent; copy that snippet again if in doubt.")
         .with_fix("Open the browser console on the page: Agentforce Messaging logs \"Invalid init() configuration specified\" when it refuses the values (watch mode records it)."),
         Stage::StylesFailed => Finding::new(
             "page/widget-stalled",
