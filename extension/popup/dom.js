@@ -11,7 +11,7 @@ import { isAllowedLink } from './hosts.js';
 
 const SAFE_ATTRS = new Set(['class', 'id', 'role', 'title', 'href', 'target', 'rel', 'type',
   'aria-label', 'aria-live', 'aria-expanded', 'aria-controls', 'tabindex', 'data-testid',
-  'data-code', 'data-severity', 'data-check', 'aria-hidden']);
+  'data-code', 'data-severity', 'data-check', 'aria-hidden', 'data-org', 'data-current', 'data-logged-in']);
 
 // The same set as src/report.rs is_invisible: bidi controls, zero-width and joiner characters,
 // invisible fillers, tag characters.

@@ -133,15 +133,57 @@ function renderChoice(candidates, tab, storeId) {
     })));
 }
 
+/** One page org in words: its id, host and deployments. */
+function describeOrg(o) {
+  const deps = o.deployments.length ? ` (${o.deployments.join(', ')})` : '';
+  return `org ${o.orgId}${o.host ? ` at ${o.host}` : ''}${deps}`;
+}
+
+/**
+ * The page's snippets name several orgs: says which one the org checks ran for (and whether
+ * the widget loaded its deployment), and offers the others. A button runs the checks for that
+ * org with that org's own session only (the core picks the session by org id); when the
+ * browser is not logged into it, the org checks say where to log in.
+ */
+function renderSwitch(orgs, tab, storeId) {
+  if (orgs.length < 2) {
+    replace($('org-switch'));
+    return;
+  }
+  const cur = orgs.find((o) => o.current);
+  const anyLoaded = orgs.some((o) => o.loaded);
+  const loadedNote = (o) => {
+    if (o.loaded) return ' The widget loaded this org\'s deployment.';
+    return anyLoaded ? ' The widget did not load this org\'s deployment.' : ' Which deployment the widget loaded is not known (no configuration request seen).';
+  };
+  const now = cur.loggedIn ? `Org checks for ${describeOrg(cur)}.` : `Not logged in to ${describeOrg(cur)}: the org checks did not run.`;
+  replace($('org-switch'), h('section', { class: 'md-choice md-switch', 'data-testid': 'org-switch', 'data-current': cur.orgId, 'aria-label': 'Orgs named on this page' },
+    h('p', {}, `This page's snippets name ${orgs.length} orgs. ${now}${loadedNote(cur)}`),
+    orgs.filter((o) => !o.current).map((o) => {
+      const b = h('button', { type: 'button', class: 'md-button', 'data-testid': 'switch-org', 'data-org': o.orgId, 'data-logged-in': String(o.loggedIn) },
+        `Run the org checks for org ${o.orgId} instead${o.loggedIn ? '' : ' (not logged in)'}`);
+      b.title = `${describeOrg(o)}.${loadedNote(o)}`;
+      b.addEventListener('click', () => {
+        state.chosen = o.orgId;
+        checkOrg(tab, storeId);
+      });
+      return b;
+    })));
+}
+
 /** Finds the session, runs the org checks, re-renders. Never throws. */
 async function checkOrg(tab, storeId) {
   delete document.body.dataset.state;
+  let orgs = [];
+  for (const b of document.querySelectorAll('[data-testid=switch-org]')) b.disabled = true;
   try {
     setProgress('Looking for your Salesforce session…');
     const sessions = await listSessions(storeId);
     const choice = chooseSession(sessions, state.page, tab.url ?? '', state.chosen);
     state.session = choice.findings;
     state.org = null;
+    orgs = choice.pageOrgs ?? [];
+    setText($('org-target'), '');
     const d = choice.decision;
     if (d.kind === 'choose') {
       render();
@@ -164,6 +206,7 @@ async function checkOrg(tab, storeId) {
     }];
   }
   render();
+  renderSwitch(orgs, tab, storeId);
   // Live capture (capture.js): offered below the findings once an org was checked.
   offerCapture(state.org ? { host: state.org.org.apiHost, orgId: state.org.org.id, storeId, tab, page: state.page, renderFinding: (f) => renderFinding(f, { open: true, setupHost: state.org.org.lightningHost }) } : null);
   doneProgress();

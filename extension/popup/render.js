@@ -181,8 +181,8 @@ export function renderFinding(f, { open = false, seen = new Map(), setupHost = n
   return li;
 }
 
-function stateLine(testid, state, text) {
-  const li = h('li', { class: `md-state-line md-state-${state}`, 'data-testid': testid }, text);
+function stateLine(testid, state, text, extra = null) {
+  const li = h('li', { class: `md-state-line md-state-${state}${extra ? ` ${extra}` : ''}`, 'data-testid': testid }, text);
   li.dataset.state = state;
   return li;
 }
@@ -196,7 +196,7 @@ export function renderState(d) {
   if (!st) return [];
   return [
     stateLine('widget-state', st.widget.state, st.widgetText),
-    stateLine('org-state', st.org.state, st.orgText),
+    stateLine('org-state', st.org.state, st.orgText, st.org.state === 'checked' && st.org.problems > 0 ? 'md-state-problems' : null),
   ];
 }
 

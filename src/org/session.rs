@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::finding::{Evidence, Finding, Severity};
+use crate::page::lifecycle::Step;
 use crate::page::PageReport;
 use crate::salesforce::{parse_my_domain_host, HostRole, UNSUPPORTED_SESSION_HOSTS};
 use crate::url_host::parse_url;
@@ -44,6 +45,30 @@ pub enum SessionDecision {
 pub struct SessionChoice {
     pub decision: SessionDecision,
     pub findings: Vec<Finding>,
+    /// When the page's snippets name two or more orgs: each of them, the one this decision
+    /// checks (or asks to log in to) marked `current`, so the popup can offer the others.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub page_orgs: Vec<PageOrg>,
+}
+
+/// One org named by the page's snippets, as the popup offers it ("check this org instead").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageOrg {
+    /// The 15-character org id.
+    pub org_id: String,
+    /// Its API host: the logged-in session's, else the one in the snippet's site URL's My
+    /// Domain family (absent when neither is known).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// This browser holds a session of that org.
+    pub logged_in: bool,
+    /// The widget's configuration request named this org: its deployment is the one that ran.
+    pub loaded: bool,
+    /// The org this decision checks (or says to log in to).
+    pub current: bool,
+    /// The deployment names its snippets start.
+    pub deployments: Vec<String>,
 }
 
 pub use crate::salesforce::is_api_host;
@@ -120,6 +145,13 @@ pub fn choose_session(
         f
     };
 
+    // Snippets of several orgs: one is checked, the others offered (and a chosen org honoured
+    // even when it is not logged in: the admin is told where to log in).
+    let wanted = wanted_orgs(page);
+    if wanted.len() >= 2 {
+        return several_orgs(&usable, &wanted, chosen, logged_in);
+    }
+
     if let Some(host) = chosen {
         if let Some(c) = usable.iter().find(|c| c.host.eq_ignore_ascii_case(host)) {
             return use_it(c, "you chose this org");
@@ -143,114 +175,17 @@ pub fn choose_session(
         }
     }
 
-    // 2. The page's snippets name org ids (and site hosts → My Domain).
-    let mut wanted: Vec<(String, Option<String>)> = Vec::new(); // (org id 15, api host from site URL)
-    if let Some(p) = page {
-        for c in &p.init_calls {
-            let Some(org) = c.call.org_id.as_deref().and_then(org15) else {
-                continue;
-            };
-            let api = c
-                .call
-                .site_url
-                .as_deref()
-                .and_then(host_of)
-                .and_then(|h| api_host_for(&h));
-            if !wanted.iter().any(|(o, _)| *o == org) {
-                wanted.push((org, api));
-            }
-        }
-    }
-    if !wanted.is_empty() {
-        let mut matches: Vec<&SessionCandidate> = Vec::new();
-        for (org, api) in &wanted {
-            let same_org: Vec<&SessionCandidate> =
-                usable.iter().filter(|c| &c.org_id == org).collect();
-            // Prefer the host named by the site URL when one org has several hosts.
-            let best = same_org
-                .iter()
-                .find(|c| Some(&c.host) == api.as_ref())
-                .or_else(|| same_org.first());
-            if let Some(b) = best {
-                matches.push(b);
-            }
-        }
-        // Snippets of several orgs: each can be checked; say which others there are.
-        let others = |skip: &str| -> Vec<String> {
-            wanted
-                .iter()
-                .filter(|(o, _)| o != skip)
-                .map(|(o, api)| match api {
-                    Some(h) => format!("{o} (https://{h}/)"),
-                    None => o.clone(),
-                })
-                .collect()
-        };
-        return match matches.len() {
-            1 => {
-                let also = others(&matches[0].org_id);
-                let why = if also.is_empty() {
-                    format!(
-                        "its org id {} matches the page's snippet",
-                        matches[0].org_id
-                    )
-                } else {
-                    format!(
-                        "its org id {} matches one of the page's snippets; the page also names org {} — log in to it in this browser to be offered a choice",
-                        matches[0].org_id,
-                        also.join(", ")
-                    )
-                };
-                use_it(matches[0], &why)
-            }
-            0 => {
-                let (org, api) = &wanted[0];
-                let login = api
-                    .clone()
-                    .map(|h| format!("https://{h}/"))
-                    .unwrap_or_else(|| "https://login.salesforce.com/".to_string());
-                let also = others(org);
-                let stale = usable.iter().find(|c| Some(&c.host) == api.as_ref());
-                let message = match stale {
-                    Some(s) => format!(
-                        "The page's snippet belongs to org {org}, but the session at {} is for org {}. The cookie may be left over from before a sandbox refresh or a My Domain change. Log in to {login} again, then click Run again.",
-                        s.host, s.org_id
-                    ),
-                    None => format!(
-                        "The page's snippet belongs to org {org}, and this browser is not logged into that org. The org checks use your own Salesforce session: log in at {login} in this browser (same profile{}) and click Run again.",
-                        ", same container if you use Firefox containers"
-                    ),
-                };
-                let either = |f: Finding| -> Finding {
-                    if also.is_empty() {
-                        return f;
-                    }
-                    f.with_fix(format!(
-                        "The page's snippets also name org {}: log in to that org instead to check it (logged into several, you are asked which).",
-                        also.join(", ")
-                    ))
-                };
-                SessionChoice {
-                    decision: SessionDecision::None,
-                    findings: vec![with_host_support(logged_in(either(
-                        Finding::new(
-                            "org/not-logged-in",
-                            Severity::Warning,
-                            format!("Log in to org {org} to run the org checks"),
-                            message,
-                        )
-                        .with_evidence(Evidence::new("Snippet org id", org.clone()))
-                        .with_fix(format!("Log in at {login} in this browser."))
-                        .with_fix("Come back to this tab and click Run again in Messaging Doctor.")
-                        .with_link("Log in to the org", login),
-                    )))],
-                }
-            }
-            _ => SessionChoice {
-                decision: SessionDecision::Choose {
-                    candidates: matches.into_iter().cloned().collect(),
-                },
-                findings: Vec::new(),
+    // 2. The page's snippet names an org id (and its site host the My Domain).
+    if let Some(w) = wanted.first() {
+        return match session_for(&usable, w) {
+            Some(b) => use_it(
+                b,
+                &format!("its org id {} matches the page's snippet", b.org_id),
+            ),
+            None => SessionChoice {
+                decision: SessionDecision::None,
+                findings: vec![with_host_support(logged_in(not_logged_in(w, &usable, &[])))],
+                page_orgs: Vec::new(),
             },
         };
     }
@@ -258,6 +193,7 @@ pub fn choose_session(
     // 3. No snippet to match: the only org, or a choice.
     match usable.len() {
         0 => SessionChoice {
+            page_orgs: Vec::new(),
             decision: SessionDecision::None,
             findings: vec![with_host_support(Finding::new(
                 "org/no-session",
@@ -275,6 +211,241 @@ pub fn choose_session(
         _ => SessionChoice {
             decision: SessionDecision::Choose { candidates: usable },
             findings: Vec::new(),
+            page_orgs: Vec::new(),
+        },
+    }
+}
+
+/// The org id and deployment the widget's configuration requests named (the loader asks for
+/// `…/embedded-service-config?orgId=…&esConfigName=…`): the deployment that actually ran.
+fn configured_orgs(page: &PageReport) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for e in page.timeline.iter().filter(|e| e.step == Step::Config) {
+        let query = e.url.split_once('?').map(|(_, q)| q).unwrap_or("");
+        let param = |name: &str| {
+            query
+                .split('&')
+                .filter_map(|kv| kv.split_once('='))
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        };
+        let Some(org) = param("orgId").as_deref().and_then(org15) else {
+            continue;
+        };
+        let name = param("esConfigName").unwrap_or_default();
+        if !out.iter().any(|(o, _)| *o == org) {
+            out.push((org, name.chars().take(80).collect()));
+        }
+    }
+    out
+}
+
+/// An org the page's snippets name: its id, the API host its site URL points at, the
+/// deployments it starts, and whether the widget loaded it.
+struct Wanted {
+    org: String,
+    api: Option<String>,
+    deployments: Vec<String>,
+    loaded: Option<String>,
+}
+
+/// The orgs the page's snippets name, the one the widget loaded first, then in page order.
+fn wanted_orgs(page: Option<&PageReport>) -> Vec<Wanted> {
+    let Some(p) = page else {
+        return Vec::new();
+    };
+    let mut wanted: Vec<Wanted> = Vec::new();
+    for c in &p.init_calls {
+        let Some(org) = c.call.org_id.as_deref().and_then(org15) else {
+            continue;
+        };
+        let api = c
+            .call
+            .site_url
+            .as_deref()
+            .and_then(host_of)
+            .and_then(|h| api_host_for(&h));
+        let i = match wanted.iter().position(|w| w.org == org) {
+            Some(i) => i,
+            None => {
+                wanted.push(Wanted {
+                    org,
+                    api: None,
+                    deployments: Vec::new(),
+                    loaded: None,
+                });
+                wanted.len() - 1
+            }
+        };
+        let w = &mut wanted[i];
+        if w.api.is_none() {
+            w.api = api;
+        }
+        if let Some(d) = &c.call.deployment {
+            if !w.deployments.contains(d) {
+                w.deployments.push(d.clone());
+            }
+        }
+    }
+    for (org, name) in configured_orgs(p) {
+        if let Some(w) = wanted.iter_mut().find(|w| w.org == org) {
+            w.loaded = Some(name);
+        }
+    }
+    // Stable: among loaded and among the rest, page order stays.
+    wanted.sort_by_key(|w| w.loaded.is_none());
+    wanted
+}
+
+/// This browser's session of org `w`, preferring the host its snippet's site URL names when one
+/// org has several: a session is only ever used for its own org.
+fn session_for<'a>(usable: &'a [SessionCandidate], w: &Wanted) -> Option<&'a SessionCandidate> {
+    let mut same = usable.iter().filter(|c| c.org_id == w.org);
+    let first = same.clone().next();
+    same.find(|c| Some(&c.host) == w.api.as_ref()).or(first)
+}
+
+/// `org (https://api-host/)`, or the id alone when no host is known.
+fn org_with_host(w: &Wanted) -> String {
+    match &w.api {
+        Some(h) => format!("{} (https://{h}/)", w.org),
+        None => w.org.clone(),
+    }
+}
+
+/// The `org/not-logged-in` finding for org `w`: where to log in (its My Domain, when the
+/// snippet's site URL names it), a stale cookie on that host explained, the other orgs the
+/// page names.
+fn not_logged_in(w: &Wanted, usable: &[SessionCandidate], others: &[&Wanted]) -> Finding {
+    let org = &w.org;
+    let login = w
+        .api
+        .clone()
+        .map(|h| format!("https://{h}/"))
+        .unwrap_or_else(|| "https://login.salesforce.com/".to_string());
+    let stale = usable.iter().find(|c| Some(&c.host) == w.api.as_ref());
+    let loaded = match &w.loaded {
+        Some(name) if !name.is_empty() => {
+            format!(" The widget loaded this org's deployment {name}.")
+        }
+        Some(_) => " The widget loaded this org's deployment.".to_string(),
+        None => String::new(),
+    };
+    let message = match stale {
+        Some(s) => format!(
+            "The page's snippet belongs to org {org}, but the session at {} is for org {}. The cookie may be left over from before a sandbox refresh or a My Domain change.{loaded} Log in to {login} again, then click Run again.",
+            s.host, s.org_id
+        ),
+        None => format!(
+            "The page's snippet belongs to org {org}, and this browser is not logged into that org.{loaded} The org checks use your own Salesforce session: log in at {login} in this browser (same profile{}) and click Run again.",
+            ", same container if you use Firefox containers"
+        ),
+    };
+    let mut f = Finding::new(
+        "org/not-logged-in",
+        Severity::Warning,
+        format!("Log in to org {org} to run the org checks"),
+        message,
+    )
+    .with_evidence(Evidence::new("Snippet org id", org.clone()))
+    .with_fix(format!("Log in at {login} in this browser."))
+    .with_fix("Come back to this tab and click Run again in Messaging Doctor.");
+    if !others.is_empty() {
+        let also: Vec<String> = others.iter().map(|o| org_with_host(o)).collect();
+        f = f.with_fix(format!(
+            "The page's snippets also name org {}: to check that org instead, use its button above the findings.",
+            also.join(", ")
+        ));
+    }
+    f.with_link("Log in to the org", login)
+}
+
+/// Snippets of two or more orgs: one org is checked — the one the admin switched to, else the
+/// one whose deployment the widget loaded (its configuration request), else the first the
+/// browser is logged into, else the first — and every org is listed so the popup can offer
+/// the others. A session is used only for its own org.
+fn several_orgs(
+    usable: &[SessionCandidate],
+    wanted: &[Wanted],
+    chosen: Option<&str>,
+    with_logged_in: impl Fn(Finding) -> Finding,
+) -> SessionChoice {
+    let session_of = |w: &Wanted| session_for(usable, w);
+
+    let by_choice = chosen.and_then(|ch| {
+        wanted.iter().position(|w| {
+            org15(ch).is_some_and(|o| o == w.org)
+                || session_of(w).is_some_and(|s| s.host.eq_ignore_ascii_case(ch))
+        })
+    });
+    let loaded = wanted.iter().position(|w| w.loaded.is_some());
+    let logged = wanted.iter().position(|w| session_of(w).is_some());
+    let (current, why) = match (by_choice, loaded, logged) {
+        (Some(i), _, _) => (i, "you chose this org".to_string()),
+        (None, Some(i), _) => (
+            i,
+            match wanted[i].loaded.as_deref() {
+                Some(name) if !name.is_empty() => {
+                    format!("the widget loaded its deployment {name} (its configuration request)")
+                }
+                _ => "the widget loaded its deployment (its configuration request)".to_string(),
+            },
+        ),
+        (None, None, Some(i)) => (
+            i,
+            if i == 0 {
+                "its org id matches the page's first snippet".to_string()
+            } else {
+                "its org id matches one of the page's snippets, and it is the one this browser is logged into".to_string()
+            },
+        ),
+        (None, None, None) => (0, String::new()),
+    };
+    let page_orgs: Vec<PageOrg> = wanted
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let s = session_of(w);
+            PageOrg {
+                org_id: w.org.clone(),
+                host: s.map(|c| c.host.clone()).or_else(|| w.api.clone()),
+                logged_in: s.is_some(),
+                loaded: w.loaded.is_some(),
+                current: i == current,
+                deployments: w.deployments.clone(),
+            }
+        })
+        .collect();
+    let w = &wanted[current];
+    let others: Vec<&Wanted> = wanted
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != current)
+        .map(|(_, o)| o)
+        .collect();
+    match session_of(w) {
+        Some(s) => {
+            let mut choice = use_it(
+                s,
+                &format!(
+                    "{why}; the page's snippets name {} orgs, the other: {}",
+                    wanted.len(),
+                    others
+                        .iter()
+                        .map(|o| o.org.clone())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+            choice.page_orgs = page_orgs;
+            choice
+        }
+        None => SessionChoice {
+            decision: SessionDecision::None,
+            findings: vec![with_host_support(with_logged_in(not_logged_in(
+                w, usable, &others,
+            )))],
+            page_orgs,
         },
     }
 }
@@ -287,6 +458,7 @@ fn use_it(c: &SessionCandidate, why: &str) -> SessionChoice {
             why: why.to_string(),
         },
         findings: Vec::new(),
+        page_orgs: Vec::new(),
     }
 }
 
@@ -321,11 +493,8 @@ mod tests {
     const ACME: &str = "00D8c000001Hlt1";
     const GLOBEX: &str = "00D8c000009GLBX";
 
-    /// Snippets of two orgs: logged into both, the admin picks; into one, that one is used and
-    /// the other named; into none, both are named.
-    #[test]
-    fn snippets_of_two_orgs_let_either_be_checked() {
-        let page = analyze(&PageEvidence {
+    fn two_org_page() -> PageReport {
+        analyze(&PageEvidence {
             url: "https://www.acme-shop.test/".into(),
             scripts: vec![ScriptEvidence {
                 index: 1,
@@ -335,30 +504,143 @@ mod tests {
                 ..Default::default()
             }],
             ..Default::default()
+        })
+    }
+
+    /// The page as if the widget had asked for `org`'s configuration.
+    fn loaded(mut page: PageReport, org: &str, name: &str) -> PageReport {
+        page.timeline.push(crate::page::lifecycle::TimelineEntry {
+            step: Step::Config,
+            url: format!("https://x.my.salesforce-scrt.com/embeddedservice/v1/embedded-service-config?orgId={org}&esConfigName={name}&language=en_US"),
+            status: Some(200),
+            start_ms: None,
+            duration_ms: None,
         });
+        page
+    }
+
+    fn used(ch: &SessionChoice) -> (&str, &str) {
+        match &ch.decision {
+            SessionDecision::Use { host, org_id, .. } => (host.as_str(), org_id.as_str()),
+            d => panic!("{d:?}"),
+        }
+    }
+
+    fn current(ch: &SessionChoice) -> &str {
+        let cur: Vec<&PageOrg> = ch.page_orgs.iter().filter(|o| o.current).collect();
+        assert_eq!(cur.len(), 1, "{:?}", ch.page_orgs);
+        &cur[0].org_id
+    }
+
+    /// Snippets of two orgs, logged into both: the first org is checked, the other offered;
+    /// choosing it (by org id or by its host) checks it with its own session, and back.
+    #[test]
+    fn snippets_of_two_orgs_check_one_and_offer_the_other() {
+        let page = two_org_page();
+        let both = vec![
+            cand("globex.my.salesforce.com", GLOBEX),
+            cand("acme.my.salesforce.com", ACME),
+        ];
+        let first = choose_session(&both, Some(&page), "", None);
+        assert_eq!(used(&first), ("acme.my.salesforce.com", ACME));
+        assert_eq!(current(&first), ACME);
+        assert_eq!(first.page_orgs.len(), 2);
+        let other = &first.page_orgs[1];
+        assert_eq!(other.org_id, GLOBEX);
+        assert_eq!(other.host.as_deref(), Some("globex.my.salesforce.com"));
+        assert!(other.logged_in && !other.loaded);
+        assert_eq!(other.deployments, vec!["Old_Chat".to_string()]);
+        let switched = choose_session(&both, Some(&page), "", Some(GLOBEX));
+        assert_eq!(used(&switched), ("globex.my.salesforce.com", GLOBEX));
+        assert_eq!(current(&switched), GLOBEX);
+        match &switched.decision {
+            SessionDecision::Use { why, .. } => assert!(why.contains("you chose"), "{why}"),
+            d => panic!("{d:?}"),
+        }
+        let by_host = choose_session(&both, Some(&page), "", Some("globex.my.salesforce.com"));
+        assert_eq!(used(&by_host).1, GLOBEX);
+        let back = choose_session(&both, Some(&page), "", Some(ACME));
+        assert_eq!(used(&back), ("acme.my.salesforce.com", ACME));
+    }
+
+    /// The org whose deployment the widget loaded (its configuration request) is checked first,
+    /// even when its snippet comes second on the page and another org is logged in too.
+    #[test]
+    fn the_org_the_widget_loaded_is_checked_first() {
+        let page = loaded(two_org_page(), GLOBEX, "Old_Chat");
         let both = vec![
             cand("acme.my.salesforce.com", ACME),
             cand("globex.my.salesforce.com", GLOBEX),
         ];
-        assert!(matches!(
-            choose_session(&both, Some(&page), "", None).decision,
-            SessionDecision::Choose { ref candidates } if candidates.len() == 2
-        ));
-        let one = vec![cand("globex.my.salesforce.com", GLOBEX)];
-        match choose_session(&one, Some(&page), "", None).decision {
+        let ch = choose_session(&both, Some(&page), "", None);
+        assert_eq!(used(&ch), ("globex.my.salesforce.com", GLOBEX));
+        match &ch.decision {
             SessionDecision::Use { why, .. } => {
                 assert!(
-                    why.contains(&format!(
-                        "also names org {ACME} (https://acme.my.salesforce.com/)"
-                    )),
+                    why.contains("the widget loaded its deployment Old_Chat"),
                     "{why}"
                 )
             }
-            other => panic!("{other:?}"),
+            d => panic!("{d:?}"),
         }
+        assert_eq!(ch.page_orgs[0].org_id, GLOBEX);
+        assert!(ch.page_orgs[0].loaded && !ch.page_orgs[1].loaded);
+        // Not logged into the loaded org: that org is still the one named, with where to log
+        // in; the other org's session is not used, and the other org stays on offer.
+        let acme_only = vec![cand("acme.my.salesforce.com", ACME)];
+        let ch = choose_session(&acme_only, Some(&page), "", None);
+        assert_eq!(ch.decision, SessionDecision::None);
+        assert_eq!(current(&ch), GLOBEX);
+        let f = &ch.findings[0];
+        assert_eq!(f.code, "org/not-logged-in");
+        assert!(f.title.contains(GLOBEX), "{}", f.title);
+        assert!(
+            f.message
+                .contains("The widget loaded this org's deployment Old_Chat"),
+            "{}",
+            f.message
+        );
+        assert_eq!(
+            f.link.as_ref().unwrap().url,
+            "https://globex.my.salesforce.com/"
+        );
+        assert!(
+            f.fix.iter().any(|x| x.contains(&format!(
+                "also name org {ACME} (https://acme.my.salesforce.com/)"
+            )) && x.contains("button")),
+            "{:?}",
+            f.fix
+        );
+        let other = ch.page_orgs.iter().find(|o| o.org_id == ACME).unwrap();
+        assert!(other.logged_in && !other.current);
+        // Switching to the logged-in org checks it.
+        let sw = choose_session(&acme_only, Some(&page), "", Some(ACME));
+        assert_eq!(used(&sw), ("acme.my.salesforce.com", ACME));
+    }
+
+    /// Without a configuration request, the first org the browser is logged into; not logged
+    /// into any, the first org is named and both are listed.
+    #[test]
+    fn without_a_configuration_request_the_first_logged_in_org() {
+        let page = two_org_page();
+        let one = vec![cand("globex.my.salesforce.com", GLOBEX)];
+        let ch = choose_session(&one, Some(&page), "", None);
+        assert_eq!(used(&ch).1, GLOBEX);
+        match &ch.decision {
+            SessionDecision::Use { why, .. } => {
+                assert!(why.contains("the other: 00D8c000001Hlt1"), "{why}")
+            }
+            d => panic!("{d:?}"),
+        }
+        // The other org, chosen while not logged in: where to log in, no session used.
+        let sw = choose_session(&one, Some(&page), "", Some(ACME));
+        assert_eq!(sw.decision, SessionDecision::None);
+        assert_eq!(current(&sw), ACME);
+        assert!(sw.findings[0].title.contains(ACME));
         let none = choose_session(&[], Some(&page), "", None);
         let f = &none.findings[0];
         assert_eq!(f.code, "org/not-logged-in");
+        assert!(f.title.contains(ACME));
         assert!(
             f.fix.iter().any(|x| x.contains(&format!(
                 "also name org {GLOBEX} (https://globex.my.salesforce.com/)"
@@ -366,6 +648,11 @@ mod tests {
             "{:?}",
             f.fix
         );
+        assert_eq!(none.page_orgs.len(), 2);
+        assert!(none.page_orgs.iter().all(|o| !o.logged_in));
+        // A chosen value that is neither a page org nor its host changes nothing.
+        let odd = choose_session(&one, Some(&page), "", Some("evil.example.com"));
+        assert_eq!(used(&odd).1, GLOBEX);
     }
 
     #[test]

@@ -203,8 +203,15 @@ fn org_status(
     page: Option<&PageReport>,
 ) -> OrgStatus {
     let has = |code: &str| findings.iter().find(|f| f.code == code);
-    if has("org/not-logged-in").is_some() {
-        let named = page.and_then(|p| p.init_calls.iter().find_map(|c| c.call.org_id.clone()));
+    if let Some(f) = has("org/not-logged-in") {
+        // The org the finding asks to log in to: on a page with several orgs' snippets that
+        // need not be the first snippet's.
+        let named = f
+            .evidence
+            .iter()
+            .find(|e| e.label == "Snippet org id")
+            .map(|e| e.value.clone())
+            .or_else(|| page.and_then(|p| p.init_calls.iter().find_map(|c| c.call.org_id.clone())));
         return OrgStatus::NotLoggedIn { org: named };
     }
     if has("org/no-session").is_some() {
@@ -237,11 +244,22 @@ fn org_status(
 /// warning next to a working widget — a duplicate that still started — is never called the
 /// cause.
 fn likely_cause(findings: &[Finding], widget: &WidgetStatus) -> Option<CauseRef> {
+    // A ready widget got its deployment's configuration, so the deployment it runs works: a
+    // deployment finding then concerns another snippet's deployment (one the loader ignored, or
+    // the legacy chat's), which explains no failure and blocks no chat of this widget. The same
+    // holds for a snippet whose values cannot work: the call that started the widget worked, so
+    // the broken one is a copy that did not run (a leftover the CMS kept), to clean up, not the
+    // cause.
+    let other_deployment = |code: &str| {
+        matches!(widget, WidgetStatus::Ready)
+            && (code.starts_with("org/deployment-") || code == "page/invalid-snippet")
+    };
     findings.iter().enumerate().find_map(|(index, f)| {
         let code = f.code.as_str();
         let eligible = !ACCESS.contains(&code)
             && !ABOUT_THE_READING.contains(&code)
             && !PAGE_SYMPTOMS.contains(&code)
+            && !other_deployment(code)
             && (f.severity == Severity::Error
                 || (f.severity == Severity::Warning && widget.failing()));
         eligible.then(|| CauseRef {
@@ -327,13 +345,25 @@ fn headline(
         );
     }
     if let Some(first) = open.first() {
+        let count = |n: usize, what: &str| match n {
+            0 => None,
+            1 => Some(format!("1 {what}")),
+            n => Some(format!("{n} {what}s")),
+        };
+        let errors = open
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count();
+        let counts: Vec<String> = [
+            count(errors, "error"),
+            count(open.len() - errors, "warning"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         return format!(
             "No cause of failure found; {} to review: {}",
-            if open.len() == 1 {
-                "1 warning".to_string()
-            } else {
-                format!("{} warnings", open.len())
-            },
+            counts.join(" and "),
             first.title
         );
     }
@@ -629,6 +659,94 @@ mod tests {
                 d.headline
             );
         }
+    }
+
+    /// A ready widget runs a deployment that works: a deployment finding (another snippet's
+    /// deployment, one the loader ignored) is listed for review, never the likely cause, and
+    /// the headline counts it as an error, not as a warning.
+    #[test]
+    fn a_deployment_finding_next_to_a_ready_widget_is_not_the_cause() {
+        let not_found = f(
+            "org/deployment-not-found",
+            Severity::Error,
+            "The page's deployment Sales_Chat does not exist in this org",
+        );
+        let dup = f(
+            "page/duplicate-snippet",
+            Severity::Warning,
+            "Two different chat deployments on one page",
+        );
+        let p = page(Some(Stage::Healthy), vec![dup.clone()]);
+        let o = org(vec![not_found.clone()]);
+        let d = diagnose_all(Some(&p), Some(&o), &[]);
+        let st = d.status.clone().unwrap();
+        assert_eq!(st.widget, WidgetStatus::Ready);
+        assert_eq!(st.likely_cause, None, "{}", d.headline);
+        assert!(
+            d.headline
+                .starts_with("No cause of failure found; 1 error and 1 warning to review: "),
+            "{}",
+            d.headline
+        );
+        // The same finding while the widget stalls at its configuration is the cause.
+        let p = page(Some(Stage::ConfigFailed { status: 404 }), vec![dup]);
+        let d = diagnose_all(Some(&p), Some(&o), &[]);
+        assert_eq!(
+            d.status.unwrap().likely_cause.map(|c| c.code),
+            Some("org/deployment-not-found".to_string()),
+            "{}",
+            d.headline
+        );
+    }
+
+    /// A snippet copy whose values cannot work, next to a widget that started from another
+    /// copy, is listed for review; while the widget stalls it is the cause.
+    #[test]
+    fn an_invalid_snippet_next_to_a_ready_widget_is_not_the_cause() {
+        let invalid = f(
+            "page/invalid-snippet",
+            Severity::Error,
+            "The chat snippet for Web_Chat' OR … has values that cannot work",
+        );
+        let p = page(Some(Stage::Healthy), vec![invalid.clone()]);
+        let d = diagnose_all(Some(&p), None, &[]);
+        let st = d.status.clone().unwrap();
+        assert_eq!(st.widget, WidgetStatus::Ready);
+        assert_eq!(st.likely_cause, None, "{}", d.headline);
+        assert!(!d.headline.contains("Likely cause"), "{}", d.headline);
+        let p = page(Some(Stage::ConfigFailed { status: 404 }), vec![invalid]);
+        let d = diagnose_all(Some(&p), None, &[]);
+        assert_eq!(
+            d.status.unwrap().likely_cause.map(|c| c.code),
+            Some("page/invalid-snippet".to_string()),
+            "{}",
+            d.headline
+        );
+    }
+
+    /// On a page with snippets of two orgs, the admin may switch to the second org: the org
+    /// line names the org the finding asks to log in to, not the page's first snippet.
+    #[test]
+    fn not_logged_in_names_the_org_the_finding_names() {
+        let other = not_logged_in().with_evidence(crate::finding::Evidence::new(
+            "Snippet org id",
+            "00DAb00000fghij",
+        ));
+        let p = page(Some(Stage::Healthy), Vec::new());
+        let st = diagnose_all(Some(&p), None, &[other]).status.unwrap();
+        assert_eq!(
+            st.org,
+            OrgStatus::NotLoggedIn {
+                org: Some("00DAb00000fghij".into())
+            }
+        );
+        assert!(st.org_text.contains("00DAb00000fghij"), "{}", st.org_text);
+        let st = diagnose_all(Some(&p), None, &[not_logged_in()])
+            .status
+            .unwrap();
+        assert!(
+            matches!(st.org, OrgStatus::NotLoggedIn { org: Some(ref o) } if o != "00DAb00000fghij")
+        );
     }
 
     #[test]

@@ -36,14 +36,19 @@
 //! provided is handled by running the handler's insert hooks (`beforeInsert`, `onBeforeInsert`,
 //! `onApplyDefaults`, …) under an "if the framework dispatches to it" condition and naming the
 //! missing class. Static variables start at their declared initial value (statics are per
-//! transaction); a static without one, or in a class not provided, is unknown.
+//! transaction); a static without one, or in a class not provided, is unknown. Reading a static
+//! or instance property runs its `get` accessor; inside it the property is its backing field,
+//! empty until the accessor fills it (the lazy cache `if (x == null) x = [query]; return x;`).
+//! A map value `put` on a path taken for certain is what `get` of the same key returns (handler
+//! registries keyed by type); Boolean `&`, `|`, `^` evaluate both sides.
 //!
 //! Sites: `addError` on the inserted record or its fields (blocks; not affected by try/catch);
 //! `throw`, DML (`insert x;`, `insert(x);`, `Database.insert(x)`; `Database.insert(x, false)`
 //! does not throw; saving a custom setting runs no automation), DML on `Trigger.new` itself,
-//! single-row query assignment (a query whose only filter is the record's own
-//! `MessagingChannelId`/`MessagingEndUserId`, in system mode, finds its row), `[0]` on query
-//! results, `WITH SECURITY_ENFORCED`/`USER_MODE`, `Security.stripInaccessible`, null
+//! single-row query assignment to a local or a field (a query whose only filter is the record's
+//! own `MessagingChannelId`/`MessagingEndUserId`, in system mode, finds its row), `[0]` on query
+//! results (not on a path that checked `!list.isEmpty()` / `list.size() > 0`), a call on a class
+//! picked at run time by a name read from data, `WITH SECURITY_ENFORCED`/`USER_MODE`, `Security.stripInaccessible`, null
 //! dereferences, writes to `Trigger.new` fields after insert (read-only), HTTP callouts,
 //! `System.schedule`/`Database.executeBatch`.
 //!
@@ -55,7 +60,14 @@
 //! make a later dereference "may block" naming the missing data, unless a null check (`x !=
 //! null`, the other branch of `x == null`, an earlier `if (x == null …) return`) or safe
 //! navigation excludes it. `X.sObjectType` compares as the object's token, so handler
-//! factories that pick a class by object type are followed. An
+//! factories that pick a class by object type are followed. `Type.forName(name).newInstance()`
+//! with a name the code fixes (a literal, `X.class.getName() + '.Constructor'`) is that class;
+//! with a name read from data (a handler-configuration record) the class is picked at run time:
+//! a call on it may throw (a "may block" whose conditions name the records that configure it:
+//! the loop over the query's rows and the filter that selects them), unless a matching `catch`
+//! takes it. A value stored only on some paths names those paths' conditions; a catch names the
+//! first statement of its try block that may throw; a flag a method decides inside names the
+//! path that returns it. An
 //! exception site inside `try` whose `catch` type matches is caught (harmless unless the catch
 //! rethrows — the catch body is analysed too). `@future` methods and queued jobs run after the
 //! insert and are not followed.

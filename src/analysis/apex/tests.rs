@@ -687,14 +687,36 @@ fn single_row_query_into_a_variable_may_block() {
         c.contains("a query that must return exactly one row: [SELECT Id FROM Contact"),
         "{c}"
     );
+    // Into a list, the index is what may fail when the list is empty…
     let listed = t
         .replace("Contact c = [", "List<Contact> c = [")
-        .replace("c.Id", "c.isEmpty() ? null : c[0].Id");
+        .replace("c.Id", "c[0].Id");
     let c2 = conditions(&run(&listed, &[]));
     assert!(
         !c2.contains("exactly one row") && c2.contains("indexes a query result"),
         "{c2}"
     );
+    // …unless the path checked it is not empty (the other branch of `isEmpty()`, `size() > 0`).
+    for guarded in [
+        "c.isEmpty() ? null : c[0].Id",
+        "c.size() > 0 ? c[0].Id : null",
+        "(!c.isEmpty() ? c.get(0).Id : null)",
+    ] {
+        let v = run(&listed.replace("c[0].Id", guarded), &[]);
+        assert_eq!(v.verdict, Verdict::Unlikely, "{guarded}: {v:#?}");
+    }
+    // A check of another list, or an `||`, does not count.
+    for unguarded in [
+        "d.isEmpty() ? null : c[0].Id",
+        "dc.size() > 0 ? c[0].Id : null",
+        "(c.size() > 0 || s.Email__c == null) ? c[0].Id : null",
+    ] {
+        let v = run(&listed.replace("c[0].Id", unguarded), &[]);
+        assert!(
+            conditions(&v).contains("indexes a query result"),
+            "{unguarded}"
+        );
+    }
 }
 
 #[test]

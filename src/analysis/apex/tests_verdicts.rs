@@ -431,3 +431,129 @@ fn enum_constants_of_provided_classes_are_values() {
     let t2 = t.replace("Action.AfterInsert", "Action.BeforeInsert");
     assert!(reason(&run(&t2, &[cls])).contains("before"));
 }
+
+// ----- handlers configured as data ------------------------------------------------------------
+
+const ROUTER_TRIGGER: &str = include_str!("fixtures/verdicts/Dispatch.trigger");
+const ROUTER_STEP: &str = include_str!("fixtures/verdicts/AutomationStep.cls");
+const ROUTER_BAD: &str = include_str!("fixtures/verdicts/AutomationRouter.bad.cls");
+const ROUTER_FIXED: &str = include_str!("fixtures/verdicts/AutomationRouter.fixed.cls");
+
+/// A dispatcher that reads which handler classes to run from records (`Type.forName` of a
+/// name stored in a custom object) runs code the analyser cannot see: a possible throw, named
+/// with the records that configure it; caught and logged, it cannot stop the insert.
+#[test]
+fn handlers_configured_as_data_name_the_data() {
+    let bad = run(ROUTER_TRIGGER, &[ROUTER_STEP, ROUTER_BAD]);
+    let c = conditions(&bad);
+    for want in [
+        "`step.execute(records)` runs the class named by `s.Class__c`, picked at run time",
+        "the query at line 9 finds at least one Automation_Step__c record",
+        "`s.Object__c == objectName && s.Active__c` is true",
+        "how many Automation_Step__c records the query at line 5 finds",
+    ] {
+        assert!(c.contains(want), "missing {want:?} in\n{c}");
+    }
+    let fixed = run(ROUTER_TRIGGER, &[ROUTER_STEP, ROUTER_FIXED]);
+    assert_eq!(label(&fixed), "unlikely", "{fixed:#?}");
+    assert!(fixed.evidence.iter().any(|s| s.kind == SiteKind::Call
+        && s.note.contains("picked at run time")
+        && s.caught_by.is_some()));
+    // A name the code fixes is that class, followed like `new`.
+    let named = ROUTER_BAD.replace("Type.forName(s.Class__c)", "Type.forName('QuietStep')");
+    let quiet = "public class QuietStep implements AutomationStep {\n    public void execute(List<SObject> records) {\n        records[0].addError('closed');\n    }\n}";
+    let v = run(ROUTER_TRIGGER, &[ROUTER_STEP, &named, quiet]);
+    assert!(conditions(&v).contains("closed"), "{v:#?}");
+    // fflib-style: the constructor class is found from the domain type's own name.
+    let domain = "public class SessionDomain {\n    public interface Maker { void make(List<SObject> rs); }\n    public class Constructor implements Maker {\n        public void make(List<SObject> rs) { rs[0].addError('domain says no'); }\n    }\n    public static void handle(Type t) {\n        Maker m = (Maker) Type.forName(t.getName() + '.Constructor').newInstance();\n        m.make(Trigger.new);\n    }\n}";
+    let t = "trigger D on MessagingSession (before insert) {\n    SessionDomain.handle(SessionDomain.class);\n}";
+    assert!(reason(&run(t, &[domain])).contains("domain says no"));
+}
+
+// ----- property getters -----------------------------------------------------------------------
+
+const ROUTE_TRIGGER: &str = include_str!("fixtures/verdicts/RouteTrigger.trigger");
+const ROUTE_BAD: &str = include_str!("fixtures/verdicts/RouteConfig.bad.cls");
+const ROUTE_FIXED: &str = include_str!("fixtures/verdicts/RouteConfig.fixed.cls");
+
+/// Reading a property runs its `get` accessor (a lazy cache filled by a query on first use).
+#[test]
+fn property_getters_run_on_read() {
+    let c = conditions(&run(ROUTE_TRIGGER, &[ROUTE_BAD]));
+    assert!(
+        c.contains("a query that must return exactly one row") && c.contains("Chat_Route__c"),
+        "{c}"
+    );
+    assert!(c.contains("class RouteConfig line 6"), "{c}");
+    let fixed = run(ROUTE_TRIGGER, &[ROUTE_FIXED]);
+    assert_eq!(label(&fixed), "unlikely", "{fixed:#?}");
+    assert!(fixed
+        .evidence
+        .iter()
+        .any(|s| s.kind == SiteKind::Query && s.source == "RouteConfig"));
+}
+
+/// What a condition hinges on is named: the statement a catch takes, the path a method's flag
+/// comes from.
+#[test]
+fn catches_and_decided_flags_name_what_they_hinge_on() {
+    let rethrow = ROUTER_FIXED.replace(
+        "System.debug(LoggingLevel.ERROR, 'Step ' + s.Class__c + ' failed: ' + e.getMessage());",
+        "if (Limits.getQueries() > 90) { records[0].addError(e.getMessage()); } else { throw e; }",
+    );
+    let c = conditions(&run(ROUTER_TRIGGER, &[ROUTER_STEP, &rethrow]));
+    assert!(
+        c.contains("a statement in the try block throws: `step.execute(records)` runs the class named by `s.Class__c`"),
+        "{c}"
+    );
+    let gate = "public class StepGate {\n    public static Boolean firstRun() {\n        Integer n = [SELECT COUNT() FROM Automation_Step__c];\n        if (n == 0) {\n            return true;\n        }\n        return false;\n    }\n}";
+    let t = "trigger G on MessagingSession (before insert) {\n    if (StepGate.firstRun()) {\n        Trigger.new[0].addError('setup');\n    }\n}";
+    let c = conditions(&run(t, &[gate]));
+    assert!(
+        c.contains("StepGate.firstRun() returns true only when `n == 0` is true (how many Automation_Step__c records the query at line 3 finds)"),
+        "{c}"
+    );
+}
+
+/// fflib's shapes: `Test.isRunningTest() & …` (Boolean `&` evaluates both sides; a false side
+/// settles it) and a per-type registry filled with `put` then read with `get`.
+#[test]
+fn boolean_and_and_registries_are_followed() {
+    let t = "trigger A on MessagingSession (before insert) {\n    if (System.Test.isRunningTest() & Fixtures.enabled) {\n        Trigger.new[0].addError('test only');\n    }\n    if (!Test.isRunningTest() | Fixtures.enabled) {\n        Trigger.new[0].Note__c = 'live';\n    }\n}";
+    let v = run(t, &[]);
+    assert_eq!(label(&v), "unlikely", "{v:#?}");
+    let live = t.replace(
+        "System.Test.isRunningTest() &",
+        "!System.Test.isRunningTest() &",
+    );
+    assert!(conditions(&run(&live, &[])).contains("Fixtures.enabled"));
+    let reg = "public class Registry {\n    public virtual class Handler { public virtual void run(List<SObject> rs) {} }\n    public class Closed extends Handler {\n        public override void run(List<SObject> rs) { rs[0].addError('closed for the night'); }\n    }\n    private static Map<Schema.SObjectType, Handler> byType = new Map<Schema.SObjectType, Handler>();\n    public static void dispatch(Schema.SObjectType t) {\n        if (!byType.containsKey(t)) {\n            byType.put(t, new Closed());\n        }\n        byType.get(t).run(Trigger.new);\n    }\n}";
+    let rt = "trigger R on MessagingSession (before insert) {\n    Registry.dispatch(MessagingSession.sObjectType);\n}";
+    assert!(reason(&run(rt, &[reg])).contains("closed for the night"));
+}
+
+/// A domain base class that keeps the trigger's records behind an instance property
+/// (`Records { get { return getRecords(); } }`, filled from a copy of the list): the records the
+/// subclass loops over are the inserted ones.
+#[test]
+fn instance_property_getters_run_on_read() {
+    let base = "public virtual class DomainBase {\n    private List<SObject> items;\n    public List<SObject> Records {\n        get { return getRecords(); }\n    }\n    public DomainBase(List<SObject> records) {\n        items = records.clone();\n    }\n    public List<SObject> getRecords() {\n        return items;\n    }\n    public virtual void onBeforeInsert() {}\n}";
+    let bad = "public class Sessions extends DomainBase {\n    public Sessions(List<SObject> rs) { super(rs); }\n    public override void onBeforeInsert() {\n        for (MessagingSession s : (List<MessagingSession>) Records) {\n            s.addError('Chats are paused');\n        }\n    }\n}";
+    let fixed = bad.replace(
+        "s.addError('Chats are paused');",
+        "s.Note__c = 'Chats are paused';",
+    );
+    let t = "trigger S on MessagingSession (before insert) {\n    new Sessions(Trigger.new).onBeforeInsert();\n}";
+    assert!(reason(&run(t, &[base, bad])).contains("Chats are paused"));
+    let v = run(t, &[base, &fixed]);
+    assert_eq!(label(&v), "unlikely", "{v:#?}");
+}
+
+/// Getters that read themselves through new objects or each other end (bounded), not overflow.
+#[test]
+fn recursive_getters_terminate() {
+    let cls = "public class Loop {\n    public Loop next { get { return new Loop().next; } }\n    public static Integer a { get { return b + 1; } }\n    public static Integer b { get { return a + 1; } }\n    public static void go() {\n        Integer x = a;\n        Loop l = new Loop().next;\n    }\n}";
+    let t = "trigger L on MessagingSession (before insert) {\n    Loop.go();\n}";
+    let v = run(t, &[cls]);
+    assert_ne!(label(&v), "blocks", "{v:#?}");
+}

@@ -1,8 +1,22 @@
 // The demo customer site (https://www.acme-shop.test, served by the org simulator) as the tests
 // and the demo use it: the org id in its snippets, and functions that run in its pages (they
 // read window.__chatEvents, recorded by the site's analytics tag).
+import fs from 'node:fs';
+import path from 'node:path';
 
 export const DEMO_SITE = 'https://www.acme-shop.test';
+/** The demo site's files, served by the simulator under DEMO_SITE. */
+export const DEMO_SITE_DIR = path.resolve(import.meta.dirname, '../../../simulator/www/sites/www.acme-shop.test');
+
+/** Every page of the demo site: `/` and each folder with an index.html (`/twice/`, …). */
+export function demoPages() {
+  const dirs = fs.readdirSync(DEMO_SITE_DIR, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && fs.existsSync(path.join(DEMO_SITE_DIR, d.name, 'index.html')))
+    .map((d) => `/${d.name}/`)
+    .sort();
+  return ['/', ...dirs];
+}
+
 /** The org id in the demo site's snippets; the simulator is started with it pinned. */
 export const DEMO_ORG_ID = '00D8c000001Hlt1';
 

@@ -214,7 +214,9 @@ async function chromiumDriver({ headless, simulatorPort, grantSites }) {
          */
         async shots({ width, height, first, full }) {
           await popup.setViewport({ width, height });
-          await popup.screenshot({ path: first, fullPage: false });
+          // Clipped from the document's top: a headless toolbar popup's own window may be
+          // another size than the viewport asked for, and a plain capture takes the window.
+          await popup.screenshot({ path: first, clip: { x: 0, y: 0, width, height }, captureBeyondViewport: true });
           const tabId = await popup.evaluate(() => document.body.dataset.tabId);
           const tab = await c.openPage(`${popup.url().split('?')[0]}?tab=${tabId}`);
           try {

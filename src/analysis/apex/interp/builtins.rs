@@ -56,6 +56,20 @@ impl<'p, 'a> Interp<'p, 'a> {
         let argv: Vec<Val> = args.iter().map(|a| self.eval(a)).collect();
         let text = self.src(e);
         match (tl.as_str(), lname) {
+            // `Type.forName([namespace,] name)`: a name the code fixes is that class; a name read
+            // from data picks the class at run time.
+            ("type", "forname") => match (argv.last(), args.last()) {
+                (Some(Val::Text(n)), _) => {
+                    let ctx = self.frames.last().and_then(|f| f.class);
+                    if self.prog.find_in_context(n, ctx).is_some() {
+                        Val::Type(n.clone())
+                    } else {
+                        Val::Unseen(n.clone())
+                    }
+                }
+                (_, Some(a)) => Val::Dynamic(format!("the class named by `{}`", clip(&self.src(a), 80))),
+                _ => Val::Unknown(format!("`{text}`")),
+            },
             ("userinfo", "getusertype") => self.user_value("UserType", "the running user's type"),
             ("userinfo", "getusername") => self.user_value("Username", "the running user's username"),
             ("userinfo", "getprofileid") => self.user_value("ProfileId", "the running user's profile id"),

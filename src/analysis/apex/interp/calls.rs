@@ -102,6 +102,7 @@ impl<'p, 'a> Interp<'p, 'a> {
                 this: Some(o),
                 scopes: vec![Vec::new()],
                 returns: Vec::new(),
+                whens: Vec::new(),
                 guard_base: self.guards.len(),
             });
             for f in info.decl.fields.iter().filter(|f| !f.is_static) {
@@ -150,6 +151,7 @@ impl<'p, 'a> Interp<'p, 'a> {
             this: Some(o),
             scopes: vec![Vec::new()],
             returns: Vec::new(),
+            whens: Vec::new(),
             guard_base: self.guards.len(),
         });
         for (i, p) in ctor.params.iter().enumerate() {
@@ -252,6 +254,7 @@ impl<'p, 'a> Interp<'p, 'a> {
             this,
             scopes: vec![Vec::new()],
             returns: Vec::new(),
+            whens: Vec::new(),
             guard_base: self.guards.len(),
         });
         for (i, p) in m.params.iter().enumerate() {
@@ -261,12 +264,24 @@ impl<'p, 'a> Interp<'p, 'a> {
         self.exec_block(body);
         let f = self.frames.pop();
         self.call_stack.pop();
-        let returns = f.map(|f| f.returns).unwrap_or_default();
+        let (returns, whens) = f.map(|f| (f.returns, f.whens)).unwrap_or_default();
         match returns.split_first() {
             None => Val::Unknown(format!("the result of {label}")),
             Some((first, rest)) => {
                 if rest.iter().all(|r| r == first) {
                     first.clone()
+                } else if let Some((v, when)) = returns
+                    .iter()
+                    .zip(&whens)
+                    .find(|(v, w)| !w.is_empty() && matches!(v, Val::Bool(_) | Val::Num(_)))
+                {
+                    // A flag or count decided inside: name the path that gives the first value.
+                    let v = match v {
+                        Val::Bool(b) => b.to_string(),
+                        Val::Num(n) => n.to_string(),
+                        _ => String::new(),
+                    };
+                    Val::Unknown(format!("{label} returns {v} only when {}", clip(when, 300)))
                 } else {
                     Val::Unknown(format!(
                         "the result of {label}, which depends on conditions inside it"
@@ -409,8 +424,35 @@ impl<'p, 'a> Interp<'p, 'a> {
             return Val::Unknown(format!("the result of `{}`", self.src(e)));
         };
         let recv = self.eval(t);
+        if lname == "newinstance" && args.is_empty() {
+            if let Some(v) = self.new_instance(t, &recv) {
+                return v;
+            }
+        }
         match recv {
             Val::Type(ty) if ty.eq_ignore_ascii_case("Trigger") => Val::Unknown(String::new()),
+            Val::Dynamic(d) => {
+                for a in args {
+                    self.eval(a);
+                }
+                let note = format!(
+                    "`{}` runs {d}, picked at run time: which class that is, and whether it throws, depends on data the analyser cannot see; an exception from it stops the insert",
+                    self.src(e)
+                );
+                self.site(
+                    e.line,
+                    SiteKind::Call,
+                    Risk::May(note.clone()),
+                    note,
+                    Some("Exception"),
+                );
+                Val::Unknown(format!("the result of {d}"))
+            }
+            // `X.class.getName()`: the type's name, so `Type.forName(name + '.Constructor')`
+            // resolves in the code.
+            Val::Type(ty) if lname == "getname" && args.is_empty() && self.type_name_call(&ty) => {
+                Val::Text(ty)
+            }
             Val::Type(ty) => {
                 let ctx = self.frames.last().and_then(|f| f.class);
                 if let Some(ci) = self.prog.find_in_context(&ty, ctx) {
@@ -531,6 +573,8 @@ impl<'p, 'a> Interp<'p, 'a> {
                     "get" => Val::Record,
                     "size" => Val::Num(1.0),
                     "isempty" => Val::Bool(false),
+                    // A shallow copy holds the same records (deepClone copies them).
+                    "clone" => Val::RecordList,
                     "getsobjecttype" => sobject_token("MessagingSession"),
                     _ => Val::Unknown(format!("the result of `{}`", self.src(e))),
                 }
@@ -596,7 +640,24 @@ impl<'p, 'a> Interp<'p, 'a> {
                         }
                     }
                     "size" if empty => Val::Num(0.0),
+                    "get" if args.len() == 1 => {
+                        match self.put_vals.get(&self.map_key(t, &args[0])) {
+                            Some(v) => v.clone(),
+                            None => Val::Unknown(format!("the result of `{}`", self.src(e))),
+                        }
+                    }
                     "add" | "addall" | "put" | "putall" => {
+                        if lname == "put" && args.len() == 2 {
+                            let k = self.map_key(t, &args[0]);
+                            match argv.get(1) {
+                                Some(v) if !self.uncertain_since(0) => {
+                                    self.put_vals.insert(k, v.clone());
+                                }
+                                _ => {
+                                    self.put_vals.remove(&k);
+                                }
+                            }
+                        }
                         let definite = !self.uncertain_since(self.frame_base());
                         let nv = match (argv.first(), empty, definite) {
                             (Some(Val::Record | Val::RecordList), true, true) => Val::RecordList,
@@ -623,6 +684,9 @@ impl<'p, 'a> Interp<'p, 'a> {
                     self.eval(a);
                 }
                 match lname.as_str() {
+                    "get" if args.first().is_some_and(|a| self.checked_nonempty(t, a)) => {
+                        Val::SObject(obj)
+                    }
                     "get" => {
                         let note = format!(
                             "`{}` takes a row from a query result that may be empty ({}): ListException when no row matches",
@@ -638,9 +702,11 @@ impl<'p, 'a> Interp<'p, 'a> {
                         );
                         Val::SObject(obj)
                     }
-                    "isempty" | "size" => {
-                        Val::Unknown(format!("whether the query at line {l} returns rows"))
-                    }
+                    "isempty" | "size" => Val::Unknown(if is_sobject_type(&obj) {
+                        format!("whether the query at line {l} finds any {obj} record")
+                    } else {
+                        format!("whether the query at line {l} finds any row")
+                    }),
                     _ => Val::Unknown(String::new()),
                 }
             }
@@ -710,6 +776,45 @@ impl<'p, 'a> Interp<'p, 'a> {
             ))));
         }
         None
+    }
+
+    /// The `(map, key)` source texts of `map.put(key, …)` / `map.get(key)`, white space removed,
+    /// lower case.
+    pub(super) fn map_key(&self, map: &Expr, key: &Expr) -> (String, String) {
+        let squash = |s: String| -> String {
+            s.split_whitespace()
+                .collect::<String>()
+                .to_ascii_lowercase()
+        };
+        (squash(self.src(map)), squash(self.src(key)))
+    }
+
+    /// `t.newInstance()` on a `Type`: the named class when the code fixes the name and the class
+    /// was provided; an instance of a class picked at run time when the name is data. `None`
+    /// when `t` is not a `Type`.
+    pub(super) fn new_instance(&mut self, t: &'p Expr, recv: &Val) -> Option<Val> {
+        match recv {
+            Val::Dynamic(_) | Val::Unseen(_) => Some(recv.clone()),
+            Val::Type(ty) => {
+                let ctx = self.frames.last().and_then(|f| f.class);
+                let ci = self.prog.find_in_context(ty, ctx)?;
+                Some(self.construct(ci, Vec::new()))
+            }
+            Val::Unknown(_) if self.static_type_of(t).is_some_and(|ty| ty.is("Type")) => Some(
+                Val::Dynamic(format!("the class named by `{}`", clip(&self.src(t), 80))),
+            ),
+            _ => None,
+        }
+    }
+
+    /// `ty.getName()` is `Type.getName()` on a type value, not a static method `getName` of a
+    /// provided class or a platform class.
+    pub(super) fn type_name_call(&self, ty: &str) -> bool {
+        let ctx = self.frames.last().and_then(|f| f.class);
+        let Some(ci) = self.prog.find_in_context(ty, ctx) else {
+            return false;
+        };
+        self.prog.find_method(ci, "getName", 0).is_none()
     }
 
     pub(super) fn unseen_call(

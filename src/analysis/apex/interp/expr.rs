@@ -48,6 +48,7 @@ impl<'p, 'a> Interp<'p, 'a> {
                 self.eval(i);
                 match bv {
                     Val::RecordList => Val::Record,
+                    Val::Rows(obj, _, _) if self.checked_nonempty(b, i) => Val::SObject(obj),
                     Val::Rows(obj, text, _) => {
                         let note = format!(
                             "`{}` indexes a query result that may be empty ({}): ListException when no row matches",
@@ -272,6 +273,9 @@ impl<'p, 'a> Interp<'p, 'a> {
             return Val::Type("Trigger".into());
         }
         if let Some(o) = self.frames.last().and_then(|f| f.this) {
+            if let Some(v) = self.instance_getter(o, n) {
+                return v;
+            }
             if let Some(v) = self
                 .objects
                 .get(o)
@@ -345,17 +349,99 @@ impl<'p, 'a> Interp<'p, 'a> {
             }
             return v;
         }
-        let prop = info
+        let field = info
             .decl
             .fields
             .iter()
-            .find(|f| f.name.eq_ignore_ascii_case(n))
-            .is_some_and(|f| f.is_property);
+            .find(|f| f.name.eq_ignore_ascii_case(n));
+        // Reading a property runs its `get` accessor. Inside it, the name is the backing
+        // field, which holds nothing until the accessor (or a setter) stores a value in this
+        // transaction: the lazy cache `if (x == null) x = [query]; return x;` fills it.
+        if let Some(getter) = field.and_then(|f| f.getter.as_deref()) {
+            if self.getting.contains(&key) {
+                return Val::Null(NullWhy::Plain(format!(
+                    "`{}.{n}` holds nothing yet in this transaction",
+                    info.simple
+                )));
+            }
+            return self.run_getter(ci, None, key, &format!("{}.{n}", info.simple), getter);
+        }
+        let prop = field.is_some_and(|f| f.is_property);
         Val::Unknown(format!(
             "`{}.{n}` is a static {} with no initial value: code that runs earlier sets it, so its value is unknown",
             info.simple,
             if prop { "property" } else { "flag" }
         ))
+    }
+
+    /// Reading instance property `n` of object `o` runs its `get` accessor (with `o` as `this`);
+    /// inside that accessor the name is the backing field. `None` when `n` has no getter.
+    pub(super) fn instance_getter(&mut self, o: usize, n: &str) -> Option<Val> {
+        let prog = self.prog;
+        let ci = self.objects.get(o)?.class;
+        let key = format!("#{o}.{}", n.to_ascii_lowercase());
+        if self.getting.contains(&key) {
+            return None;
+        }
+        let (chain, _) = prog.chain(ci);
+        let (k, getter) = chain.into_iter().find_map(|k| {
+            prog.classes.get(k).and_then(|c| {
+                c.decl
+                    .fields
+                    .iter()
+                    .find(|f| !f.is_static && f.name.eq_ignore_ascii_case(n))
+                    .and_then(|f| f.getter.as_deref())
+                    .map(|g| (k, g))
+            })
+        })?;
+        let label = format!(
+            "{}.{n}",
+            prog.classes.get(k).map(|c| c.simple.as_str()).unwrap_or("")
+        );
+        Some(self.run_getter(k, Some(o), key, &label, getter))
+    }
+
+    /// Run a static property's `get` accessor: its value is what the accessor returns.
+    fn run_getter(
+        &mut self,
+        ci: usize,
+        this: Option<usize>,
+        key: String,
+        label: &str,
+        body: &'p [Stmt],
+    ) -> Val {
+        let Some(info) = self.prog.classes.get(ci) else {
+            return Val::Unknown(String::new());
+        };
+        if info.hidden {
+            return Val::Unknown(format!("`{label}`, whose code is hidden"));
+        }
+        if self.call_stack.len() >= MAX_CALL_DEPTH {
+            self.add_unseen(format!(
+                "the property {label} and what it calls (more than {MAX_CALL_DEPTH} calls deep)"
+            ));
+            return Val::Unknown(format!("the value of the property {label}"));
+        }
+        self.getting.insert(key.clone());
+        self.frames.push(Frame {
+            unit: info.unit,
+            class: Some(ci),
+            this,
+            scopes: vec![Vec::new()],
+            returns: Vec::new(),
+            whens: Vec::new(),
+            guard_base: self.guards.len(),
+        });
+        self.exec_block(body);
+        let returns = self.frames.pop().map(|f| f.returns).unwrap_or_default();
+        self.getting.remove(&key);
+        match returns.split_first() {
+            Some((first, rest)) if rest.iter().all(|r| r == first) => first.clone(),
+            Some(_) => Val::Unknown(format!(
+                "the value of the property {label}, which depends on conditions inside its getter"
+            )),
+            None => Val::Unknown(format!("the value of the property {label}")),
+        }
     }
 
     pub(super) fn init_statics(&mut self, ci: usize) {
@@ -369,6 +455,7 @@ impl<'p, 'a> Interp<'p, 'a> {
             this: None,
             scopes: vec![Vec::new()],
             returns: Vec::new(),
+            whens: Vec::new(),
             guard_base: self.guards.len(),
         });
         for f in info
@@ -543,6 +630,9 @@ impl<'p, 'a> Interp<'p, 'a> {
             }
             Val::Obj(o) => {
                 let key = f.to_ascii_lowercase();
+                if let Some(v) = self.instance_getter(o, f) {
+                    return v;
+                }
                 if let Some(v) = self.objects.get(o).and_then(|s| s.fields.get(&key)) {
                     let v = v.clone();
                     let what = format!("`{}`", self.src(e));
@@ -809,6 +899,18 @@ impl<'p, 'a> Interp<'p, 'a> {
             Val::Unknown(w)
         };
         match op {
+            // Boolean `&`, `|`, `^` evaluate both sides (no short circuit); a false side
+            // settles `&`, a true side settles `|`.
+            "&" | "|" | "^" if matches!(lv, Val::Bool(_)) || matches!(rv, Val::Bool(_)) => {
+                match (op, truthy(&lv), truthy(&rv)) {
+                    ("&", Tri::F, _) | ("&", _, Tri::F) => Val::Bool(false),
+                    ("|", Tri::T, _) | ("|", _, Tri::T) => Val::Bool(true),
+                    ("&", Tri::T, Tri::T) => Val::Bool(true),
+                    ("|", Tri::F, Tri::F) => Val::Bool(false),
+                    ("^", a @ (Tri::T | Tri::F), b @ (Tri::T | Tri::F)) => Val::Bool(a != b),
+                    _ => unknown(),
+                }
+            }
             "==" | "===" | "!=" | "!==" | "<>" => {
                 let neg = op != "==" && op != "===";
                 match scalar_eq(&lv, &rv) {
@@ -891,19 +993,39 @@ impl<'p, 'a> Interp<'p, 'a> {
         let global_uncertain = self.uncertain_since(0);
         let tsrc = self.src(target);
         let line = target.line;
-        let cond_val = |v: Val, uncertain: bool| {
-            if uncertain {
+        // What the assignment depends on, named (the loop over query rows, the filter).
+        let local_when = if local_uncertain {
+            self.path_conditions(self.frame_base())
+        } else {
+            String::new()
+        };
+        let global_when = if global_uncertain {
+            self.path_conditions(0)
+        } else {
+            String::new()
+        };
+        let cond_val = |v: Val, uncertain: bool, when: &str| {
+            if !uncertain {
+                v
+            } else if when.is_empty() {
                 Val::Unknown(format!(
                     "`{tsrc}` is assigned at line {line} only on some paths"
                 ))
             } else {
-                v
+                match &v {
+                    Val::Rows(obj, _, l) => Val::Unknown(format!(
+                        "`{tsrc}` holds the {obj} records the query at line {l} finds only when {when}"
+                    )),
+                    _ => Val::Unknown(format!(
+                        "`{tsrc}` is assigned at line {line} only when {when}"
+                    )),
+                }
             }
         };
         match &target.kind {
             ExprKind::Name(n) => {
                 if let Some(l) = self.lookup_local_mut(n) {
-                    l.val = cond_val(v, local_uncertain);
+                    l.val = cond_val(v, local_uncertain, &local_when);
                     return;
                 }
                 if let Some(o) = self.frames.last().and_then(|f| f.this) {
@@ -914,7 +1036,8 @@ impl<'p, 'a> Interp<'p, 'a> {
                         .is_some_and(|s| s.fields.contains_key(&key));
                     if is_instance_field {
                         if let Some(s) = self.objects.get_mut(o) {
-                            s.fields.insert(key, cond_val(v, global_uncertain));
+                            s.fields
+                                .insert(key, cond_val(v, global_uncertain, &global_when));
                         }
                         return;
                     }
@@ -932,7 +1055,8 @@ impl<'p, 'a> Interp<'p, 'a> {
                             self.static_value(k, n);
                             if let Some(info) = self.prog.classes.get(k) {
                                 let key = format!("{}.{}", info.full, n).to_ascii_lowercase();
-                                self.statics.insert(key, cond_val(v, global_uncertain));
+                                self.statics
+                                    .insert(key, cond_val(v, global_uncertain, &global_when));
                             }
                             return;
                         }
@@ -945,8 +1069,10 @@ impl<'p, 'a> Interp<'p, 'a> {
                 match bv {
                     Val::Record => {
                         if self.event.before() {
-                            self.overlay
-                                .insert(f.to_ascii_lowercase(), cond_val(v, global_uncertain));
+                            self.overlay.insert(
+                                f.to_ascii_lowercase(),
+                                cond_val(v, global_uncertain, &global_when),
+                            );
                         } else {
                             let note = format!(
                                 "`{tsrc} = …` writes a field of a Trigger.new record in after insert, where the records are read-only: FinalException"
@@ -968,16 +1094,17 @@ impl<'p, 'a> Interp<'p, 'a> {
                             .is_some_and(|s| s.fields.contains_key(&key));
                         if is_inst {
                             if let Some(s) = self.objects.get_mut(o) {
-                                s.fields.insert(key, cond_val(v, global_uncertain));
+                                s.fields
+                                    .insert(key, cond_val(v, global_uncertain, &global_when));
                             }
                         } else if let Some(ci) = self.objects.get(o).map(|s| s.class) {
-                            self.store_static(ci, f, cond_val(v, global_uncertain));
+                            self.store_static(ci, f, cond_val(v, global_uncertain, &global_when));
                         }
                     }
                     Val::Type(t) => {
                         let ctx = self.frames.last().and_then(|fr| fr.class);
                         if let Some(ci) = self.prog.find_in_context(&t, ctx) {
-                            self.store_static(ci, f, cond_val(v, global_uncertain));
+                            self.store_static(ci, f, cond_val(v, global_uncertain, &global_when));
                         }
                     }
                     Val::Null(w) => self.npe(&w, target),
@@ -1105,10 +1232,55 @@ impl<'p, 'a> Interp<'p, 'a> {
         ))
     }
 
+    /// `list[0]` (or `list.get(0)`) on a path that checked the list is not empty: an enclosing
+    /// `if (!list.isEmpty())`, `list.size() > 0` (also `!= 0`, `>= 1`, `== 1`), or the other
+    /// branch of `list.isEmpty()` / `list.size() == 0`.
+    pub(super) fn checked_nonempty(&self, list: &Expr, index: &Expr) -> bool {
+        if !matches!(&index.kind, ExprKind::Num(n) if *n == 0.0) {
+            return false;
+        }
+        let squash = |s: &str| -> String {
+            s.split_whitespace()
+                .collect::<String>()
+                .to_ascii_lowercase()
+        };
+        let l = squash(&self.src(list));
+        let nonempty = [
+            format!("!{l}.isempty()"),
+            format!("{l}.size()>0"),
+            format!("{l}.size()!=0"),
+            format!("{l}.size()>=1"),
+            format!("{l}.size()==1"),
+        ];
+        let empty = [format!("{l}.isempty()"), format!("{l}.size()==0")];
+        self.guards.iter().any(|g| {
+            let c = squash(&g.cond);
+            // An `a || b` condition does not establish either operand.
+            if c.contains("||") {
+                return false;
+            }
+            // The list's name must not be the tail of a longer name (`xc.size() > 0`).
+            let at_start = |pat: &str| {
+                c.match_indices(pat).any(|(i, _)| {
+                    !c[..i]
+                        .chars()
+                        .next_back()
+                        .is_some_and(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '.')
+                })
+            };
+            if g.required {
+                nonempty.iter().any(|n| at_start(n))
+            } else {
+                empty.contains(&c)
+            }
+        })
+    }
+
     pub(super) fn single_row_assign(&mut self, l: &'p Expr, r: &'p Expr) {
-        if let ExprKind::Name(n) = &l.kind {
-            let ty = self.lookup_local(n).and_then(|x| x.ty.clone());
-            if let Some(ty) = ty {
+        // A local, or a field of the running class (a property's backing field filled by its
+        // getter): a query assigned to a single record throws when nothing matches.
+        if let ExprKind::Name(_) = &l.kind {
+            if let Some(ty) = self.static_type_of(l) {
                 self.single_row_check(&ty, r);
             }
         }

@@ -57,6 +57,8 @@ struct TryFrame {
     /// (lower-case simple exception type, unit, line, text) per catch.
     catches: Vec<(String, usize, u32)>,
     hits: Vec<Hit>,
+    /// Per catch, the first site it takes (what throws, where): named in the catch's condition.
+    first: Vec<Option<String>>,
 }
 
 enum Risk {
@@ -88,6 +90,8 @@ struct Frame {
     this: Option<usize>,
     scopes: Vec<Vec<Local>>,
     returns: Vec<Val>,
+    /// Per return, the conditions not known to hold on its path (empty when certain).
+    whens: Vec<String>,
     guard_base: usize,
 }
 
@@ -145,6 +149,12 @@ struct Interp<'p, 'a> {
     /// `(map, key)` source texts (white space removed) of every `map.put(key, …)` run so far:
     /// `map.get(key)` then finds its entry.
     put_keys: BTreeSet<(String, String)>,
+    /// The value of each `map.put(key, value)` run on a path taken for certain, by the same
+    /// `(map, key)` texts: `map.get(key)` returns it (handler registries keyed by type).
+    put_vals: BTreeMap<(String, String), Val>,
+    /// Static properties (`class.name`, lower case) whose `get` accessor is running: inside it
+    /// the property names its backing field.
+    getting: BTreeSet<String>,
     sites: Vec<RawSite>,
     unseen: Vec<String>,
     dead: u32,
@@ -171,6 +181,8 @@ impl<'p, 'a> Interp<'p, 'a> {
             overlay: BTreeMap::new(),
             settings: BTreeSet::new(),
             put_keys: BTreeSet::new(),
+            put_vals: BTreeMap::new(),
+            getting: BTreeSet::new(),
             sites: Vec::new(),
             unseen: Vec::new(),
             dead: 0,
@@ -227,6 +239,36 @@ impl<'p, 'a> Interp<'p, 'a> {
             .get(base..)
             .is_some_and(|g| g.iter().any(|g| g.value != GuardValue::True))
     }
+    /// The conditions on the current path since guard `base` that are not known to hold, in
+    /// words (the three innermost): what a value stored here depends on.
+    fn path_conditions(&self, base: usize) -> String {
+        let mut parts: Vec<String> = self
+            .guards
+            .get(base..)
+            .unwrap_or(&[])
+            .iter()
+            .rev()
+            .filter(|g| g.value == GuardValue::Unknown)
+            .take(3)
+            .map(|g| {
+                let cond = clip(&g.cond, 90);
+                let holds = if cond.starts_with("for (") {
+                    "runs"
+                } else if g.required {
+                    "is true"
+                } else {
+                    "is false"
+                };
+                if g.why.is_empty() {
+                    format!("`{cond}` {holds}")
+                } else {
+                    format!("`{cond}` {holds} ({})", clip(&g.why, 160))
+                }
+            })
+            .collect();
+        parts.reverse();
+        parts.join(" and ")
+    }
     fn frame_base(&self) -> usize {
         self.frames.last().map(|f| f.guard_base).unwrap_or(0)
     }
@@ -274,6 +316,11 @@ impl<'p, 'a> Interp<'p, 'a> {
         }
         let definite_path = guards.iter().all(|g| g.value == GuardValue::True);
         let mut caught_by = None;
+        let here = if exc.is_some() && !self.tries.is_empty() {
+            format!("{} ({})", clip(&note, 160), self.loc(unit, line))
+        } else {
+            String::new()
+        };
         if let Some(exc) = exc {
             let exc_l = exc.rsplit('.').next().unwrap_or(exc).to_ascii_lowercase();
             if exc_l != "limitexception" {
@@ -287,6 +334,9 @@ impl<'p, 'a> Interp<'p, 'a> {
                                 } else if *h == Hit::None {
                                     *h = Hit::Maybe;
                                 }
+                            }
+                            if let Some(f @ None) = tf.first.get_mut(ci) {
+                                *f = Some(here.clone());
                             }
                             caught_by = Some((*cu, *cl));
                             break 'outer;
@@ -604,6 +654,7 @@ pub(crate) fn analyze(
             this: None,
             scopes: vec![Vec::new()],
             returns: Vec::new(),
+            whens: Vec::new(),
             guard_base: 0,
         });
         it.exec_block(&tdecl.body);

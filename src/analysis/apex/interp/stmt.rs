@@ -120,7 +120,7 @@ impl<'p, 'a> Interp<'p, 'a> {
                     Val::Rows(obj, _, l) => (
                         Some((
                             GuardValue::Unknown,
-                            format!("the query at line {l} returns at least one row"),
+                            format!("the query at line {l} finds at least one {obj} record"),
                         )),
                         Val::SObject(obj.clone()),
                     ),
@@ -214,7 +214,13 @@ impl<'p, 'a> Interp<'p, 'a> {
                 };
                 if self.dead == 0 {
                     let uncertain = self.uncertain_since(self.frame_base());
+                    let when = if uncertain {
+                        self.path_conditions(self.frame_base())
+                    } else {
+                        String::new()
+                    };
                     if let Some(f) = self.frames.last_mut() {
+                        f.whens.push(when);
                         f.returns.push(if uncertain {
                             match v {
                                 Val::Bool(_) | Val::Text(_) | Val::Num(_) | Val::Null(_) => v,
@@ -380,10 +386,11 @@ impl<'p, 'a> Interp<'p, 'a> {
                 .map(|c| (c.ty.simple().to_ascii_lowercase(), unit, c.line))
                 .collect(),
             hits: vec![Hit::None; catches.len()],
+            first: vec![None; catches.len()],
         });
         let r = self.exec_block(body);
         let tf = self.tries.pop();
-        let hits = tf.map(|t| t.hits).unwrap_or_default();
+        let (hits, first) = tf.map(|t| (t.hits, t.first)).unwrap_or_default();
         let mut reach = r;
         for (i, c) in catches.iter().enumerate() {
             let hit = hits.get(i).copied().unwrap_or(Hit::None);
@@ -415,7 +422,10 @@ impl<'p, 'a> Interp<'p, 'a> {
                         ctext,
                         true,
                         GuardValue::Unknown,
-                        "a statement in the try block throws".into(),
+                        match first.get(i).cloned().flatten() {
+                            Some(what) => format!("a statement in the try block throws: {what}"),
+                            None => "a statement in the try block throws".into(),
+                        },
                     );
                     let cr = self.exec_block(&c.body);
                     self.guards.pop();

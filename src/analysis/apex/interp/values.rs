@@ -69,6 +69,10 @@ pub(super) enum Val {
     Type(String),
     /// An instance of a class that was not provided.
     Unseen(String),
+    /// An instance of a class picked at run time by name (`Type.forName(name).newInstance()`
+    /// with a name the code does not fix): which class runs is data the analyser cannot see.
+    /// Holds where the name comes from.
+    Dynamic(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -102,6 +106,8 @@ pub(super) fn val_why(v: &Val) -> String {
         Val::Null(w) if !w.certain() => w.why().to_string(),
         Val::Type(t) => format!("`{t}` (a value the analyser cannot see)"),
         Val::Unseen(c) => format!("an object of class {c}, which was not provided"),
+        Val::Dynamic(d) => format!("an object of {d}"),
+        Val::Rows(obj, _, l) => format!("how many {obj} records the query at line {l} finds"),
         _ => String::new(),
     }
 }

@@ -185,8 +185,10 @@ pub struct FieldDecl {
     pub ty: TypeRef,
     pub is_static: bool,
     pub init: Option<Expr>,
-    /// A property with accessor bodies (`{ get { … } set; }`) — value not modelled.
+    /// A property with accessor bodies (`{ get { … } set; }`).
     pub is_property: bool,
+    /// The body of the `get` accessor, when it has one: reading the property runs it.
+    pub getter: Option<Vec<Stmt>>,
     pub line: u32,
 }
 

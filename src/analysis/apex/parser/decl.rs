@@ -1,10 +1,50 @@
 //! Declarations: trigger headers, classes and interfaces (modifiers, `extends`/`implements`,
 //! inner classes, enums, fields, properties, constructors, methods and their parameters).
 
-use super::{ClassDecl, FieldDecl, MethodDecl, Param, Parser, TriggerDecl, TypeRef, MAX_DEPTH};
+use super::{
+    ClassDecl, FieldDecl, MethodDecl, Param, Parser, Stmt, TriggerDecl, TypeRef, MAX_DEPTH,
+};
 use crate::analysis::apex::lexer::{Kw, TokenKind};
 
 impl Parser<'_> {
+    /// A property's accessor block `{ [modifiers] get [{ … } | ;] [modifiers] set [{ … } | ;] }`,
+    /// from its `{`: the getter's body when it has one. Anything else is skipped as a group.
+    fn accessors(&mut self) -> Option<Vec<Stmt>> {
+        let s = self.pos;
+        self.eat_op("{");
+        let mut getter = None;
+        loop {
+            if self.at_end() || self.eat_op("}") {
+                return getter;
+            }
+            while !self.is_word("get")
+                && !self.is_word("set")
+                && matches!(
+                    self.peek().map(|t| t.kind),
+                    Some(TokenKind::Ident | TokenKind::Keyword(_))
+                )
+            {
+                self.pos += 1;
+            }
+            let is_get = self.is_word("get");
+            if !is_get && !self.is_word("set") {
+                self.pos = s;
+                self.skip_group();
+                return None;
+            }
+            self.pos += 1;
+            if self.is_op("{") {
+                if is_get {
+                    getter = Some(self.block());
+                } else {
+                    self.skip_group();
+                }
+            } else {
+                self.eat_op(";");
+            }
+        }
+    }
+
     /// Parse a trigger source. `None` when the header is not a trigger header.
     pub fn parse_trigger(&mut self) -> Option<TriggerDecl> {
         while matches!(self.peek().map(|t| t.kind), Some(TokenKind::Annotation)) {
@@ -285,9 +325,9 @@ impl Parser<'_> {
             return;
         }
         if self.is_op("{") {
-            // Property. `{ get; set; }` is a plain field; accessor bodies are not modelled.
+            // Property. `{ get; set; }` is a plain field; a `get { … }` body runs on each read.
             let s = self.pos;
-            self.skip_group();
+            let getter = self.accessors();
             let has_bodies = self
                 .toks
                 .get(s + 1..self.pos.saturating_sub(1))
@@ -305,6 +345,7 @@ impl Parser<'_> {
                 is_static,
                 init,
                 is_property: has_bodies,
+                getter,
                 line,
             });
             return;
@@ -323,6 +364,7 @@ impl Parser<'_> {
                 is_static,
                 init,
                 is_property: false,
+                getter: None,
                 line,
             });
             if self.eat_op(",") {
