@@ -8,6 +8,10 @@
 //   scripts/build.sh && node scripts/bench-page.mjs [--runs N] [--browsers chromium,firefox]
 //
 // Pages:
+//   /no-widget/  the /large/ page without any chat code: what a scan costs where there is no widget
+//   /typical/    a shop page: 1,000 elements, 20 inline scripts, one Messaging for Web snippet
+//   /agentforce/ the /typical/ page with Agentforce Messaging's snippet instead (object-form
+//                init call in the loader's onload attribute; the loader is an empty stand-in)
 //   /large/   10,000 elements, 200 inline scripts (~2.5 KB of ordinary code each), one
 //             Messaging for Web snippet and its loader
 //   /twenty/  20 copies of the snippet (20 deployments), each with its loader
@@ -64,6 +68,30 @@ ${scripts.slice(0, 20).join('\n')}</head><body><h1>Large page</h1>${rows.join(''
 ${scripts.slice(20).join('\n')}</body></html>`;
 }
 
+function noWidgetPage() {
+  const rows = [];
+  for (let i = 0; i < 2000; i++) rows.push(`<div class="row"><span>${i}</span><a href="#r${i}">item</a><em>x</em><i>y</i></div>`);
+  const scripts = [];
+  for (let i = 0; i < 200; i++) scripts.push(`<script>${filler(i)}</script>`);
+  return `<!doctype html><html><head><meta charset="utf-8"><title>bench: no widget</title>
+${scripts.slice(0, 20).join('\n')}</head><body><h1>No widget</h1>${rows.join('')}
+${scripts.slice(20).join('\n')}</body></html>`;
+}
+
+const AGENTFORCE = `<script id="init-agentforce-messaging" src="/embeddedservice/agentforcemessaging/0.3/init.js"
+ onload='agentforce_messaging.init({siteUrl: "https://acme.my.site.com/ESWAgent1712345678901", agentApiConfiguration: {agentId: "0XxHu000000abcd", domainUrl: "https://acme.my.salesforce.com"}, uiConfiguration: {}})'></script>`;
+
+/** A shop-sized page (200 rows of 5 elements, 20 scripts) with the given chat code. */
+function typicalPage(title, chat) {
+  const rows = [];
+  for (let i = 0; i < 200; i++) rows.push(`<div class="row"><span>${i}</span><a href="#r${i}">item</a><em>x</em><i>y</i></div>`);
+  const scripts = [];
+  for (let i = 0; i < 20; i++) scripts.push(`<script>${filler(i)}</script>`);
+  return `<!doctype html><html><head><meta charset="utf-8"><title>bench: ${title}</title>
+${scripts.slice(0, 5).join('\n')}</head><body><h1>${title}</h1>${rows.join('')}
+${scripts.slice(5).join('\n')}${chat}</body></html>`;
+}
+
 function twentyPage() {
   const copies = [];
   for (let i = 0; i < 20; i++) copies.push(snippet(`Chat_${i}`));
@@ -113,7 +141,14 @@ function worstPages() {
   };
 }
 
-const ALL_PAGES = { large: largePage(), twenty: twentyPage(), ...worstPages() };
+const ALL_PAGES = {
+  'no-widget': noWidgetPage(),
+  typical: typicalPage('typical page', snippet('Web_Chat')),
+  agentforce: typicalPage('Agentforce Messaging', AGENTFORCE),
+  large: largePage(),
+  twenty: twentyPage(),
+  ...worstPages(),
+};
 const PICK = opt('pages', '').split(',').filter(Boolean);
 const PAGES = Object.fromEntries(Object.entries(ALL_PAGES).filter(([k]) => PICK.length === 0 || PICK.includes(k)));
 const WATCH = !args.includes('--no-watch');
@@ -122,7 +157,7 @@ const WATCH_PAGE = requestsPage();
 async function serve() {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
-    if (url.pathname.endsWith('/assets/js/bootstrap.min.js')) {
+    if (url.pathname.endsWith('/assets/js/bootstrap.min.js') || url.pathname.endsWith('/agentforcemessaging/0.3/init.js')) {
       res.writeHead(200, { 'content-type': 'text/javascript' });
       res.end('/* bench stand-in for the loader */\n');
       return;

@@ -6,7 +6,9 @@
 // loader's signatures is also announced as a `messaging-doctor:console` event on the document
 // (a string, which crosses to watch.js in the isolated world). Nothing else is forwarded.
 (() => {
-  const SIGNATURE = /EmbeddedServiceBootstrap|Embedded Messaging|MIAW script|create new conversation multiple times/i;
+  // Agentforce Messaging's loader logs its refusals the same way: "Agentforce Messaging has
+  // already been initialized", and an Error "Invalid init() configuration specified. …".
+  const SIGNATURE = /EmbeddedServiceBootstrap|Embedded Messaging|Agentforce Messaging|Invalid init\(\) configuration|MIAW script|create new conversation multiple times/i;
   const c = globalThis.console;
   if (!c || c.__messagingDoctorWatch) return;
   for (const level of ['error', 'warn']) {

@@ -2,6 +2,7 @@
 //! Tooling API, its MessagingSession save pipeline and the Messaging for Web endpoints, routed by
 //! Host header. It is a simulator: nothing here talks to or reproduces Salesforce's code.
 
+pub mod agentforce;
 pub mod api;
 pub mod contract;
 pub mod faults;
@@ -238,7 +239,7 @@ fn route(st: &mut State, req: &Request) -> Response {
         Family::Lightning => lightning_host(st, oi, req),
         Family::Site => match st.orgs[oi].faults.error_status(&req.path) {
             Some(s) => Response::html(s, "<!doctype html><title>Service unavailable</title>"),
-            None => statics::site(st, oi, req),
+            None => agentforce::site(st, oi, req).unwrap_or_else(|| statics::site(st, oi, req)),
         },
         Family::Scrt => match st.orgs[oi].faults.error_status(&req.path) {
             Some(s) => Response::json(
@@ -268,6 +269,9 @@ fn new_token(org: &Org) -> String {
 }
 
 fn api_host(st: &mut State, oi: usize, req: &Request) -> Response {
+    if let Some(r) = agentforce::my_domain(st, oi, req) {
+        return r;
+    }
     match req.path.as_str() {
         "/__sim/login" => login(st, oi, req),
         "/__sim/logout" => logout(st, req),

@@ -24,6 +24,8 @@ pub struct Scenario {
     pub storage: StorageSpec,
     pub deployments: Vec<DeploymentSpec>,
     pub channels: Vec<ChannelSpec>,
+    /// Agentforce Messaging agents the org's My Domain answers for (`simulator/src/agentforce.rs`).
+    pub agents: Vec<AgentSpec>,
     /// Any other records by object name, REST field names (Site, Network, CorsWhitelistEntry,
     /// CspTrustedSite, MessagingSession, MessagingEndUser, Group, BusinessHours, ...).
     pub records: BTreeMap<String, Vec<Map<String, Value>>>,
@@ -224,6 +226,19 @@ pub struct BusinessHoursSpec {
     pub name: String,
     /// Whether the hours are open "now" in the simulation.
     pub open: bool,
+}
+
+/// An Agentforce agent reachable through Agentforce Messaging: its id (`0Xx…`), the site
+/// record Name whose root serves the chat app (add that site under `records.Site`), and whether
+/// it answers.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AgentSpec {
+    pub id: String,
+    pub developer_name: String,
+    pub label: String,
+    pub site: String,
+    pub active: bool,
 }
 
 #[derive(Clone, Debug, Deserialize)]

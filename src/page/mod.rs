@@ -184,9 +184,17 @@ pub struct DomEvidence {
     /// Agentforce Messaging's `#agentforce-messaging` containers.
     #[serde(default)]
     pub agentforce_containers: u32,
-    /// Agentforce Messaging's chat frames, `#agentforce-messaging-frame`.
+    /// Agentforce Messaging's chat frames, `#agentforce-messaging-frame`. The loader builds
+    /// the frame (and its container) as soon as init accepts the values, before the site has
+    /// answered: a frame says only that init ran (simulator/CONTRACT.md
+    /// `C-AGENTFORCE-FRAME-AT-ONCE`).
     #[serde(default)]
     pub agentforce_frames: u32,
+    /// Agentforce Messaging's chat frames whose app reported its state: the loader set one of
+    /// the classes `init`, `normal`, `expanded`, `closed` on the frame from the app's `resize`
+    /// message (`C-AGENTFORCE-APP-STATE`).
+    #[serde(default)]
+    pub agentforce_frames_reported: u32,
 }
 
 /// A loader script on the page.

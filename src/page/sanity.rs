@@ -283,23 +283,40 @@ pub fn finding_for(call: &InitCall, location: &str) -> Option<Finding> {
         (None, None, Family::EnhancedV2) => "Agentforce Messaging",
         _ => "(name computed at run time)",
     };
-    let mut f = Finding::new(
-        "page/invalid-snippet",
-        Severity::Error,
-        format!("The chat snippet for {what} has values that cannot work"),
-        format!(
-            "The init call of {}{what} ({location}) has {} value{} that cannot work: the \
-             loader accepts them, but the requests it builds from them go to the wrong place or are \
-             refused. Each is listed with the reason. The widget's stage (its own finding) says how \
-             far it got on this page.",
+    let agentforce = call.family == Family::EnhancedV2;
+    // Agentforce Messaging's init refuses a missing value outright (C-AGENTFORCE-INIT); the v1
+    // loader accepts whatever types fit and fails later.
+    let effect = if agentforce {
+        "Agentforce Messaging's init refuses to start when siteUrl, agentId or domainUrl is \
+         missing, and builds its chat frame from the others as written, so a wrong one sends the \
+         chat app to the wrong place"
+    } else {
+        "the loader accepts them, but the requests it builds from them go to the wrong place or \
+         are refused"
+    };
+    let mut f =
+        Finding::new(
+            "page/invalid-snippet",
+            Severity::Error,
+            format!("The chat snippet for {what} has values that cannot work"),
+            format!(
+            "The init call of {}{what} ({location}) has {} value{} that cannot work: {effect}. \
+             Each is listed with the reason. The widget's stage (its own finding) says how far it \
+             got on this page.",
             if call.deployment.is_some() { "deployment " } else { "" },
             problems.len(),
             if problems.len() == 1 { "" } else { "s" }
         ),
-    );
+        );
     for p in &problems {
         f = f
             .with_evidence(Evidence::new(p.field, format!("{} — {}", p.value, p.why)).at(location));
+    }
+    if agentforce {
+        return Some(
+            f.with_fix("Write the init call as one object with all three values: agentforce_messaging.init({siteUrl: 'https://…', agentApiConfiguration: {agentId: '0Xx…', domainUrl: 'https://<My Domain>.my.salesforce.com'}}).")
+                .with_fix("Take the values from the snippet Salesforce generated for the agent and replace the page's copy with it unchanged."),
+        );
     }
     Some(
         f.with_fix("In Setup, open Embedded Service Deployments, choose the deployment, open Code Snippet, and copy the whole snippet again.")
@@ -414,6 +431,27 @@ mod tests {
     fn legacy_calls_are_not_judged_by_miaw_rules() {
         let call = find_init_calls("embedded_svc.init('https://a.my.salesforce.com','https://a.my.site.com/h','https://service.force.com','00DHu00000abcde','Chat_Team',{})").pop().unwrap();
         assert!(check_call(&call).is_empty());
+    }
+
+    /// Agentforce Messaging's invalid-snippet finding says its init refuses a missing value and
+    /// gives no Embedded Service advice.
+    #[test]
+    fn agentforce_finding_says_init_refuses_and_gives_no_deployment_advice() {
+        let call = find_init_calls("agentforce_messaging.init({siteUrl: 'https://acme.my.site.com/ESWAgent1712345678901', agentApiConfiguration: {agentId: '0XxHu000000abcd'}})").pop().unwrap();
+        let f = finding_for(&call, "script #1").unwrap();
+        assert!(f.message.contains("refuses to start"), "{}", f.message);
+        assert!(!f.message.contains("loader accepts them"), "{}", f.message);
+        assert!(
+            f.fix.iter().all(|x| !x.contains("Embedded Service")),
+            "{:?}",
+            f.fix
+        );
+        assert!(f.link.is_none(), "{:?}", f.link);
+        let v1 = find_init_calls(GOOD.replace("00DHu00000abcde", "00DHu").as_str())
+            .pop()
+            .unwrap();
+        let f = finding_for(&v1, "script #1").unwrap();
+        assert!(f.message.contains("loader accepts them"), "{}", f.message);
     }
 
     /// Agentforce Messaging: mandatory values, the My Domain host, the agent id prefix.

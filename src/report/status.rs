@@ -134,8 +134,11 @@ pub fn widget_status(page: Option<&PageReport>) -> WidgetStatus {
                     None => "loading its files: the site URL has no https://".into(),
                 },
             },
-            Stage::AgentforceStalled { .. } => WidgetStatus::Stalled {
-                at: "start-up (no Agentforce chat frame)".into(),
+            Stage::AgentforceStalled { frame: true, .. } => WidgetStatus::Stalled {
+                at: "the chat app in its frame (it never reported its state)".into(),
+            },
+            Stage::AgentforceStalled { frame: false, .. } => WidgetStatus::Stalled {
+                at: "start-up (Agentforce Messaging's loader built nothing)".into(),
             },
             Stage::TimelineIncomplete => WidgetStatus::Unknown {
                 why: "the page's request history is full".into(),
@@ -773,7 +776,10 @@ mod tests {
             super::WidgetStatus::Ready
         ));
         assert!(matches!(
-            with_stage(Stage::AgentforceStalled { container: true }),
+            with_stage(Stage::AgentforceStalled {
+                frame: true,
+                site_url: None
+            }),
             super::WidgetStatus::Stalled { .. }
         ));
     }

@@ -198,6 +198,12 @@ fn collect_scripts(doc: &Document, budget: &mut Budget) -> Vec<ScriptEvidence> {
     out
 }
 
+/// Agentforce Messaging's frame once its chat app reported a state (the loader sets the state's
+/// class from the app's `resize` message; simulator/CONTRACT.md `C-AGENTFORCE-APP-STATE`).
+const AGENTFORCE_FRAME_REPORTED: &str = "#agentforce-messaging-frame.init, \
+     #agentforce-messaging-frame.normal, #agentforce-messaging-frame.expanded, \
+     #agentforce-messaging-frame.closed";
+
 fn collect_dom(doc: &Document, window: &Window) -> DomEvidence {
     DomEvidence {
         containers: count(doc, "#embedded-messaging, .embedded-messaging"),
@@ -208,6 +214,7 @@ fn collect_dom(doc: &Document, window: &Window) -> DomEvidence {
         experience_components: count(doc, EXPERIENCE_COMPONENT_TAG),
         agentforce_containers: count(doc, "#agentforce-messaging"),
         agentforce_frames: count(doc, "#agentforce-messaging-frame"),
+        agentforce_frames_reported: count(doc, AGENTFORCE_FRAME_REPORTED),
     }
 }
 

@@ -100,6 +100,27 @@ fn counts_widget_dom_markers() {
     );
 }
 
+/// Agentforce Messaging's frame counts as reported only once the loader set a state class on
+/// it (the app's `resize`); the bare frame, which the loader builds at once, does not.
+#[wasm_bindgen_test]
+fn counts_agentforce_frames_and_the_ones_whose_app_reported() {
+    let doc = fresh_document();
+    let body = doc.body().unwrap();
+    let container = doc.create_element("div").unwrap();
+    container.set_id("agentforce-messaging");
+    let frame = doc.create_element("iframe").unwrap();
+    frame.set_id("agentforce-messaging-frame");
+    frame.set_class_name("agentforce-messaging-frame");
+    container.append_child(&frame).unwrap();
+    body.append_child(&container).unwrap();
+    let ev = collect(&doc);
+    assert_eq!(ev.dom.agentforce_containers, 1);
+    assert_eq!(ev.dom.agentforce_frames, 1);
+    assert_eq!(ev.dom.agentforce_frames_reported, 0);
+    frame.set_class_name("agentforce-messaging-frame closed");
+    assert_eq!(collect(&doc).dom.agentforce_frames_reported, 1);
+}
+
 #[wasm_bindgen_test]
 fn reads_failed_messages_from_session_storage() {
     let storage = gloo::utils::window().session_storage().unwrap().unwrap();

@@ -73,8 +73,9 @@ pub fn assess_in(
     if !miaw || no_evidence {
         return (timeline, None);
     }
-    // Agentforce Messaging alone: its own container and frame tell its stage (its requests go to
-    // an agent, not the v1 start-up sequence).
+    // Agentforce Messaging alone: its own frame tells its stage (it sends no request of its own
+    // from the page; the agent is reached from inside the frame). The loader builds the frame at
+    // once, so only the state the app in it reported (the class the loader sets) means it runs.
     let v1 = loaders
         .iter()
         .any(|l| l.family.is_messaging() && l.family != Family::EnhancedV2)
@@ -82,13 +83,20 @@ pub fn assess_in(
             .iter()
             .any(|i| i.call.family.is_messaging() && i.call.family != Family::EnhancedV2);
     if !v1 {
-        let stage = if doc.dom.agentforce_frames > 0 {
+        let frame = doc.dom.agentforce_frames > 0 || doc.dom.agentforce_containers > 0;
+        // The loader's own refusal (watch mode) decides at once: it builds nothing after it.
+        let refused = !frame && doc.watch.is_some_and(watch::agentforce_refused);
+        let stage = if doc.dom.agentforce_frames_reported > 0 {
             Stage::AgentforceReady
-        } else if doc.page_age_ms.unwrap_or(f64::MAX) < STALL_AFTER_MS {
+        } else if doc.page_age_ms.unwrap_or(f64::MAX) < STALL_AFTER_MS && !refused {
             Stage::Starting
         } else {
             Stage::AgentforceStalled {
-                container: doc.dom.agentforce_containers > 0,
+                frame,
+                site_url: inits
+                    .iter()
+                    .filter(|i| i.call.family == Family::EnhancedV2)
+                    .find_map(|i| i.call.site_url.clone()),
             }
         };
         return (timeline, Some(stage));

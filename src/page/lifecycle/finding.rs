@@ -203,32 +203,53 @@ pub fn finding_for_in(
         Stage::AgentforceReady => Finding::new(
             "page/widget-ready",
             Severity::Ok,
-            "Agentforce Messaging built its chat window",
-            "The page has Agentforce Messaging's container and its chat frame \
-             (#agentforce-messaging-frame). It talks to an Agentforce agent (the snippet's agentId \
-             on the org's My Domain), not through an Embedded Service deployment, so the org checks \
-             of deployments and MessagingSession records may not be what decides how it behaves.",
+            "Agentforce Messaging's chat app started in its frame",
+            "The loader built its container and chat frame (#agentforce-messaging-frame), and the \
+             chat app inside reported its state to the page (the loader sized the frame for it), \
+             so init.js, the snippet's values and its site answer. The app reaches the Agentforce \
+             agent (the snippet's agentId on its domainUrl) from inside the frame, which the scan \
+             cannot read: whether the agent answers a conversation is not known from here. It is \
+             not an Embedded Service deployment, so the org checks of deployments and \
+             MessagingSession records may not be what decides how it behaves.",
         ),
-        Stage::AgentforceStalled { container } => Finding::new(
+        Stage::AgentforceStalled { frame: true, site_url } => {
+            let address = site_url.as_deref().map(|u| {
+                format!("{}/?lwc.mode=prod", watch::capped(u.trim().trim_end_matches('/'), 300))
+            });
+            let f = Finding::new(
+                "page/widget-stalled",
+                Severity::Error,
+                "Agentforce Messaging's chat app never started in its frame",
+                "The loader accepted the snippet's values and built its chat frame \
+                 (#agentforce-messaging-frame), which it does at once, before the site answers. \
+                 10 s after the page started, the chat app inside has still not reported its state \
+                 to the page, so the frame stays hidden and visitors see no chat. The site does \
+                 not answer or answers with an error (an inactive or wrong site), refuses to be \
+                 framed by this website, or the app could not reach the agent (agentId, \
+                 domainUrl); the scan cannot read inside the frame to say which.",
+            );
+            let f = match &address {
+                Some(a) => f
+                    .with_evidence(Evidence::new("Chat frame", a.clone()))
+                    .with_fix(format!(
+                        "Open {a} in a tab: it must show Agentforce Messaging's chat, not an error page."
+                    )),
+                None => f,
+            };
+            f.with_fix("Check that the agent is active, and that the snippet's agentId (0Xx…) and domainUrl (https://<My Domain>.my.salesforce.com) are its id and the org's My Domain as in the snippet Salesforce generated.")
+        }
+        Stage::AgentforceStalled { frame: false, .. } => Finding::new(
             "page/widget-stalled",
             Severity::Error,
-            if *container {
-                "Agentforce Messaging built its container but not its chat window"
-            } else {
-                "Agentforce Messaging never built its chat window"
-            },
-            if *container {
-                "The #agentforce-messaging container is on the page, but after 10 s there is no chat \
-                 frame (#agentforce-messaging-frame): the site URL does not answer or refuses to be \
-                 framed by this website."
-            } else {
-                "The Agentforce Messaging loader (init.js) is on the page, but after 10 s there is no \
-                 #agentforce-messaging container: init did not run, or refused the snippet's values \
-                 (siteUrl, agentId and domainUrl are mandatory), or the loader did not load."
-            },
+            "Agentforce Messaging never started: its loader built nothing",
+            "The Agentforce Messaging loader (init.js) is on the page, but there is no \
+             #agentforce-messaging container or chat frame. The loader builds both as soon as init \
+             accepts the snippet's values, so init did not run, refused the values (it needs \
+             siteUrl, agentApiConfiguration.agentId and agentApiConfiguration.domainUrl, in one \
+             object), or init.js did not load.",
         )
-        .with_fix("Check the snippet's siteUrl, agentId (0Xx…) and domainUrl (https://<My Domain>.my.salesforce.com) against the agent's deployment in Setup.")
-        .with_fix("Open the browser console on the page: Agentforce Messaging logs why its init refused to start."),
+        .with_fix("Check that the init call is one object with siteUrl, agentApiConfiguration.agentId (0Xx…) and agentApiConfiguration.domainUrl (https://<My Domain>.my.salesforce.com), as in the snippet Salesforce generated for the agent; copy that snippet again if in doubt.")
+        .with_fix("Open the browser console on the page: Agentforce Messaging logs \"Invalid init() configuration specified\" when it refuses the values (watch mode records it)."),
         Stage::StylesFailed => Finding::new(
             "page/widget-stalled",
             Severity::Error,

@@ -46,11 +46,17 @@ pub enum Stage {
     MessagesNotSent { count: u32 },
     /// Button shown (and any conversation working).
     Healthy,
-    /// Agentforce Messaging built its chat frame (`#agentforce-messaging-frame`).
+    /// The chat app in Agentforce Messaging's frame (`#agentforce-messaging-frame`) reported
+    /// its state (simulator/CONTRACT.md `C-AGENTFORCE-APP-STATE`).
     AgentforceReady,
-    /// Agentforce Messaging's loader is on the page, but no chat frame after the stall
-    /// threshold; `container`: its `#agentforce-messaging` container is there.
-    AgentforceStalled { container: bool },
+    /// Agentforce Messaging's loader is on the page, but its chat app reported no state after
+    /// the stall threshold (or, with watch mode, the loader said it refused the values).
+    /// `frame`: the loader built its container and frame, which it does at once when init
+    /// accepts the values (`C-AGENTFORCE-FRAME-AT-ONCE`); `site_url`: the init call's siteUrl.
+    AgentforceStalled {
+        frame: bool,
+        site_url: Option<String>,
+    },
     /// The page's request history is incomplete (the resource timing buffer is full), so a
     /// missing request proves nothing.
     TimelineIncomplete,

@@ -556,8 +556,8 @@ fn a_site_url_without_https_is_named_not_an_ad_blocker() {
 
 /// Agentforce Messaging's stage comes from its own container and frame.
 #[test]
-fn agentforce_stage_from_its_own_container_and_frame() {
-    let af = |dom: DomEvidence, age: f64| {
+fn agentforce_stage_from_the_state_its_chat_app_reported() {
+    let af = |dom: DomEvidence, age: f64, watch: Option<crate::page::WatchEvidence>| {
         let mut ev = page(vec![], dom, vec![], age);
         ev.scripts = vec![
                 ScriptEvidence {
@@ -567,49 +567,82 @@ fn agentforce_stage_from_its_own_container_and_frame() {
                     ..Default::default()
                 },
             ];
+        ev.watch = watch;
         analyze(&ev)
+    };
+    let stage_of = |r: &crate::page::PageReport| {
+        r.findings
+            .iter()
+            .find(|f| f.code.starts_with("page/widget-"))
+            .cloned()
+            .expect("a stage finding")
+    };
+    // The loader builds its container and frame at once (C-AGENTFORCE-FRAME-AT-ONCE): only the
+    // state the app reported (the class the loader sets) means the chat runs.
+    let built = DomEvidence {
+        agentforce_containers: 1,
+        agentforce_frames: 1,
+        ..Default::default()
     };
     let ready = af(
         DomEvidence {
-            agentforce_containers: 1,
-            agentforce_frames: 1,
-            ..Default::default()
+            agentforce_frames_reported: 1,
+            ..built.clone()
         },
         30_000.0,
+        None,
     );
-    let f = ready
-        .findings
-        .iter()
-        .find(|f| f.code == "page/widget-ready")
-        .expect("ready");
+    let f = stage_of(&ready);
+    assert_eq!(f.code, "page/widget-ready");
     assert!(f.message.contains("Agentforce agent"));
-    let stalled = af(
-        DomEvidence {
-            agentforce_containers: 1,
-            ..Default::default()
-        },
-        30_000.0,
+    assert!(f.message.contains("cannot read"), "{}", f.message);
+    // A frame whose app never reported is a stall, not a chat window.
+    let stalled = af(built.clone(), 30_000.0, None);
+    let f = stage_of(&stalled);
+    assert_eq!(f.code, "page/widget-stalled");
+    assert_eq!(
+        f.title,
+        "Agentforce Messaging's chat app never started in its frame"
     );
-    let f = stalled
-        .findings
-        .iter()
-        .find(|f| f.code == "page/widget-stalled")
-        .expect("stalled");
-    assert!(f.title.contains("container but not its chat window"));
+    assert!(f.evidence.iter().any(|e| e.label == "Chat frame"
+        && e.value == "https://acme.my.site.com/ESWAgent1712345678901/?lwc.mode=prod"));
+    assert_eq!(
+        stage_of(&af(built, 1_000.0, None)).code,
+        "page/widget-starting"
+    );
     // The init call in the onload attribute is read (its values are evidence).
     assert_eq!(ready.init_calls.len(), 1);
     assert_eq!(
         ready.init_calls[0].call.agent_id.as_deref(),
         Some("0XxHu000000abcd")
     );
-    let none = af(DomEvidence::default(), 30_000.0);
-    assert!(none
-        .findings
+    let none = af(DomEvidence::default(), 30_000.0, None);
+    assert_eq!(
+        stage_of(&none).title,
+        "Agentforce Messaging never started: its loader built nothing"
+    );
+    let young = af(DomEvidence::default(), 1_000.0, None);
+    assert_eq!(stage_of(&young).code, "page/widget-starting");
+    // Watch mode recorded the loader's refusal: stalled at once, with the loader's words.
+    let refused = crate::page::WatchEvidence {
+        version: 1,
+        started_ms: Some(20.0),
+        console: vec![crate::page::watch::ConsoleLine {
+            level: "error".into(),
+            text: "Invalid init() configuration specified. siteUrl, agentId & domainUrl are mandatory.".into(),
+            at_ms: Some(300.0),
+        }],
+        ..Default::default()
+    };
+    let f = stage_of(&af(DomEvidence::default(), 1_000.0, Some(refused)));
+    assert_eq!(
+        f.title,
+        "Agentforce Messaging never started: its loader built nothing"
+    );
+    assert!(f
+        .evidence
         .iter()
-        .any(|f| f.title == "Agentforce Messaging never built its chat window"));
-    let young = af(DomEvidence::default(), 1_000.0);
-    assert!(young
-        .findings
-        .iter()
-        .any(|f| f.code == "page/widget-starting"));
+        .any(|e| e.label == "Loader console message"
+            && e.value.contains("Invalid init() configuration specified")
+            && e.value.contains("refused the snippet's values")));
 }

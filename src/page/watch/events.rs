@@ -123,8 +123,8 @@ pub fn event_evidence(mut f: Finding, w: &WatchEvidence) -> Finding {
     f
 }
 
-/// The loader's console messages Messaging Doctor knows (facts §2, and Enhanced Chat v2's own
-/// double-load message, §1).
+/// The loader's console messages Messaging Doctor knows (facts §2, and Agentforce Messaging's
+/// own, §1 and simulator/CONTRACT.md `C-AGENTFORCE-INIT`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LoaderMessage {
     /// The browser evaluated the loader a second time and the loader refused it.
@@ -135,6 +135,8 @@ pub enum LoaderMessage {
     SecondConversation,
     /// The deployment's configuration could not be loaded.
     ConfigUnavailable,
+    /// Agentforce Messaging's init refused the snippet's values and built nothing.
+    AgentforceRefused,
 }
 
 impl LoaderMessage {
@@ -142,16 +144,20 @@ impl LoaderMessage {
     pub fn of(text: &str) -> Option<Self> {
         let t = text.to_ascii_lowercase();
         let has = |s: &str| t.contains(s);
-        if has("attempting to load miaw script when one is already loaded") {
-            Some(Self::SecondLoader)
-        } else if has("attempted to initialize bootstrap multiple times")
+        // Agentforce Messaging logs "has already been initialized" when a second copy of
+        // init.js runs (its init itself has no such guard).
+        if has("attempting to load miaw script when one is already loaded")
             || has("agentforce messaging has already been initialized")
         {
+            Some(Self::SecondLoader)
+        } else if has("attempted to initialize bootstrap multiple times") {
             Some(Self::SecondInit)
         } else if has("attempting to create new conversation multiple times") {
             Some(Self::SecondConversation)
         } else if has("unable to load embedded messaging configuration") {
             Some(Self::ConfigUnavailable)
+        } else if has("invalid init() configuration specified") {
+            Some(Self::AgentforceRefused)
         } else {
             None
         }
@@ -167,6 +173,9 @@ impl LoaderMessage {
                 "a second conversation start was refused (a double click, or two widgets)"
             }
             Self::ConfigUnavailable => "the loader could not get the deployment's configuration",
+            Self::AgentforceRefused => {
+                "Agentforce Messaging's init refused the snippet's values and built nothing"
+            }
         }
     }
 }
@@ -199,15 +208,30 @@ fn console_evidence(mut f: Finding, w: &WatchEvidence, kinds: &[LoaderMessage]) 
     f
 }
 
-/// Console lines that belong on the stage finding: the configuration could not be loaded (for
-/// a widget that did not start), a second conversation start (any stage).
+/// Console lines that belong on the stage finding: the configuration could not be loaded or
+/// Agentforce Messaging refused its values (for a widget that did not start), a second
+/// conversation start (any stage).
 pub fn stage_console_evidence(f: Finding, w: &WatchEvidence, started: bool) -> Finding {
     let f = if started {
         f
     } else {
-        console_evidence(f, w, &[LoaderMessage::ConfigUnavailable])
+        console_evidence(
+            f,
+            w,
+            &[
+                LoaderMessage::ConfigUnavailable,
+                LoaderMessage::AgentforceRefused,
+            ],
+        )
     };
     console_evidence(f, w, &[LoaderMessage::SecondConversation])
+}
+
+/// Agentforce Messaging's loader said it refused the snippet's values.
+pub fn agentforce_refused(w: &WatchEvidence) -> bool {
+    lines_of(w, &[LoaderMessage::AgentforceRefused])
+        .next()
+        .is_some()
 }
 
 pub(super) const RUN_TWICE: [LoaderMessage; 2] =

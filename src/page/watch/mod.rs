@@ -23,8 +23,8 @@ mod tests;
 mod text;
 
 pub use events::{
-    event_evidence, load_error_evidence, ran_evidence, stage_console_evidence, EventFacts,
-    LoaderMessage,
+    agentforce_refused, event_evidence, load_error_evidence, ran_evidence, stage_console_evidence,
+    EventFacts, LoaderMessage,
 };
 pub use findings::recorded_finding;
 pub(super) use findings::runtime_duplicate_finding;

@@ -25,7 +25,11 @@ fn loader_messages_match_case_insensitively_on_their_distinctive_part() {
         (SECOND_INIT, Some(SecondInit)),
         (
             "Agentforce Messaging has already been initialized",
-            Some(SecondInit),
+            Some(SecondLoader),
+        ),
+        (
+            "Error: Invalid init() configuration specified. siteUrl, agentId & domainUrl are mandatory.",
+            Some(AgentforceRefused),
         ),
         (
             "Attempting to create new conversation multiple times!",
