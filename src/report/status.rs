@@ -270,6 +270,21 @@ fn likely_cause(findings: &[Finding], widget: &WidgetStatus) -> Option<CauseRef>
     })
 }
 
+/// The widget line. "Ready" is one state for the header's logic, but what shows it differs:
+/// a hidden button (business hours, no agents, `hideChatButtonOnLoad`) is not on view, and
+/// Agentforce Messaging's readiness is its chat app reporting from its frame.
+fn widget_text(widget: &WidgetStatus, page: Option<&PageReport>) -> String {
+    match page.and_then(|p| p.stage.as_ref()) {
+        Some(Stage::ButtonHidden) if *widget == WidgetStatus::Ready => {
+            "Widget: ready — its button is hidden for now (business hours, no agents, or hidden on load)".into()
+        }
+        Some(Stage::AgentforceReady) if *widget == WidgetStatus::Ready => {
+            "Widget: ready — Agentforce Messaging's chat app reported from its frame".into()
+        }
+        _ => widget.text(),
+    }
+}
+
 /// The host a browser would go to for `url`, only when written plainly (no user name, escapes,
 /// look-alike dots, IP address or port): page text never steers a link.
 fn plain_host(url: &str) -> Option<String> {
@@ -308,7 +323,7 @@ pub fn status(
     let cause = likely_cause(findings, &widget);
     let headline = headline(&widget, &org_state, cause.as_ref(), findings);
     let st = Status {
-        widget_text: widget.text(),
+        widget_text: widget_text(&widget, page),
         org_text: org_state.text(),
         widget,
         org: org_state,
@@ -775,6 +790,30 @@ mod tests {
             with_stage(Stage::AgentforceReady),
             super::WidgetStatus::Ready
         ));
+        // The widget line says what shows readiness: no "button on the page" where there is
+        // none in view.
+        let line = |stage: Stage| {
+            let mut p = analyze(&PageEvidence {
+                url: "https://shop.example/".into(),
+                ..Default::default()
+            });
+            p.stage = Some(stage);
+            super::widget_text(&super::widget_status(Some(&p)), Some(&p))
+        };
+        assert_eq!(
+            line(Stage::Healthy),
+            "Widget: ready — its button is on the page"
+        );
+        let af = line(Stage::AgentforceReady);
+        assert!(
+            af.contains("chat app reported") && !af.contains("button"),
+            "{af}"
+        );
+        let hidden = line(Stage::ButtonHidden);
+        assert!(
+            hidden.contains("hidden") && !hidden.contains("on the page"),
+            "{hidden}"
+        );
         assert!(matches!(
             with_stage(Stage::AgentforceStalled {
                 frame: true,
