@@ -14,6 +14,10 @@ use crate::finding::{Evidence, Finding, Severity};
 pub enum DuplicateKind {
     /// The v1 bootstrap and the v2 init.js (or their init calls) together.
     V1AndV2,
+    /// The v1 bootstrap and Agentforce Messaging's positional loader (or its init call): both
+    /// set `window.embeddedservice_bootstrap` (C-AGENTFORCE-POSITIONAL), so the v1 snippet's
+    /// init goes to whichever loaded last.
+    V1AndPositional,
     /// Init calls for two or more different deployment names.
     TwoDeployments,
     /// The Experience Cloud component and a snippet (head markup or page code).
@@ -37,7 +41,12 @@ pub fn classify_duplicates(
 ) -> Vec<DuplicateKind> {
     let web_loaders: Vec<&Loader> = loaders
         .iter()
-        .filter(|l| matches!(l.family, Family::MiawV1 | Family::EnhancedV2))
+        .filter(|l| {
+            matches!(
+                l.family,
+                Family::MiawV1 | Family::EnhancedV2 | Family::AgentforcePositional
+            )
+        })
         .collect();
     let web_inits: Vec<&LocatedInit> = inits
         .iter()
@@ -60,6 +69,11 @@ pub fn classify_duplicates(
     };
     if has(Family::MiawV1) && has(Family::EnhancedV2) {
         kinds.push(DuplicateKind::V1AndV2);
+    }
+    // A v1 init call alone next to the positional loader is that loader's own alias at work;
+    // the v1 bootstrap itself is what conflicts.
+    if web_loaders.iter().any(|l| l.family == Family::MiawV1) && has(Family::AgentforcePositional) {
+        kinds.push(DuplicateKind::V1AndPositional);
     }
     // Two different names (no sort: a sort monomorphisation costs kilobytes in the content
     // script).
@@ -176,6 +190,7 @@ pub(super) fn duplicate_finding(
             "Both the Messaging for Web (v1) and the Agentforce Messaging snippet are on this page"
                 .to_string()
         }
+        DuplicateKind::V1AndPositional => "Both the Messaging for Web (v1) bootstrap and Agentforce Messaging's positional loader are on this page".to_string(),
         DuplicateKind::TwoDeployments => format!(
             "Two different chat deployments on one page ({})",
             deployments.join(", ")
@@ -203,6 +218,7 @@ pub(super) fn duplicate_finding(
         }
         message.push_str(match k {
             DuplicateKind::V1AndV2 => "The page carries both the Messaging for Web v1 bootstrap and the Agentforce Messaging loader (init.js). Each builds its own chat window, so visitors can get two chat buttons, and the two talk to different things (a deployment, an agent).",
+            DuplicateKind::V1AndPositional => "The page carries both the Messaging for Web v1 bootstrap (bootstrap.min.js) and Agentforce Messaging's positional loader (<site>/assets/js/init.js). Both set window.embeddedservice_bootstrap (the positional loader answers to that name too), so the v1 snippet's init goes to whichever loaded last: the page gets two widgets building the same #embedded-messaging container, or one widget started twice.",
             DuplicateKind::TwoDeployments => "The page starts more than one Embedded Service deployment. The loader runs only the first init it sees and silently ignores the rest, and the site and chat hosts of different snippets can end up mixed, so the widget may load the wrong deployment or fail to start.",
             DuplicateKind::ComponentAndSnippet => "The Experience Cloud site has the Embedded Messaging component and also a chat snippet (in the head markup or page code): each starts the widget, so the page gets two widgets or the second start is rejected.",
             DuplicateKind::ComponentTwice => "The Embedded Messaging component is placed more than once (typically on a page and in the theme layout): each copy starts the widget.",
@@ -306,7 +322,7 @@ pub(super) fn duplicate_finding(
     }
     for k in &kinds {
         f = match k {
-            DuplicateKind::V1AndV2 => f.with_fix("Keep the snippet of the version the deployment uses now (Setup › Embedded Service Deployments › the deployment › Code Snippet) and remove the other."),
+            DuplicateKind::V1AndV2 | DuplicateKind::V1AndPositional => f.with_fix("Keep the snippet of the version the deployment uses now (Setup › Embedded Service Deployments › the deployment › Code Snippet) and remove the other."),
             DuplicateKind::LegacyAndMessaging => f.with_fix("Remove the legacy Embedded Service Chat snippet (the esw.min.js script and its embedded_svc.init block); keep the Messaging for Web snippet."),
             DuplicateKind::InitCalledTwice => f.with_fix("Run initEmbeddedMessaging from one place only: keep the loader tag's onload=\"initEmbeddedMessaging()\" and remove the other calls (load listeners, a second init, a tag that fires again on route changes)."),
             _ => f,

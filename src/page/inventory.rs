@@ -89,10 +89,11 @@ impl Seen {
     }
 }
 
-const FAMILIES: usize = 5;
+const FAMILIES: usize = 6;
 const ALL: [Family; FAMILIES] = [
     Family::MiawV1,
     Family::EnhancedV2,
+    Family::AgentforcePositional,
     Family::LegacyChat,
     Family::LegacyMenu,
     Family::ExperienceComponent,
@@ -102,9 +103,10 @@ fn family_index(f: Family) -> usize {
     match f {
         Family::MiawV1 => 0,
         Family::EnhancedV2 => 1,
-        Family::LegacyChat => 2,
-        Family::LegacyMenu => 3,
-        Family::ExperienceComponent => 4,
+        Family::AgentforcePositional => 2,
+        Family::LegacyChat => 3,
+        Family::LegacyMenu => 4,
+        Family::ExperienceComponent => 5,
     }
 }
 

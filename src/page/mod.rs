@@ -290,9 +290,11 @@ pub fn classify_loader(url: &str) -> Option<Family> {
     }
     // Agentforce Messaging: `…service.force.com/embeddedservice/agentforcemessaging/<version>/
     // init.js` (what public pages and Salesforce's own snippet load; facts §1). `init.js` is a
-    // common name, so only under that path. (A `<site>/assets/js/init.js` v2 loader has no
-    // source and is not recognised.)
-    let _ = &host;
+    // common name, so only under that path, or — the positional generation — on a deployment's
+    // site (see [`is_positional_site_file`]).
+    if is_positional_site_file(&host, path, "/assets/js/init.js") {
+        return Some(Family::AgentforcePositional);
+    }
     if path.contains("/embeddedservice/agentforcemessaging/")
         && (path.ends_with("/init.js") || path.ends_with("/init.min.js"))
     {
@@ -309,6 +311,25 @@ pub fn classify_loader(url: &str) -> Option<Family> {
         return Some(Family::LegacyChat);
     }
     None
+}
+
+/// Whether `path` is `<site>/<file>` of an Embedded Service deployment's site, for the file
+/// names the positional Agentforce Messaging generation uses (`assets/js/init.js`,
+/// `assets/styles/init.min.css`), which are too common to trust on any website: the site's
+/// last path segment is the one Setup generates (`ESW<name><13-digit timestamp>`, every
+/// public page loading this loader has one), or the host is a Salesforce one.
+pub(crate) fn is_positional_site_file(host: &str, path: &str, file: &str) -> bool {
+    let Some(site) = path.strip_suffix(file) else {
+        return false;
+    };
+    let segment = site.rsplit('/').next().unwrap_or("");
+    let generated = segment.len() > 16
+        && segment.starts_with("ESW")
+        && segment.bytes().rev().take(13).all(|b| b.is_ascii_digit());
+    let salesforce = [".site.com", ".force.com", ".salesforce.com"]
+        .iter()
+        .any(|s| host.ends_with(s));
+    generated || salesforce
 }
 
 /// Splits `scheme://host/path` into lower-cased host and path. `None` for other shapes.
@@ -683,8 +704,10 @@ fn inventory_findings(
 fn menu_loads_messaging(loaders: &[Loader], inits: &[LocatedInit]) -> bool {
     let menu = loaders.iter().any(|l| l.family == Family::LegacyMenu)
         || inits.iter().any(|i| i.call.family == Family::LegacyMenu);
-    menu && loaders
-        .iter()
-        .any(|l| matches!(l.family, Family::MiawV1 | Family::EnhancedV2))
-        && !inits.iter().any(|i| i.call.family.is_messaging())
+    menu && loaders.iter().any(|l| {
+        matches!(
+            l.family,
+            Family::MiawV1 | Family::EnhancedV2 | Family::AgentforcePositional
+        )
+    }) && !inits.iter().any(|i| i.call.family.is_messaging())
 }

@@ -1,7 +1,7 @@
 //! Which step of the widget's life a request is, read from its URL, and the widget's requests
 //! in order (the timeline).
 
-use super::split_url;
+use super::{is_positional_site_file, split_url};
 use serde::{Deserialize, Serialize};
 
 /// One step of the widget's life, as seen in a request URL.
@@ -43,40 +43,45 @@ impl Step {
 
 /// Which step a URL is, from its path (hosts differ per org and custom domain).
 pub fn classify(url: &str) -> Option<Step> {
-    let path = match split_url(url) {
-        Some((_, p)) => p,
-        None => url,
+    let (host, path) = match split_url(url) {
+        Some((h, p)) => (h, p),
+        None => (String::new(), url),
     };
     let path = path.split(['?', '#']).next().unwrap_or("");
     let p = path.replace("/iamessage/api/v2/", "/iamessage/v1/");
-    let step =
-        if p.ends_with("/assets/js/bootstrap.min.js") || p.ends_with("/assets/js/bootstrap.js") {
-            Step::Loader
-        } else if p.ends_with("/assets/styles/bootstrap.min.css") {
-            Step::Styles
-        } else if p.ends_with("/embeddedservice/v1/embedded-service-config") {
-            Step::Config
-        } else if p.ends_with("/embeddedservice/v1/businesshours") {
-            Step::BusinessHours
-        } else if p.ends_with("/assets/htdocs/sitecontext.min.html") {
-            Step::SiteContext
-        } else if p.contains("/embeddedservice/") && p.ends_with("/agent-availability") {
-            Step::Availability
-        } else if p.contains("/iamessage/v1/authorization/") {
-            Step::Token
-        } else if p.ends_with("/iamessage/v1/queries/conversation/list") {
-            Step::ConversationList
-        } else if p.ends_with("/iamessage/v1/conversation") {
-            Step::Conversation
-        } else if p.contains("/iamessage/v1/conversation/") && p.ends_with("/message") {
-            Step::Message
-        } else if p.ends_with("/eventrouter/v1/sse") {
-            Step::Events
-        } else if url.contains("lwc.mode=") {
-            Step::ChatFrame
-        } else {
-            return None;
-        };
+    let step = if p.ends_with("/assets/js/bootstrap.min.js")
+        || p.ends_with("/assets/js/bootstrap.js")
+        || is_positional_site_file(&host, path, "/assets/js/init.js")
+    {
+        Step::Loader
+    } else if p.ends_with("/assets/styles/bootstrap.min.css")
+        || is_positional_site_file(&host, path, "/assets/styles/init.min.css")
+    {
+        // (The second: the positional Agentforce Messaging generation's styles.)
+        Step::Styles
+    } else if p.ends_with("/embeddedservice/v1/embedded-service-config") {
+        Step::Config
+    } else if p.ends_with("/embeddedservice/v1/businesshours") {
+        Step::BusinessHours
+    } else if p.ends_with("/assets/htdocs/sitecontext.min.html") {
+        Step::SiteContext
+    } else if p.contains("/embeddedservice/") && p.ends_with("/agent-availability") {
+        Step::Availability
+    } else if p.contains("/iamessage/v1/authorization/") {
+        Step::Token
+    } else if p.ends_with("/iamessage/v1/queries/conversation/list") {
+        Step::ConversationList
+    } else if p.ends_with("/iamessage/v1/conversation") {
+        Step::Conversation
+    } else if p.contains("/iamessage/v1/conversation/") && p.ends_with("/message") {
+        Step::Message
+    } else if p.ends_with("/eventrouter/v1/sse") {
+        Step::Events
+    } else if url.contains("lwc.mode=") {
+        Step::ChatFrame
+    } else {
+        return None;
+    };
     Some(step)
 }
 

@@ -377,6 +377,13 @@ mod tests {
         ];
         for (src, want) in rows {
             assert_eq!(fields(src), *want, "{src}");
+            // Agentforce Messaging's positional generation takes the same four values
+            // (C-AGENTFORCE-POSITIONAL): the same checks apply.
+            let positional = src.replace(
+                "embeddedservice_bootstrap.init",
+                "agentforce_messaging.init",
+            );
+            assert_eq!(fields(&positional), *want, "{positional}");
         }
     }
 
@@ -497,10 +504,33 @@ mod tests {
             fields(&format!("agentforce_messaging.init({{siteUrl: '{site}'}})")),
             vec!["agentId", "domainUrl"]
         );
-        // The positional form (no source) is not read as org id and name.
+        // The positional generation is judged as the v1 snippet it resembles (below), not as
+        // a broken object form.
         assert_eq!(
             fields("agentforce_messaging.init('00DHu00000abcde', 'Agent', 'https://acme.my.site.com/ESW', {scrt2URL: 'https://acme.my.salesforce-scrt.com'})"),
-            vec!["agentforce_messaging.init"]
+            Vec::<&str>::new()
+        );
+    }
+
+    #[test]
+    fn positional_agentforce_finding_names_the_deployment_and_setup() {
+        let call = find_init_calls("window.agentforce_messaging.init('00DHu00000abcdeMAB', 'Web_Chat', 'acme.my.site.com/ESWWebChat1712345678901', {scrt2URL: 'https://acme.my.salesforce-scrt.com'})").pop().unwrap();
+        let f = finding_for(&call, "script #3 in <body>").expect("two bad values");
+        assert_eq!(f.code, "page/invalid-snippet");
+        assert!(f.title.contains("Web_Chat"), "{}", f.title);
+        let labels: Vec<&str> = f.evidence.iter().map(|e| e.label.as_str()).collect();
+        assert_eq!(labels, ["Org id", "Site URL"]);
+        assert!(
+            f.fix
+                .iter()
+                .any(|x| x.contains("Embedded Service Deployments")),
+            "{:?}",
+            f.fix
+        );
+        assert!(
+            !f.fix.iter().any(|x| x.contains("agentApiConfiguration")),
+            "{:?}",
+            f.fix
         );
     }
 }

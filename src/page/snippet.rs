@@ -7,6 +7,9 @@
 //! - `embeddedservice_bootstrap.init(orgId, deploymentName, siteUrl, { scrt2URL })` (MIAW v1)
 //! - `agentforce_messaging.init({siteUrl, agentApiConfiguration: {agentId, domainUrl}, …})`
 //!   (Agentforce Messaging, one object argument)
+//! - `agentforce_messaging.init(orgId, eswConfigDevName, siteUrl, { scrt2URL })` (Agentforce
+//!   Messaging's positional generation, loaded from `<siteUrl>/assets/js/init.js`: an Embedded
+//!   Service deployment like v1's, simulator/CONTRACT.md `C-AGENTFORCE-POSITIONAL`)
 //! - `embedded_svc.init(baseCoreURL, communityURL, gslbBaseURL, orgId, eswConfigDevName, {…})`
 //!   (legacy Embedded Service Chat)
 //! - `embedded_svc.menu.init(baseCoreURL, baseLiveAgentURL, gslbBaseURL, orgId, menuDevName, {…})`
@@ -31,6 +34,11 @@ pub enum Family {
     /// agentApiConfiguration: {agentId, domainUrl}})` + `…/embeddedservice/agentforcemessaging/
     /// <version>/init.js`. (The serialized name stays `enhanced-v2`.)
     EnhancedV2,
+    /// Agentforce Messaging's positional generation: `agentforce_messaging.init(orgId,
+    /// eswConfigDevName, siteUrl, {scrt2URL})` + `<siteUrl>/assets/js/init.js`. It names an
+    /// Embedded Service deployment, asks the same configuration service as v1 and builds v1's
+    /// container, and it also answers to `embeddedservice_bootstrap`.
+    AgentforcePositional,
     /// Legacy Embedded Service Chat (Snap-ins): `embedded_svc` + `esw.min.js`.
     LegacyChat,
     /// Legacy Channel Menu: `embedded_svc.menu` + `menu/fab.min.js`. It may load the Messaging
@@ -46,6 +54,7 @@ impl Family {
         match self {
             Family::MiawV1 => "Messaging for Web (v1 bootstrap)",
             Family::EnhancedV2 => "Agentforce Messaging",
+            Family::AgentforcePositional => "Agentforce Messaging (positional, v2)",
             Family::LegacyChat => "legacy Embedded Service Chat",
             Family::LegacyMenu => "legacy Channel Menu",
             Family::ExperienceComponent => "Experience Cloud Embedded Messaging component",
@@ -57,7 +66,10 @@ impl Family {
     pub fn is_messaging(self) -> bool {
         matches!(
             self,
-            Family::MiawV1 | Family::EnhancedV2 | Family::ExperienceComponent
+            Family::MiawV1
+                | Family::EnhancedV2
+                | Family::AgentforcePositional
+                | Family::ExperienceComponent
         )
     }
 }
@@ -634,13 +646,24 @@ fn build_call(family: Family, offset: usize, line: u32, args: Vec<Arg>) -> InitC
         domain_url: None,
         missing: Vec::new(),
     };
-    if family == Family::EnhancedV2 {
+    // `agentforce_messaging.init` is either generation: the object form takes one object, the
+    // positional one strings (or values computed at run time) in v1's order.
+    let positional =
+        family == Family::EnhancedV2 && args.len() >= 2 && !matches!(args[0], Arg::Object(_));
+    if family == Family::EnhancedV2 && !positional {
         read_agentforce(&mut call, args);
         return call;
     }
+    if positional {
+        call.family = Family::AgentforcePositional;
+    }
+    let family = call.family;
     // Positions of org id / deployment / site URL / options per family.
     let (org, dep, site, opts) = match family {
-        Family::MiawV1 | Family::EnhancedV2 | Family::ExperienceComponent => (0, 1, 2, 3),
+        Family::MiawV1
+        | Family::EnhancedV2
+        | Family::AgentforcePositional
+        | Family::ExperienceComponent => (0, 1, 2, 3),
         Family::LegacyChat => (3, 4, 1, 5),
         // The menu has no site URL argument (its first argument is the org's My Domain).
         Family::LegacyMenu => (3, 4, usize::MAX, 5),
@@ -673,8 +696,9 @@ fn build_call(family: Family, offset: usize, line: u32, args: Vec<Arg>) -> InitC
 }
 
 /// Agentforce Messaging's one argument: `{siteUrl, agentApiConfiguration: {agentId, domainUrl},
-/// uiConfiguration}` (the form public pages and Salesforce's own init.js use). Any other form
-/// (no source shows a positional one) is kept as written, never read as org id or name.
+/// uiConfiguration}` (the form public pages and Salesforce's own init.js use). A call that is
+/// neither this nor the positional form (one string, nothing at all) is kept as written, never
+/// read as org id or name.
 fn read_agentforce(call: &mut InitCall, args: Vec<Arg>) {
     let mut args = args.into_iter();
     let Some(Arg::Object(pairs)) = args.next() else {
@@ -832,6 +856,55 @@ mod tests {
 
     const ORG: &str = "00DHu00000abcde";
 
+    /// The positional generation (C-AGENTFORCE-POSITIONAL) is its own family, through every
+    /// way the other forms are written; the object form stays the object form.
+    #[test]
+    fn reads_the_positional_agentforce_generation() {
+        let args = "'00DHu00000abcde', 'Web_Chat', 'https://acme.my.site.com/ESWWebChat1712345678901', {scrt2URL: 'https://acme.my.salesforce-scrt.com'}";
+        let forms = [
+            format!("agentforce_messaging.init({args});"),
+            format!("window.agentforce_messaging.init({args});"),
+            format!("agentforce_messaging['init']({args});"),
+            format!("var af = window.agentforce_messaging; af.init({args});"),
+            format!("(function (w) {{ w.agentforce_messaging.init({args}); }})(window);"),
+            format!("function initAgentforceMessaging() {{ try {{ agentforce_messaging.settings.language = 'en_US'; agentforce_messaging.init(\n{args}\n); }} catch (e) {{}} }}"),
+        ];
+        for src in &forms {
+            let c = one(src);
+            assert_eq!(c.family, Family::AgentforcePositional, "{src}");
+            assert_eq!(c.org_id.as_deref(), Some(ORG), "{src}");
+            assert_eq!(c.deployment.as_deref(), Some("Web_Chat"), "{src}");
+            assert_eq!(
+                c.site_url.as_deref(),
+                Some("https://acme.my.site.com/ESWWebChat1712345678901"),
+                "{src}"
+            );
+            assert_eq!(
+                c.scrt2_url.as_deref(),
+                Some("https://acme.my.salesforce-scrt.com"),
+                "{src}"
+            );
+            assert!(c.agent_id.is_none() && c.missing.is_empty(), "{src}: {c:?}");
+        }
+        // Values computed at run time are kept as written, not guessed.
+        let c = one("agentforce_messaging.init(ORG, 'Web_Chat', site, {scrt2URL: scrt})");
+        assert_eq!(c.family, Family::AgentforcePositional);
+        assert_eq!(c.deployment.as_deref(), Some("Web_Chat"));
+        assert_eq!(c.org_id, None);
+        assert_eq!(c.dynamic_args, vec!["ORG", "site", "scrt2URL: scrt"]);
+        // The object form, and a call that is neither, stay the object generation.
+        let c = one("agentforce_messaging.init({siteUrl: 'https://acme.my.site.com/ESWAgent1712345678901', agentApiConfiguration: {agentId: '0XxHu000000abcd', domainUrl: 'https://acme.my.salesforce.com'}})");
+        assert_eq!(c.family, Family::EnhancedV2);
+        let c = one("agentforce_messaging.init('00DHu00000abcde')");
+        assert_eq!(c.family, Family::EnhancedV2);
+        assert_eq!(c.org_id, None);
+        assert_eq!(
+            Family::AgentforcePositional.label(),
+            "Agentforce Messaging (positional, v2)"
+        );
+        assert!(Family::AgentforcePositional.is_messaging());
+    }
+
     fn one(src: &str) -> InitCall {
         let calls = find_init_calls(src);
         assert_eq!(
@@ -916,8 +989,13 @@ mod tests {
             (
                 r#"/* embeddedservice_bootstrap.init('00DOLD0000abcde','Old','https://old.my.site.com/ESW',{}) */
                    agentforce_messaging.init(`00DHu00000abcde`, `Agent_Chat`, `https://acme.my.site.com/ESWAgent1712345678901`, {scrt2URL: `https://acme.my.salesforce-scrt.com`});"#,
-                // The positional v2 form has no source: nothing is read from it as an org id.
-                [None, None, None, None],
+                // The positional generation (C-AGENTFORCE-POSITIONAL), in backticks.
+                [
+                    Some(ORG),
+                    Some("Agent_Chat"),
+                    Some("https://acme.my.site.com/ESWAgent1712345678901"),
+                    Some("https://acme.my.salesforce-scrt.com"),
+                ],
             ),
             (
                 r#"var re = /embeddedservice_bootstrap.init('x'/; embeddedservice_bootstrap.init(ORG_ID, 'Web_Chat', site + '/ESW', opts);"#,

@@ -42,10 +42,10 @@ fn classifies_loader_urls() {
             Some(Family::EnhancedV2),
         ),
         ("https://cdn.example.com/assets/js/init.js", None),
-        // The guessed `<site>/assets/js/init.js` v2 loader has no source: not recognised.
+        // Agentforce Messaging's positional generation on its site (C-AGENTFORCE-POSITIONAL).
         (
             "https://acme.my.site.com/ESWAgent1712345678901/assets/js/init.js",
-            None,
+            Some(Family::AgentforcePositional),
         ),
         (
             "https://acme.my.salesforce.com/embeddedservice/menu/fab.min.js",
@@ -361,7 +361,13 @@ fn duplicate_kinds_table() {
             ("the wrapper called again by page code", vec![script(1, false, WRAPPER), src_script(2, V1, Some("initEmbeddedMessaging()")), script(3, false, "document.addEventListener('DOMContentLoaded', function () { if (window.initEmbeddedMessaging) { window.initEmbeddedMessaging(); } });")], vec![InitCalledTwice]),
             ("init calls of one deployment in two scripts, one loader", vec![script(1, false, WRAPPER), src_script(2, V1, Some("initEmbeddedMessaging()")), script(3, false, "embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://acme.my.site.com/ESWWeb1712345678901',{});")], vec![InitCalledTwice]),
             ("two init calls in one script (branches), one loader", vec![script(1, false, "function initEmbeddedMessaging(){ if (fr) { embeddedservice_bootstrap.settings.language='fr'; embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://acme.my.site.com/ESWWeb1712345678901',{}); } else { embeddedservice_bootstrap.init('00DHu00000abcde','Web_Chat','https://acme.my.site.com/ESWWeb1712345678901',{}); } }"), src_script(2, V1, Some("initEmbeddedMessaging()"))], vec![]),
-            ("v1 and v2 loaders", vec![script(1, false, WRAPPER), src_script(2, V1, Some("initEmbeddedMessaging()")), script(3, false, "agentforce_messaging.init('00DHu00000abcde','Web_Chat','https://acme.my.site.com/ESWAgent1712345678901',{scrt2URL:'https://acme.my.salesforce-scrt.com'})"), src_script(4, V2, None)], vec![V1AndV2]),
+            ("v1 and v2 loaders", vec![script(1, false, WRAPPER), src_script(2, V1, Some("initEmbeddedMessaging()")), script(3, false, "agentforce_messaging.init({siteUrl: 'https://acme.my.site.com/ESWAgent1712345678901', agentApiConfiguration: {agentId: '0XxHu000000abcd', domainUrl: 'https://acme.my.salesforce.com'}})"), src_script(4, V2, None)], vec![V1AndV2]),
+            // Agentforce Messaging's positional generation (C-AGENTFORCE-POSITIONAL).
+            ("positional snippet alone", vec![script(1, false, POSITIONAL), src_script(2, POSITIONAL_LOADER, Some("initAgentforceMessaging()"))], vec![]),
+            ("v1 bootstrap and the positional loader", vec![script(1, false, WRAPPER), src_script(2, V1, Some("initEmbeddedMessaging()")), script(3, false, POSITIONAL), src_script(4, POSITIONAL_LOADER, Some("initAgentforceMessaging()"))], vec![V1AndPositional]),
+            ("v1 bootstrap and a positional init call without its loader", vec![script(1, false, WRAPPER), src_script(2, V1, Some("initEmbeddedMessaging()")), script(3, false, POSITIONAL)], vec![V1AndPositional]),
+            // The v1 snippet's own call on the positional loader is that loader's alias at work.
+            ("a v1 init call answered by the positional loader", vec![script(1, false, WRAPPER), src_script(2, POSITIONAL_LOADER, Some("initEmbeddedMessaging()"))], vec![]),
             ("legacy chat and messaging", vec![src_script(1, legacy_loader, None), script(2, false, LEGACY), script(3, false, WRAPPER), src_script(4, V1, Some("initEmbeddedMessaging()"))], vec![LegacyAndMessaging]),
             ("legacy chat alone", vec![src_script(1, legacy_loader, None), script(2, false, LEGACY)], vec![]),
             ("legacy Channel Menu loading messaging itself", vec![src_script(1, menu_loader, None), script(2, false, MENU), src_script(3, V1, None)], vec![]),
@@ -483,6 +489,67 @@ fn init_called_twice_lists_where_it_runs() {
             "script #1 in <body>, line 2",
             "onload attribute of script #2 in <body>"
         ]
+    );
+}
+
+const POSITIONAL: &str = "function initAgentforceMessaging() { agentforce_messaging.settings.language = 'en_US'; agentforce_messaging.init('00DHu00000abcde', 'Web_Chat', 'https://acme.my.site.com/ESWWebChat1712345678901', {scrt2URL: 'https://acme.my.salesforce-scrt.com'}); }";
+const POSITIONAL_LOADER: &str =
+    "https://acme.my.site.com/ESWWebChat1712345678901/assets/js/init.js";
+
+#[test]
+fn v1_and_positional_loader_title_and_evidence() {
+    let r = analyze(&page_of(vec![
+        script(1, false, WRAPPER),
+        src_script(2, V1, Some("initEmbeddedMessaging()")),
+        script(3, false, POSITIONAL),
+        src_script(4, POSITIONAL_LOADER, Some("initAgentforceMessaging()")),
+    ]));
+    let d = dup(&r).expect("a duplicate");
+    assert!(d.title.contains("positional loader"), "{}", d.title);
+    assert!(
+        d.message.contains("window.embeddedservice_bootstrap"),
+        "{}",
+        d.message
+    );
+    let families: Vec<Family> = r.loaders.iter().map(|l| l.family).collect();
+    assert_eq!(families, [Family::MiawV1, Family::AgentforcePositional]);
+    assert!(d.evidence.iter().any(|e| e.label == "Init call"
+        && e.value.starts_with(
+            "Agentforce Messaging (positional, v2): org 00DHu00000abcde, deployment Web_Chat"
+        )));
+}
+
+/// `init.js` is a common file name: only on a deployment's site is it the loader.
+#[test]
+fn positional_loader_url_is_recognised_only_on_a_deployment_site() {
+    let rows = [
+        (POSITIONAL_LOADER, Some(Family::AgentforcePositional)),
+        (
+            "https://www.acme-shop.test/ESWWebChat1712345678901/assets/js/init.js",
+            Some(Family::AgentforcePositional),
+        ),
+        (
+            "https://acme.my.salesforce.com/ESWvoice/assets/js/init.js?v=1",
+            Some(Family::AgentforcePositional),
+        ),
+        ("https://www.acme-shop.test/assets/js/init.js", None),
+        (
+            "https://www.acme-shop.test/ESWWebChat/assets/js/init.js",
+            None,
+        ),
+    ];
+    for (url, want) in rows {
+        assert_eq!(classify_loader(url), want, "{url}");
+    }
+    assert_eq!(
+        crate::page::requests::classify(
+            "https://acme.my.site.com/ESWWebChat1712345678901/assets/styles/init.min.css"
+        ),
+        Some(crate::page::requests::Step::Styles)
+    );
+    assert_eq!(
+        crate::page::requests::classify("https://www.acme-shop.test/assets/styles/init.min.css"),
+        None
     );
 }
 

@@ -646,3 +646,107 @@ fn agentforce_stage_from_the_state_its_chat_app_reported() {
             && e.value.contains("Invalid init() configuration specified")
             && e.value.contains("refused the snippet's values")));
 }
+
+/// Agentforce Messaging's positional generation (C-AGENTFORCE-POSITIONAL): `<site>/assets/js/
+/// init.js`, `<site>/assets/styles/init.min.css`, and the v1 configuration service, asked with
+/// `fetch`.
+fn positional_page(resources: Vec<ResourceEvidence>, age: f64) -> PageEvidence {
+    PageEvidence {
+        url: "https://www.acme-shop.test/".into(),
+        scripts: vec![
+            ScriptEvidence {
+                index: 1,
+                inline: Some(format!("function initAgentforceMessaging() {{ agentforce_messaging.init('00D8c000001Hlt1','Web_Chat','{SITE}',{{scrt2URL:'{SCRT}'}}); }}")),
+                ..Default::default()
+            },
+            ScriptEvidence {
+                index: 2,
+                src: Some(format!("{SITE}/assets/js/init.js")),
+                onload: Some("initAgentforceMessaging()".into()),
+                ..Default::default()
+            },
+        ],
+        resources,
+        page_age_ms: Some(age),
+        response_status_supported: true,
+        csp_reports_readable: true,
+        ..Default::default()
+    }
+}
+
+fn positional_loaded() -> Vec<ResourceEvidence> {
+    vec![
+        res(&format!("{SITE}/assets/js/init.js"), Some(200), 100.0),
+        res(
+            &format!("{SITE}/assets/styles/init.min.css"),
+            Some(200),
+            200.0,
+        ),
+    ]
+}
+
+/// Its loader and styles are the timeline's loader and styles, and the v1 stage applies: a
+/// young page is starting, not the object form's frame-less stall.
+#[test]
+fn the_positional_generation_follows_the_v1_stages() {
+    let ev = positional_page(positional_loaded(), 1_000.0);
+    let r = analyze(&ev);
+    let (timeline, stage) = assess(&ev, &r.loaders, &r.init_calls);
+    let steps: Vec<Step> = timeline.iter().map(|e| e.step).collect();
+    assert_eq!(steps, [Step::Loader, Step::Styles]);
+    assert_eq!(stage, Some(Stage::Starting));
+    // Old, with the configuration answered and the container but no button: stalled before
+    // ready (the v1 reading), naming what is missing.
+    let mut resources = positional_loaded();
+    resources.push(res(&format!("{SCRT}/embeddedservice/v1/embedded-service-config?orgId=00D8c000001Hlt1&esConfigName=Web_Chat&language=en_US"), Some(200), 300.0));
+    let mut ev = positional_page(resources, 30_000.0);
+    ev.dom.containers = 1;
+    let (code, stage) = code_and_stage(&ev);
+    assert!(
+        matches!(stage, Stage::StalledBeforeReady { ref missing } if missing.contains(&Step::BusinessHours)),
+        "{code}: {stage:?}"
+    );
+}
+
+/// Chromium leaves no resource-timing entry at all for a `fetch` the page's CSP refused (unlike
+/// the v1 loader's XMLHttpRequest): the missing configuration request and the browser's CSP
+/// report say CSP; an entry without a status and no report says CORS.
+#[test]
+fn a_csp_refused_config_fetch_without_an_entry_is_csp_not_cors() {
+    let config = format!("{SCRT}/embeddedservice/v1/embedded-service-config?orgId=00D8c000001Hlt1&esConfigName=Web_Chat&language=en_US");
+    let mut ev = positional_page(positional_loaded(), 30_000.0);
+    ev.csp_violations = vec![CspViolation {
+        blocked_url: config.clone(),
+        directive: "connect-src".into(),
+    }];
+    let r = analyze(&ev);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.code == "page/csp-blocked")
+        .expect("csp-blocked");
+    assert!(
+        f.title.contains("Content-Security-Policy blocked"),
+        "{}",
+        f.title
+    );
+    assert!(!r.findings.iter().any(|f| f.code == "page/cors-blocked"));
+    assert!(f.fix.iter().any(|x| x.contains("Add https://acme.my.salesforce-scrt.com to the page's Content-Security-Policy connect-src, and https://acme.my.site.com to script-src")), "{:?}", f.fix);
+    assert!(!f.fix.iter().any(|x| x.contains("ad blocker")));
+    // No report: still never sent, and the fix says what else does that.
+    ev.csp_violations.clear();
+    let r = analyze(&ev);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.code == "page/csp-blocked")
+        .expect("never sent");
+    assert!(f.title.contains("never sent"), "{}", f.title);
+    // The fetch sent, its answer withheld: an entry without a status and no report is CORS.
+    let mut resources = positional_loaded();
+    resources.push(res(&config, None, 300.0));
+    let ev = positional_page(resources, 30_000.0);
+    let r = analyze(&ev);
+    assert!(r.findings.iter().any(|f| f.code == "page/cors-blocked"));
+    assert!(!r.findings.iter().any(|f| f.code == "page/csp-blocked"));
+}
