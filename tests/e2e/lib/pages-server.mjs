@@ -1,6 +1,8 @@
 // Serves the page fixtures of tests/pages on 127.0.0.1 for the E2E tests.
 //   /<case>/                               → tests/pages/<case>/page.html (+ headers.json)
 //   /<any path>/assets/js/bootstrap.min.js → an empty stand-in loader (no network needed)
+//   /<any path>/assets/js/init.js          → the same empty stand-in for Agentforce Messaging's
+//       positional generation (simulator/CONTRACT.md C-AGENTFORCE-POSITIONAL)
 //   /<any path>/embeddedservice/agentforcemessaging/<version>/init.js|init.css → the org
 //       simulator's Agentforce Messaging stand-in (simulator/www/embeddedservice/…): it behaves
 //       like the real loader (refuses an incomplete config, builds its container and frame at
@@ -34,7 +36,7 @@ export function listCases({ simulator = false } = {}) {
 export async function startPagesServer() {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
-    if (url.pathname.endsWith('/assets/js/bootstrap.min.js')) {
+    if (url.pathname.endsWith('/assets/js/bootstrap.min.js') || url.pathname.endsWith('/assets/js/init.js')) {
       res.writeHead(200, { 'content-type': 'text/javascript' });
       res.end('/* test stand-in for the loader: defines nothing */\n');
       return;
