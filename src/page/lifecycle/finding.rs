@@ -153,14 +153,16 @@ pub fn finding_for_in(
             Severity::Error,
             "The page's Content-Security-Policy blocked the chat loader",
             "The browser reported that the page's Content-Security-Policy refused the chat loader \
-             (bootstrap.min.js), so nothing of the chat can start.",
+             (bootstrap.min.js, or init.js for Agentforce Messaging's positional generation), so \
+             nothing of the chat can start.",
         )
         .with_fix(csp_fix(t, &csp)),
         Stage::LoaderBlocked => Finding::new(
             "page/request-failed",
             Severity::Error,
             "The chat loader script did not load",
-            "The page names the chat loader (bootstrap.min.js) but the browser has no successful \
+            "The page names the chat loader (bootstrap.min.js, or init.js for Agentforce Messaging's \
+             positional generation) but the browser has no successful \
              download of it: the site URL is wrong, the site is inactive, or a Content-Security-Policy \
              or ad blocker stops it. Nothing of the chat can start.",
         )
