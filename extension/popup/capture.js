@@ -1,4 +1,4 @@
-// "Capture a failing chat" (issue #7): the popup's side of the live capture.
+// "Capture a failing chat": the popup's side of the live capture.
 //
 // The only feature that writes to the org, so it asks first and says exactly what it writes.
 // The background (extension/background/capture.js) does the work and the clean-up; this page

@@ -1,4 +1,4 @@
-// "Watch this site" (issue #4): the popup's side of watch mode.
+// "Watch this site": the popup's side of watch mode.
 //
 // A late scan sees only what the page kept: the browser's first 250 requests, no CSP reports in
 // Firefox, none of the widget's events or console messages. Watch mode records all of it from

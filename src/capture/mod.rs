@@ -1,4 +1,4 @@
-//! Live capture (issue #7): reading what the org's debug logs say about the MessagingSession
+//! Live capture: reading what the org's debug logs say about the MessagingSession
 //! insert the widget asked for.
 //!
 //! With the admin's consent, the background script turns a trace flag on for the Automated

@@ -1,4 +1,4 @@
-// Live capture (issue #7) end to end in Chromium and Firefox against the org simulator: the
+// Live capture end to end in Chromium and Firefox against the org simulator: the
 // admin is logged into the org, opens the demo customer site, clicks the icon (page scan + org
 // checks), clicks "Capture a failing chat", confirms, and lets the extension start a test chat
 // through the widget's public API (or starts it on the page). The popup must show the capture

@@ -1,4 +1,4 @@
-//! Watch mode (issue #4): what the extension's recorder saw on this page from its very first
+//! Watch mode: what the extension's recorder saw on this page from its very first
 //! request, and what the page analysis makes of it.
 //!
 //! When the admin turns watch mode on for a site, two content scripts run there at
