@@ -341,7 +341,10 @@ fn access_token(st: &mut State, oi: usize, req: &Request, authenticated: bool) -
                 "A valid customer identity token is required.",
             );
         }
-    } else if d.auth_mode == "Auth" || !d.are_guest_users_allowed {
+    } else if d.auth_mode == "Auth" {
+        // Messaging for Web decides visitor verification on the deployment/channel (auth mode);
+        // `AreGuestUsersAllowed` defaults to false and does not stop guests (CONTRACT.md
+        // `M-GUEST-ACCESS`), so it is not a refusal here either.
         return err(
             401,
             "UNAUTHORIZED",

@@ -207,3 +207,30 @@ fn widget_token_and_sse_events() {
     );
     assert!(text.is_empty(), "{text}");
 }
+
+/// Guests are refused only by a deployment that requires verified visitors; the Tooling flag
+/// `AreGuestUsersAllowed` (false by default) does not stop them, as the org checks read it.
+#[test]
+fn guests_are_refused_by_auth_mode_not_by_the_guest_flag() {
+    let s = sim(&[("acme", "healthy")]);
+    let set = |guests: bool, mode: &str| {
+        let mut st = s.state.lock().unwrap();
+        for d in st.orgs[0].scenario.deployments.iter_mut() {
+            d.are_guest_users_allowed = guests;
+            d.auth_mode = mode.into();
+        }
+    };
+    set(false, "Unauthenticated");
+    let c = chat(&s, "acme", "Web_Chat");
+    assert_eq!(c.config_status, 200);
+    assert_eq!(
+        c.token_status, 200,
+        "a guest of a default deployment gets a token"
+    );
+    set(true, "Auth");
+    let c = chat(&s, "acme", "Web_Chat");
+    assert_eq!(
+        c.token_status, 401,
+        "a deployment that verifies visitors refuses guests"
+    );
+}
