@@ -243,7 +243,11 @@ fn org_status(
 /// explains the failure the page shows (a warning while the widget is stalled or blocked). A
 /// warning next to a working widget — a duplicate that still started — is never called the
 /// cause.
-fn likely_cause(findings: &[Finding], widget: &WidgetStatus) -> Option<CauseRef> {
+fn likely_cause(
+    findings: &[Finding],
+    widget: &WidgetStatus,
+    stage: Option<&Stage>,
+) -> Option<CauseRef> {
     // A ready widget got its deployment's configuration, so the deployment it runs works: a
     // deployment finding then concerns another snippet's deployment (one the loader ignored, or
     // the legacy chat's), which explains no failure and blocks no chat of this widget. The same
@@ -261,13 +265,37 @@ fn likely_cause(findings: &[Finding], widget: &WidgetStatus) -> Option<CauseRef>
             && !PAGE_SYMPTOMS.contains(&code)
             && !other_deployment(code)
             && (f.severity == Severity::Error
-                || (f.severity == Severity::Warning && widget.failing()));
+                || (f.severity == Severity::Warning
+                    && widget.failing()
+                    && explains_the_stall(code, stage)));
         eligible.then(|| CauseRef {
             code: f.code.clone(),
             index,
             title: f.title.clone(),
         })
     })
+}
+
+/// Whether a warning can explain where the widget stopped. What may stop the MessagingSession
+/// or MessagingEndUser insert (a rule, flow, trigger, required field, storage) acts only once a
+/// conversation starts; a widget stalled before that (its files, its configuration,
+/// Agentforce's chat frame) shows a failure such a warning cannot explain. Errors are not
+/// judged here: one that blocks every chat is the cause to fix first wherever the widget stops.
+fn explains_the_stall(code: &str, stage: Option<&Stage>) -> bool {
+    const INSERT_SIDE: [&str; 5] = [
+        "org/validation-rule-",
+        "org/flow-",
+        "org/trigger-",
+        "org/required-field",
+        "org/storage-",
+    ];
+    if !INSERT_SIDE.iter().any(|p| code.starts_with(p)) {
+        return true;
+    }
+    matches!(
+        stage,
+        Some(Stage::StalledAfterClick { .. } | Stage::MessagesNotSent { .. })
+    )
 }
 
 /// The widget line. "Ready" is one state for the header's logic, but what shows it differs:
@@ -320,7 +348,7 @@ pub fn status(
 ) -> (Status, String) {
     let widget = widget_status(page);
     let org_state = org_status(org, findings, page);
-    let cause = likely_cause(findings, &widget);
+    let cause = likely_cause(findings, &widget, page.and_then(|p| p.stage.as_ref()));
     let headline = headline(&widget, &org_state, cause.as_ref(), findings);
     let st = Status {
         widget_text: widget_text(&widget, page),
@@ -734,6 +762,43 @@ mod tests {
         assert_eq!(
             d.status.unwrap().likely_cause.map(|c| c.code),
             Some("page/invalid-snippet".to_string()),
+            "{}",
+            d.headline
+        );
+    }
+
+    /// A warning about the insert (a rule that may fire) cannot explain a widget that stopped
+    /// before any conversation (Agentforce's frame, the configuration); after a conversation
+    /// started and messages failed it can.
+    #[test]
+    fn an_insert_side_warning_explains_only_a_stall_after_the_conversation_starts() {
+        let may = f(
+            "org/validation-rule-may-block",
+            Severity::Warning,
+            "Validation rule Name_Length may block new chats",
+        );
+        let o = org(vec![may]);
+        for early in [
+            Stage::AgentforceStalled {
+                frame: true,
+                site_url: None,
+            },
+            Stage::ConfigFailed { status: 404 },
+        ] {
+            let p = page(Some(early.clone()), Vec::new());
+            let d = diagnose_all(Some(&p), Some(&o), &[]);
+            let st = d.status.unwrap();
+            assert!(
+                matches!(st.widget, WidgetStatus::Stalled { .. }),
+                "{early:?}"
+            );
+            assert_eq!(st.likely_cause, None, "{early:?}: {}", d.headline);
+        }
+        let p = page(Some(Stage::MessagesNotSent { count: 1 }), Vec::new());
+        let d = diagnose_all(Some(&p), Some(&o), &[]);
+        assert_eq!(
+            d.status.unwrap().likely_cause.map(|c| c.code),
+            Some("org/validation-rule-may-block".to_string()),
             "{}",
             d.headline
         );
