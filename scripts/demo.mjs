@@ -9,7 +9,8 @@
 //      popup-<browser>-full.png: the whole report), in each browser named (default: both).
 //
 //   node scripts/demo.mjs [--scenario NAME] [--page PATH] [--browser chromium,firefox] [--headless]
-//   node scripts/demo.mjs --fixture NAME      a local page from tests/pages instead (no simulator)
+//   node scripts/demo.mjs --fixture NAME      a page case from tests/pages instead (served locally, or by
+//                                             the simulator for cases that need Salesforce hosts)
 //   --watch   after the first look, click "Watch this site and reload" (e.g. --page /busy/)
 //
 // With a display (DISPLAY set, a terminal, not CI) the browser is shown and stays open for you
@@ -39,8 +40,17 @@ if (!values.fixture && !scenarios.includes(values.scenario)) {
   console.error(`No scenario "${values.scenario}". Scenarios: ${scenarios.join(', ')}`);
   process.exit(2);
 }
+// A page case that needs real-looking Salesforce hosts runs against the simulator, where the
+// demo site serves it at /<case>/ (with the scenario and faults its expected.json names).
+const simCase = values.fixture ? listCases({ simulator: true }).find((c) => c.name === values.fixture) : null;
+if (simCase) {
+  values.scenario = simCase.expected.simulator.scenario;
+  values.page = `/${simCase.name}/`;
+  values.fixture = undefined;
+}
 if (values.fixture && !listCases().some((c) => c.name === values.fixture)) {
-  console.error(`No fixture "${values.fixture}". Fixtures: ${listCases().map((c) => c.name).join(', ')}`);
+  const all = [...listCases(), ...listCases({ simulator: true })].map((c) => c.name).sort();
+  console.error(`No fixture "${values.fixture}". Fixtures: ${all.join(', ')}`);
   process.exit(2);
 }
 const browsers = values.browser.split(',').filter(Boolean);
@@ -69,6 +79,12 @@ async function runOne(browserName) {
         headless: !keepOpen, simulatorPort: sim.port, grantSites: values.watch ? [`${DEMO_SITE}/*`] : [],
       });
       say(`Org simulator (a local stand-in, not Salesforce): scenario "${values.scenario}", port ${sim.port}`);
+      const faults = simCase && simCase.expected.simulator.faults;
+      if (faults) {
+        const r = await sim.request('acme.my.salesforce.com', '/__sim/faults', { method: 'POST', body: faults });
+        if (r.status >= 400) throw new Error(`the case's faults were refused: ${r.text}`);
+        say(`Faults of the case ${simCase.name}: ${JSON.stringify(faults)}`);
+      }
     }
     if (sim) {
       // The admin is logged into the org's Setup in this browser (the org checks use that session).
@@ -78,7 +94,11 @@ async function runOne(browserName) {
     say(`Customer page: ${url}  (${browserName}, extension from build/extension)`);
     const page = await driver.openPage(url);
 
-    if (sim) {
+    if (sim && simCase) {
+      // A page case: nothing scripted on the customer's side; give its loader the time the
+      // case's E2E test gives it.
+      await new Promise((res) => setTimeout(res, simCase.expected.scanAfterMs ?? 1500));
+    } else if (sim) {
       // What the customer did: wait for the chat button, open the chat, send a message.
       const started = await page.waitFor(CHAT_SETTLED, { timeoutMs: 15000 }).catch(() => null);
       if (started && started.includes('onEmbeddedMessagingReady')) {
