@@ -482,6 +482,15 @@ mod tests {
         }
     }
 
+    /// The likely cause's code and the headline (for the message of a failed assertion).
+    fn cause_of(p: &PageReport, o: Option<&OrgReport>) -> (Option<String>, String) {
+        let d = diagnose_all(Some(p), o, &[]);
+        (
+            d.status.and_then(|s| s.likely_cause).map(|c| c.code),
+            d.headline,
+        )
+    }
+
     fn not_logged_in() -> Finding {
         f(
             "org/not-logged-in",
@@ -733,12 +742,11 @@ mod tests {
         );
         // The same finding while the widget stalls at its configuration is the cause.
         let p = page(Some(Stage::ConfigFailed { status: 404 }), vec![dup]);
-        let d = diagnose_all(Some(&p), Some(&o), &[]);
+        let (cause, headline) = cause_of(&p, Some(&o));
         assert_eq!(
-            d.status.unwrap().likely_cause.map(|c| c.code),
-            Some("org/deployment-not-found".to_string()),
-            "{}",
-            d.headline
+            cause.as_deref(),
+            Some("org/deployment-not-found"),
+            "{headline}"
         );
     }
 
@@ -758,13 +766,8 @@ mod tests {
         assert_eq!(st.likely_cause, None, "{}", d.headline);
         assert!(!d.headline.contains("Likely cause"), "{}", d.headline);
         let p = page(Some(Stage::ConfigFailed { status: 404 }), vec![invalid]);
-        let d = diagnose_all(Some(&p), None, &[]);
-        assert_eq!(
-            d.status.unwrap().likely_cause.map(|c| c.code),
-            Some("page/invalid-snippet".to_string()),
-            "{}",
-            d.headline
-        );
+        let (cause, headline) = cause_of(&p, None);
+        assert_eq!(cause.as_deref(), Some("page/invalid-snippet"), "{headline}");
     }
 
     /// A warning about the insert (a rule that may fire) cannot explain a widget that stopped
@@ -795,12 +798,11 @@ mod tests {
             assert_eq!(st.likely_cause, None, "{early:?}: {}", d.headline);
         }
         let p = page(Some(Stage::MessagesNotSent { count: 1 }), Vec::new());
-        let d = diagnose_all(Some(&p), Some(&o), &[]);
+        let (cause, headline) = cause_of(&p, Some(&o));
         assert_eq!(
-            d.status.unwrap().likely_cause.map(|c| c.code),
-            Some("org/validation-rule-may-block".to_string()),
-            "{}",
-            d.headline
+            cause.as_deref(),
+            Some("org/validation-rule-may-block"),
+            "{headline}"
         );
     }
 
@@ -858,11 +860,7 @@ mod tests {
         // The widget line says what shows readiness: no "button on the page" where there is
         // none in view.
         let line = |stage: Stage| {
-            let mut p = analyze(&PageEvidence {
-                url: "https://shop.example/".into(),
-                ..Default::default()
-            });
-            p.stage = Some(stage);
+            let p = page(Some(stage), Vec::new());
             super::widget_text(&super::widget_status(Some(&p)), Some(&p))
         };
         assert_eq!(
