@@ -89,8 +89,13 @@ async function stored() {
   return (got && got[KEY]) || {};
 }
 
+/** The stored record of a capture (never the token); `pending` adds the retry schedule. */
+const record = ({ state, host, storeId }, pending = null) => ({
+  state, host, storeId: storeId ?? null, pending: Boolean(pending), ...(pending ?? {}),
+});
+
 const save = (r) => change((all) => {
-  all[r.step.state.debugLevelName] = { state: r.step.state, host: r.host, storeId: r.storeId ?? null, pending: false };
+  all[r.step.state.debugLevelName] = record({ ...r, state: r.step.state });
 });
 
 /** Done: forget the capture, unless its clean-up could not finish (then it stays on record). */
@@ -98,7 +103,7 @@ const settle = (r) => change((all) => {
   const name = r.step.state.debugLevelName;
   if (r.step.cleanupPending) {
     const tries = (r.tries ?? 0) + 1;
-    all[name] = { state: r.step.state, host: r.host, storeId: r.storeId ?? null, pending: true, tries, retryAfterMs: Date.now() + pauseAfter(tries) };
+    all[name] = record({ ...r, state: r.step.state }, { tries, retryAfterMs: Date.now() + pauseAfter(tries) });
   } else {
     delete all[name];
   }
@@ -282,7 +287,7 @@ export function recoverStored({ force = false } = {}) {
       // Without a session for that org there is nothing to try yet (it stays on record).
       if (!(await tokenFor(rec.host, rec.storeId ?? undefined))) continue;
       await loadCore();
-      const r = newRun(null, rec.host, rec.storeId, rec.pending ? rec.tries ?? 0 : 0);
+      const r = newRun(null, rec.host, rec.storeId, rec.tries ?? 0);
       r.step = captureStep(rec.state, { kind: 'recover', nowMs: Date.now(), reason: 'The extension\'s background stopped during the capture' });
       await pump(r);
       out.push(r.step);
@@ -298,7 +303,7 @@ async function migrateOld() {
   const got = await api.storage.session.get(OLD_KEY);
   const old = got && got[OLD_KEY];
   if (old && old.state && old.state.debugLevelName) {
-    await change((all) => { all[old.state.debugLevelName] = { state: old.state, host: old.host, storeId: old.storeId ?? null, pending: false }; });
+    await change((all) => { all[old.state.debugLevelName] = record(old); });
   }
   if (old) await api.storage.session.remove(OLD_KEY);
 }
