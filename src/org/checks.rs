@@ -734,34 +734,17 @@ pub fn triggers(ctx: &Ctx, out: &mut Vec<Finding>) -> CheckResult {
             .filter(|e| !matches!(e.outcome, crate::analysis::apex::Outcome::NotReached))
             .take(8)
         {
-            let guards: Vec<String> = e
-                .guards
-                .iter()
-                .map(|g| format!("{} → {}", g.condition, g.why))
-                .collect();
             f = f.with_evidence(
-                Evidence::new(
-                    "Code",
-                    format!(
-                        "{} — {}{}",
-                        clip(&e.text, 200),
-                        e.note,
-                        if guards.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" (guards: {})", guards.join("; "))
-                        }
-                    ),
-                )
-                .at(format!("{} line {} ({})", e.source, e.line, e.event)),
+                Evidence::new("Code", trigger_code_evidence(e))
+                    .at(format!("{} line {} ({})", e.source, e.line, e.event)),
             );
         }
         for u in &v.unseen {
             f = f.with_evidence(Evidence::new("Not readable", u.clone()));
         }
         f = f
-            .with_fix("Skip the code for inserts made by the platform: e.g. return early when UserInfo.getUserType() == 'AutomatedProcess', or guard the insert branch with a custom permission assigned to the Automated Process user.")
-            .with_fix("Wrap work on other records in try/catch so their failures cannot roll back the chat's record.")
+            .with_fix(TRIGGER_FIX_SKIP_PLATFORM)
+            .with_fix(TRIGGER_FIX_TRY_CATCH)
             .with_fix("Deploy the change from a sandbox (Apex cannot be edited in production).");
         out.push(f.with_link(
             format!("Setup › {object} › Triggers"),
@@ -1424,6 +1407,31 @@ pub fn rule_verdict_title(name: &str, v: &RVerdict) -> Option<(&'static str, Sev
         ),
         RVerdict::DoesNotFire => return None,
     })
+}
+
+/// The first fixes of a trigger that stops the insert, for the org checks and the source check.
+pub const TRIGGER_FIX_SKIP_PLATFORM: &str = "Skip the code for inserts made by the platform: e.g. return early when UserInfo.getUserType() == 'AutomatedProcess', or guard the insert branch with a custom permission assigned to the Automated Process user.";
+pub const TRIGGER_FIX_TRY_CATCH: &str =
+    "Wrap work on other records in try/catch so their failures cannot roll back the chat's record.";
+
+/// One line of a trigger's code as evidence: the statement, what it does there, and the guards
+/// that decide whether it runs.
+pub fn trigger_code_evidence(e: &crate::analysis::apex::SiteEvidence) -> String {
+    let guards: Vec<String> = e
+        .guards
+        .iter()
+        .map(|g| format!("{} → {}", g.condition, g.why))
+        .collect();
+    format!(
+        "{} — {}{}",
+        clip(&e.text, 200),
+        e.note,
+        if guards.is_empty() {
+            String::new()
+        } else {
+            format!(" (guards: {})", guards.join("; "))
+        }
+    )
 }
 
 /// A trigger's verdict as the finding's code, severity, title and message (`None`: harmless),

@@ -10,6 +10,7 @@ use crate::analysis::apex::{analyze_trigger, ClassSource, Outcome, TriggerSource
 use crate::analysis::formula::{judge_rule, Verdict as RV};
 use crate::analysis::record::InsertedRecord;
 use crate::finding::{Evidence, Finding, Severity};
+use crate::org::checks::{trigger_code_evidence, TRIGGER_FIX_SKIP_PLATFORM, TRIGGER_FIX_TRY_CATCH};
 use crate::org::json::clip;
 use crate::org::{CheckResult, CheckStatus};
 
@@ -33,6 +34,15 @@ fn list(items: &[String]) -> String {
         String::new()
     } else {
         format!(": {}", items.join("; "))
+    }
+}
+
+/// `; N <what>` for a count of items a summary set aside, nothing when there are none.
+fn also(n: usize, what: &str) -> String {
+    if n > 0 {
+        format!("; {n} {what}")
+    } else {
+        String::new()
     }
 }
 
@@ -220,11 +230,7 @@ pub fn validation_rules(
             "{} active rule(s) do not fire for the system-created record{}{}",
             harmless.len(),
             list(&harmless),
-            if inactive > 0 {
-                format!("; {inactive} inactive rule(s) ignored")
-            } else {
-                String::new()
-            }
+            also(inactive, "inactive rule(s) ignored")
         )
     };
     CheckResult::new(
@@ -345,11 +351,7 @@ pub fn flows(
             "{} flow(s) run on create and none stops the insert{}{}",
             harmless.len(),
             list(&harmless),
-            if not_on_create > 0 {
-                format!("; {not_on_create} other flow(s) do not run on create")
-            } else {
-                String::new()
-            }
+            also(not_on_create, "other flow(s) do not run on create")
         )
     };
     CheckResult::new("flows", "Record-triggered flows", status(problems), summary)
@@ -436,39 +438,23 @@ pub fn triggers(
             .filter(|e| !matches!(e.outcome, Outcome::NotReached))
             .take(8)
         {
-            let guards: Vec<String> = e
-                .guards
-                .iter()
-                .map(|g| format!("{} → {}", g.condition, g.why))
-                .collect();
             let file = file_of(&e.source).unwrap_or(&t.file).to_string();
             let here = Located::new(file, e.line);
             if matches!(e.outcome, Outcome::Blocks | Outcome::MayBlock) && primary.is_none() {
                 primary = Some(here.clone());
             }
-            f = f.with_evidence(
-                Evidence::new(
-                    "Code",
-                    format!(
-                        "{} — {}{}",
-                        clip(&e.text, 200),
-                        e.note,
-                        if guards.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" (guards: {})", guards.join("; "))
-                        }
-                    ),
-                )
-                .at(format!("{} ({})", here.show(), e.event)),
-            );
+            f = f.with_evidence(Evidence::new("Code", trigger_code_evidence(e)).at(format!(
+                "{} ({})",
+                here.show(),
+                e.event
+            )));
         }
         for u in &v.unseen {
             f = f.with_evidence(Evidence::new("Not readable", u.clone()));
         }
         f = f
-            .with_fix("Skip the code for inserts made by the platform: e.g. return early when UserInfo.getUserType() == 'AutomatedProcess', or guard the insert branch with a custom permission assigned to the Automated Process user.")
-            .with_fix("Wrap work on other records in try/catch so their failures cannot roll back the chat's record.");
+            .with_fix(TRIGGER_FIX_SKIP_PLATFORM)
+            .with_fix(TRIGGER_FIX_TRY_CATCH);
         out.push(SourceFinding {
             item: format!("trigger:{name}"),
             at: primary.unwrap_or_else(|| Located::new(t.file.clone(), 1)),
