@@ -48,7 +48,7 @@ fn class(body: &str) -> ClassSource {
     }
 }
 
-fn run(trigger: &str, classes: &[&str]) -> TriggerVerdict {
+pub(super) fn run(trigger: &str, classes: &[&str]) -> TriggerVerdict {
     run_with(trigger, classes, &record())
 }
 

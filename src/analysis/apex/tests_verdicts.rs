@@ -4,45 +4,8 @@
 //! form, with the verdict each must get.
 
 use super::parser::{ClassDecl, Expr, ExprKind, Parser, Stmt, StmtKind, WhenValues};
+use super::tests::run;
 use super::*;
-use crate::analysis::record::InsertedRecord;
-
-fn trig(body: &str) -> TriggerSource {
-    let t = Parser::new(body).parse_trigger().expect("a trigger header");
-    let has = |e: &str| t.events.iter().any(|x| x == e);
-    TriggerSource {
-        name: t.name.clone(),
-        body: body.to_string(),
-        namespace_prefix: None,
-        status: "Active".into(),
-        usage_before_insert: has("before insert"),
-        usage_after_insert: has("after insert"),
-        usage_before_update: has("before update"),
-        usage_after_update: has("after update"),
-    }
-}
-
-fn class(body: &str) -> ClassSource {
-    let name = Parser::new(body)
-        .parse_classes()
-        .first()
-        .map(|c| c.name.clone())
-        .unwrap_or_default();
-    ClassSource {
-        name,
-        body: body.to_string(),
-        namespace_prefix: None,
-    }
-}
-
-fn run(trigger: &str, classes: &[&str]) -> TriggerVerdict {
-    let cs: Vec<ClassSource> = classes.iter().map(|b| class(b)).collect();
-    analyze_trigger(
-        &trig(trigger),
-        &cs,
-        &InsertedRecord::messaging_session_at_start(&[]),
-    )
-}
 
 fn label(v: &TriggerVerdict) -> &'static str {
     v.verdict.label()
