@@ -671,18 +671,7 @@ impl<'p, 'a> Interp<'p, 'a> {
                         Val::SObject(obj)
                     }
                     "get" => {
-                        let note = format!(
-                            "`{}` takes a row from a query result that may be empty ({}): ListException when no row matches",
-                            self.src(e),
-                            clip(&text, 120)
-                        );
-                        self.site(
-                            e.line,
-                            SiteKind::Index,
-                            Risk::May(note.clone()),
-                            note,
-                            Some("ListException"),
-                        );
+                        self.row_of_maybe_empty_query(e, "takes a row from", &text);
                         Val::SObject(obj)
                     }
                     "isempty" | "size" => Val::Unknown(if is_sobject_type(&obj) {

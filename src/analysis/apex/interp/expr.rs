@@ -50,18 +50,7 @@ impl<'p, 'a> Interp<'p, 'a> {
                     Val::RecordList => Val::Record,
                     Val::Rows(obj, _, _) if self.checked_nonempty(b, i) => Val::SObject(obj),
                     Val::Rows(obj, text, _) => {
-                        let note = format!(
-                            "`{}` indexes a query result that may be empty ({}): ListException when no row matches",
-                            self.src(e),
-                            clip(&text, 120)
-                        );
-                        self.site(
-                            e.line,
-                            SiteKind::Index,
-                            Risk::May(note.clone()),
-                            note,
-                            Some("ListException"),
-                        );
+                        self.row_of_maybe_empty_query(e, "indexes", &text);
                         Val::SObject(obj)
                     }
                     Val::Coll(true) => {
@@ -286,21 +275,8 @@ impl<'p, 'a> Interp<'p, 'a> {
                 return v;
             }
         }
-        // Static field of the current class chain or its outer classes.
-        let mut c = self.frames.last().and_then(|f| f.class);
-        let mut hops = 0;
-        while let Some(ci) = c {
-            hops += 1;
-            if hops > 16 {
-                break;
-            }
-            let (chain, _) = self.prog.chain(ci);
-            for k in chain {
-                if self.has_field(k, n) {
-                    return self.static_value(k, n);
-                }
-            }
-            c = self.prog.classes.get(ci).and_then(|i| i.outer);
+        if let Some(k) = self.static_field_owner(n) {
+            return self.static_value(k, n);
         }
         let ctx = self.frames.last().and_then(|f| f.class);
         if let Some(ci) = self.prog.find_in_context(n, ctx) {
@@ -316,6 +292,38 @@ impl<'p, 'a> Interp<'p, 'a> {
             return Val::Enum(n.to_string());
         }
         Val::Type(n.to_string())
+    }
+
+    /// A row taken from a query result that may be empty (`how`: "indexes", "takes a row
+    /// from"): a possible ListException at `e`, naming the query.
+    pub(super) fn row_of_maybe_empty_query(&mut self, e: &Expr, how: &str, query: &str) {
+        let note = format!(
+            "`{}` {how} a query result that may be empty ({}): ListException when no row matches",
+            self.src(e),
+            clip(query, 120)
+        );
+        self.site(
+            e.line,
+            SiteKind::Index,
+            Risk::May(note.clone()),
+            note,
+            Some("ListException"),
+        );
+    }
+
+    /// The class declaring static field `n` as seen from the running code: its class chain,
+    /// then its outer classes' chains (at most 16 hops, against a malformed nesting).
+    fn static_field_owner(&self, n: &str) -> Option<usize> {
+        let mut c = self.frames.last().and_then(|f| f.class);
+        for _ in 0..16 {
+            let ci = c?;
+            let (chain, _) = self.prog.chain(ci);
+            if let Some(k) = chain.into_iter().find(|&k| self.has_field(k, n)) {
+                return Some(k);
+            }
+            c = self.prog.classes.get(ci).and_then(|i| i.outer);
+        }
+        None
     }
 
     pub(super) fn has_field(&self, ci: usize, n: &str) -> bool {
@@ -1028,26 +1036,13 @@ impl<'p, 'a> Interp<'p, 'a> {
                         return;
                     }
                 }
-                let mut c = self.frames.last().and_then(|f| f.class);
-                let mut hops = 0;
-                while let Some(ci) = c {
-                    hops += 1;
-                    if hops > 16 {
-                        break;
+                if let Some(k) = self.static_field_owner(n) {
+                    self.static_value(k, n);
+                    if let Some(info) = self.prog.classes.get(k) {
+                        let key = format!("{}.{}", info.full, n).to_ascii_lowercase();
+                        self.statics
+                            .insert(key, cond_val(v, global_uncertain, &global_when));
                     }
-                    let (chain, _) = self.prog.chain(ci);
-                    for k in chain {
-                        if self.has_field(k, n) {
-                            self.static_value(k, n);
-                            if let Some(info) = self.prog.classes.get(k) {
-                                let key = format!("{}.{}", info.full, n).to_ascii_lowercase();
-                                self.statics
-                                    .insert(key, cond_val(v, global_uncertain, &global_when));
-                            }
-                            return;
-                        }
-                    }
-                    c = self.prog.classes.get(ci).and_then(|i| i.outer);
                 }
             }
             ExprKind::Field(b, f) => {
