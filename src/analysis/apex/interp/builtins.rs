@@ -40,13 +40,7 @@ impl<'p, 'a> Interp<'p, 'a> {
                         "Database.{lname}(…) with an allOrNone flag of unknown value: it throws a DmlException on failure when the flag is true ({})",
                         self.src(e)
                     );
-                    self.site(
-                        e.line,
-                        SiteKind::Dml,
-                        Risk::May(note.clone()),
-                        note,
-                        Some("DmlException"),
-                    );
+                    self.may_throw(e.line, SiteKind::Dml, note, Some("DmlException"));
                 } else {
                     self.dml_site(e.line, lname, t, &v, all_or_none, false);
                 }
@@ -100,14 +94,14 @@ impl<'p, 'a> Interp<'p, 'a> {
                 let note = format!(
                     "`{text}` schedules a job from the trigger: it throws if a job with the same name is already scheduled or the org's 100 scheduled jobs limit is reached"
                 );
-                self.site(e.line, SiteKind::AsyncJob, Risk::May(note.clone()), note, Some("AsyncException"));
+                self.may_throw(e.line, SiteKind::AsyncJob, note, Some("AsyncException"));
                 Val::Unknown(String::new())
             }
             ("database", "executebatch") => {
                 let note = format!(
                     "`{text}` starts a batch job from the trigger: it throws when 5 batch jobs are already queued or active (AsyncException)"
                 );
-                self.site(e.line, SiteKind::AsyncJob, Risk::May(note.clone()), note, Some("AsyncException"));
+                self.may_throw(e.line, SiteKind::AsyncJob, note, Some("AsyncException"));
                 Val::Unknown(String::new())
             }
             ("system", "enqueuejob") => {
@@ -124,7 +118,7 @@ impl<'p, 'a> Interp<'p, 'a> {
                 let note = format!(
                     "`{text}` checks the Automated Process user's object and field access: it throws a NoAccessException if that user cannot access the object at all"
                 );
-                self.site(e.line, SiteKind::Security, Risk::May(note.clone()), note, Some("NoAccessException"));
+                self.may_throw(e.line, SiteKind::Security, note, Some("NoAccessException"));
                 Val::Unknown(String::new())
             }
             ("database", "query") => {

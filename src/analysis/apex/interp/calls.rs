@@ -422,13 +422,7 @@ impl<'p, 'a> Interp<'p, 'a> {
                     "`{}` runs {d}, picked at run time: which class that is, and whether it throws, depends on data the analyser cannot see; an exception from it stops the insert",
                     self.src(e)
                 );
-                self.site(
-                    e.line,
-                    SiteKind::Call,
-                    Risk::May(note.clone()),
-                    note,
-                    Some("Exception"),
-                );
+                self.may_throw(e.line, SiteKind::Call, note, Some("Exception"));
                 Val::Unknown(format!("the result of {d}"))
             }
             // `X.class.getName()`: the type's name, so `Type.forName(name + '.Constructor')`
@@ -500,13 +494,7 @@ impl<'p, 'a> Interp<'p, 'a> {
                         "`{}` makes an HTTP callout in trigger context: callouts are not allowed while the insert is in progress (CalloutException: 'Callout from triggers are currently not supported') unless moved to @future(callout=true) or a Queueable",
                         self.src(e)
                     );
-                    self.site(
-                        e.line,
-                        SiteKind::Callout,
-                        Risk::May(note.clone()),
-                        note,
-                        Some("CalloutException"),
-                    );
+                    self.may_throw(e.line, SiteKind::Callout, note, Some("CalloutException"));
                 }
                 Val::Unknown(String::new())
             }
@@ -878,13 +866,7 @@ impl<'p, 'a> Interp<'p, 'a> {
                 let note = format!(
                     "`{text}` adds an error to a record the analyser could not trace; it fails the insert if that record is the MessagingSession being inserted"
                 );
-                self.site(
-                    e.line,
-                    SiteKind::AddError,
-                    Risk::May(note.clone()),
-                    note,
-                    None,
-                );
+                self.may_throw(e.line, SiteKind::AddError, note, None);
             }
         }
         Val::Unknown(String::new())

@@ -79,13 +79,7 @@ impl<'p, 'a> Interp<'p, 'a> {
                 let note = format!(
                     "{verb} the record being inserted from its own after-insert trigger runs its update automation (validation rules, triggers, flows), which may fail{user}"
                 );
-                self.site(
-                    line,
-                    SiteKind::Dml,
-                    Risk::May(note.clone()),
-                    note,
-                    Some("DmlException"),
-                );
+                self.may_throw(line, SiteKind::Dml, note, Some("DmlException"));
                 return;
             }
             _ => {}
@@ -130,12 +124,6 @@ impl<'p, 'a> Interp<'p, 'a> {
         let note = format!(
             "{what}, whose own validation rules, required fields and triggers may fail and throw a DmlException{user}{extra}"
         );
-        self.site(
-            line,
-            SiteKind::Dml,
-            Risk::May(note.clone()),
-            note,
-            Some("DmlException"),
-        );
+        self.may_throw(line, SiteKind::Dml, note, Some("DmlException"));
     }
 }

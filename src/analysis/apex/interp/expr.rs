@@ -195,13 +195,7 @@ impl<'p, 'a> Interp<'p, 'a> {
                         "a query {mode} runs with the Automated Process user's permissions and throws a QueryException if it cannot read {obj} or a queried field: {}",
                         clip(text, 120)
                     );
-                    self.site(
-                        e.line,
-                        SiteKind::Security,
-                        Risk::May(note.clone()),
-                        note,
-                        Some("QueryException"),
-                    );
+                    self.may_throw(e.line, SiteKind::Security, note, Some("QueryException"));
                 } else {
                     self.site(
                         e.line,
@@ -302,13 +296,7 @@ impl<'p, 'a> Interp<'p, 'a> {
             self.src(e),
             clip(query, 120)
         );
-        self.site(
-            e.line,
-            SiteKind::Index,
-            Risk::May(note.clone()),
-            note,
-            Some("ListException"),
-        );
+        self.may_throw(e.line, SiteKind::Index, note, Some("ListException"));
     }
 
     /// The class declaring static field `n` as seen from the running code: its class chain,
@@ -658,13 +646,7 @@ impl<'p, 'a> Interp<'p, 'a> {
                     self.src(e),
                     clip(&text, 120)
                 );
-                self.site(
-                    e.line,
-                    SiteKind::Query,
-                    Risk::May(note.clone()),
-                    note,
-                    Some("QueryException"),
-                );
+                self.may_throw(e.line, SiteKind::Query, note, Some("QueryException"));
                 Val::Unknown(format!(
                     "a field of the {obj} found by the query at line {}",
                     e.line
@@ -791,10 +773,9 @@ impl<'p, 'a> Interp<'p, 'a> {
                 let note = format!(
                     "`{f}` is not set when the platform creates the record, so `{text}` dereferences null: NullPointerException (unless a default value or earlier automation fills {f})"
                 );
-                self.site(
+                self.may_throw(
                     e.line,
                     SiteKind::NullDereference,
-                    Risk::May(note.clone()),
                     note,
                     Some("NullPointerException"),
                 );
@@ -1139,13 +1120,7 @@ impl<'p, 'a> Interp<'p, 'a> {
             clip(text, 140),
             ty.name
         );
-        self.site(
-            e.line,
-            SiteKind::Query,
-            Risk::May(note.clone()),
-            note,
-            Some("QueryException"),
-        );
+        self.may_throw(e.line, SiteKind::Query, note, Some("QueryException"));
     }
 
     /// A query whose only filter is `Id = :rec.MessagingChannelId` / `:rec.MessagingEndUserId`

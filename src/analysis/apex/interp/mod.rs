@@ -314,6 +314,11 @@ impl<'p, 'a> Interp<'p, 'a> {
     }
 
     /// Record a site. `exc` is the exception type when the site throws (try/catch applies).
+    /// A site that may throw `exc` under the condition its note states.
+    fn may_throw(&mut self, line: u32, kind: SiteKind, note: String, exc: Option<&str>) {
+        self.site(line, kind, Risk::May(note.clone()), note, exc);
+    }
+
     fn site(&mut self, line: u32, kind: SiteKind, risk: Risk, note: String, exc: Option<&str>) {
         let unit = self.unit();
         let guards = self.guards.clone();
