@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::finding::{Evidence, Finding, Severity};
-use crate::page::lifecycle::Step;
+use crate::page::lifecycle::{config_request_names, Step};
 use crate::page::PageReport;
 use crate::salesforce::{parse_my_domain_host, HostRole, UNSUPPORTED_SESSION_HOSTS};
 use crate::url_host::parse_url;
@@ -221,20 +221,12 @@ pub fn choose_session(
 fn configured_orgs(page: &PageReport) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     for e in page.timeline.iter().filter(|e| e.step == Step::Config) {
-        let query = e.url.split_once('?').map(|(_, q)| q).unwrap_or("");
-        let param = |name: &str| {
-            query
-                .split('&')
-                .filter_map(|kv| kv.split_once('='))
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.to_string())
-        };
-        let Some(org) = param("orgId").as_deref().and_then(org15) else {
+        let (org, name) = config_request_names(&e.url);
+        let Some(org) = org15(&org) else {
             continue;
         };
-        let name = param("esConfigName").unwrap_or_default();
         if !out.iter().any(|(o, _)| *o == org) {
-            out.push((org, name.chars().take(80).collect()));
+            out.push((org, name));
         }
     }
     out

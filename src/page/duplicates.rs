@@ -1,7 +1,7 @@
 //! Doubled chat code: the kinds of duplicate a page can carry and the finding that names them.
 
 use super::inventory::Seen;
-use super::requests::{classify, Step};
+use super::requests::{classify, config_request_names, Step};
 use super::snippet::Family;
 use super::{
     and_more, describe_call, Loader, LocatedInit, ResourceEvidence, WrapperRun, EVIDENCE_LISTED,
@@ -135,16 +135,7 @@ fn configured_deployments(resources: &[ResourceEvidence]) -> Vec<(String, String
         if classify(&r.url) != Some(Step::Config) {
             continue;
         }
-        let query = r.url.split_once('?').map(|(_, q)| q).unwrap_or("");
-        let param = |name: &str| {
-            query
-                .split('&')
-                .filter_map(|kv| kv.split_once('='))
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.chars().take(80).collect::<String>())
-                .unwrap_or_default()
-        };
-        let d = (param("orgId"), param("esConfigName"));
+        let d = config_request_names(&r.url);
         if !out.contains(&d) {
             out.push(d);
         }

@@ -41,6 +41,22 @@ impl Step {
     }
 }
 
+/// The org id and deployment name a configuration request names (its `orgId` and
+/// `esConfigName` parameters, each cut at 80 characters; empty when absent): which deployment
+/// the widget actually asked for. The caller knows the URL is a configuration request.
+pub fn config_request_names(url: &str) -> (String, String) {
+    let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
+    let param = |name: &str| {
+        query
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.chars().take(80).collect::<String>())
+            .unwrap_or_default()
+    };
+    (param("orgId"), param("esConfigName"))
+}
+
 /// Which step a URL is, from its path (hosts differ per org and custom domain).
 pub fn classify(url: &str) -> Option<Step> {
     let (host, path) = match split_url(url) {

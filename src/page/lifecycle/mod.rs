@@ -22,7 +22,9 @@ mod tests;
 
 // Which request is which step is decided in `page/requests.rs`, which watch mode uses too
 // (without depending on the lifecycle reading); the public paths stay here.
-pub use super::requests::{classify, Step, TimelineEntry, RESOURCE_BUFFER_DEFAULT};
+pub use super::requests::{
+    classify, config_request_names, Step, TimelineEntry, RESOURCE_BUFFER_DEFAULT,
+};
 pub use assess::{assess, assess_in, WidgetDoc};
 pub use csp::{salesforce_violations, SeenViolation};
 pub use finding::{finding_for, finding_for_in};
